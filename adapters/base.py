@@ -1,0 +1,271 @@
+"""The seam between the GraphQL layer and the upstreams: the ``Adapter`` protocol.
+
+Resolvers, paging and merging only ever talk to this protocol; they never see
+httpx or upstream JSON. Every list operation returns a ``Page`` whose entries
+each carry an opaque *position*: passing an entry's position back as ``after``
+resumes right after that entry, whatever the native paging is (cursor,
+offset/limit, 0- or 1-based pages, time windows). That is what lets the gateway
+stop mid-page, merge several sources and still return every item exactly once.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, Generic, Protocol, TypeVar, runtime_checkable
+
+from adapters.errors import UpstreamError, not_supported
+from adapters.model import (
+    IngestRunRecord,
+    JobRecord,
+    JobStatus,
+    JobTypeRecord,
+    NativeKey,
+    Source,
+)
+
+T = TypeVar("T")
+
+
+@dataclass(frozen=True, slots=True)
+class PageEntry(Generic[T]):
+    record: T
+    position: str
+    """Opaque; ``list_*(after=position)`` continues right after this record."""
+
+
+@dataclass(frozen=True, slots=True)
+class Page(Generic[T]):
+    entries: Sequence[PageEntry[T]]
+    has_more: bool
+    """Whether anything may follow the last entry."""
+    total: int | None = None
+    """Exact number of matching records in the whole list, when the upstream tells it."""
+
+
+@dataclass(frozen=True, slots=True)
+class Capabilities:
+    """What a source can do; the gateway plans with it and shows it in ``Query.upstreams``."""
+
+    list_jobs: bool = True
+    get_job: bool = True
+    batch_get_jobs: bool = False
+    filter_status: bool = False
+    """Status filters are applied by the upstream, not after the fact."""
+    filter_job_type: bool = False
+    filter_time: bool = False
+    job_types: bool = False
+    ingest_runs: bool = False
+    submit: bool = False
+    cancel: bool = False
+    rerun: bool = False
+    callbacks: bool = False
+    total_count: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class JobQuery:
+    """Filters for a job list. ``None`` means "no constraint"."""
+
+    statuses: frozenset[JobStatus] | None = None
+    job_type_ids: frozenset[str] | None = None
+    scopes: frozenset[str] | None = None
+    created_after: datetime | None = None
+    created_before: datetime | None = None
+    updated_after: datetime | None = None
+    updated_before: datetime | None = None
+    parent_id: str | None = None
+
+    def matches(self, job: JobRecord) -> bool:
+        """Whether ``job`` passes every filter; the gateway re-checks what upstreams cannot."""
+        if self.statuses is not None and job.status not in self.statuses:
+            return False
+        if self.job_type_ids is not None and job.job_type_id not in self.job_type_ids:
+            return False
+        if self.scopes is not None and job.scope not in self.scopes:
+            return False
+        if self.parent_id is not None and job.parent_id != self.parent_id:
+            return False
+        return _in_range(job.created_at, self.created_after, self.created_before) and _in_range(
+            job.sort_time, self.updated_after, self.updated_before
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class JobTypeQuery:
+    scopes: frozenset[str] | None = None
+    name: str | None = None
+
+    def matches(self, job_type: JobTypeRecord) -> bool:
+        if self.scopes is not None and job_type.scope not in self.scopes:
+            return False
+        return self.name is None or job_type.name == self.name
+
+
+@dataclass(frozen=True, slots=True)
+class IngestRunQuery:
+    scopes: frozenset[str] | None = None
+    states: frozenset[JobStatus] | None = None
+    started_after: datetime | None = None
+    started_before: datetime | None = None
+
+    def matches(self, run: IngestRunRecord) -> bool:
+        if self.scopes is not None and run.scope not in self.scopes:
+            return False
+        if self.states is not None and run.state not in self.states:
+            return False
+        return _in_range(run.started_at, self.started_after, self.started_before)
+
+
+def _in_range(value: datetime | None, after: datetime | None, before: datetime | None) -> bool:
+    if after is None and before is None:
+        return True
+    if value is None:
+        return False
+    if after is not None and value < after:
+        return False
+    return before is None or value < before
+
+
+@dataclass(frozen=True, slots=True)
+class SubmitRequest:
+    """A validated submit: the scope to submit in and the source's own parameters."""
+
+    scope: str
+    params: Mapping[str, Any] = field(default_factory=dict)
+
+
+@runtime_checkable
+class Adapter(Protocol):
+    """One upstream, translated into the common model."""
+
+    source: Source
+    capabilities: Capabilities
+    scopes: tuple[str, ...]
+    """The scopes this gateway is configured to see (graphs, projects, tenant, ...)."""
+
+    async def list_jobs(self, query: JobQuery, after: str | None, limit: int) -> Page[JobRecord]: ...
+
+    async def get_jobs(self, keys: Sequence[NativeKey]) -> list[JobRecord | UpstreamError]:
+        """One answer per key, in order: the record, or the error for that key alone."""
+        ...
+
+    async def list_job_types(self, query: JobTypeQuery, after: str | None, limit: int) -> Page[JobTypeRecord]: ...
+
+    async def get_job_types(self, keys: Sequence[NativeKey]) -> list[JobTypeRecord | UpstreamError]: ...
+
+    async def list_ingest_runs(self, query: IngestRunQuery, after: str | None, limit: int) -> Page[IngestRunRecord]: ...
+
+    async def get_ingest_runs(self, keys: Sequence[NativeKey]) -> list[IngestRunRecord | UpstreamError]: ...
+
+    async def submit_job(self, request: SubmitRequest) -> JobRecord: ...
+
+    async def cancel_job(self, key: NativeKey) -> JobRecord: ...
+
+    async def rerun_job(self, key: NativeKey) -> JobRecord: ...
+
+    async def check(self) -> None:
+        """Readiness probe: one cheap authenticated call; raises ``UpstreamError`` if unreachable."""
+        ...
+
+    async def aclose(self) -> None: ...
+
+
+class BaseAdapter:
+    """Defaults for what a source cannot do: each answers with a typed NOT_SUPPORTED error.
+
+    Concrete adapters subclass this and override what their upstream offers.
+    """
+
+    source: Source
+    capabilities: Capabilities = Capabilities()
+    scopes: tuple[str, ...] = ()
+
+    async def list_jobs(self, query: JobQuery, after: str | None, limit: int) -> Page[JobRecord]:
+        raise not_supported(self.source, "listing jobs")
+
+    async def get_jobs(self, keys: Sequence[NativeKey]) -> list[JobRecord | UpstreamError]:
+        raise not_supported(self.source, "getting jobs")
+
+    async def list_job_types(self, query: JobTypeQuery, after: str | None, limit: int) -> Page[JobTypeRecord]:
+        return Page(entries=(), has_more=False, total=0)
+
+    async def get_job_types(self, keys: Sequence[NativeKey]) -> list[JobTypeRecord | UpstreamError]:
+        return [not_supported(self.source, "job types") for _ in keys]
+
+    async def list_ingest_runs(self, query: IngestRunQuery, after: str | None, limit: int) -> Page[IngestRunRecord]:
+        return Page(entries=(), has_more=False, total=0)
+
+    async def get_ingest_runs(self, keys: Sequence[NativeKey]) -> list[IngestRunRecord | UpstreamError]:
+        return [not_supported(self.source, "ingest runs") for _ in keys]
+
+    async def submit_job(self, request: SubmitRequest) -> JobRecord:
+        raise not_supported(self.source, "submitting jobs")
+
+    async def cancel_job(self, key: NativeKey) -> JobRecord:
+        raise not_supported(self.source, "cancelling jobs")
+
+    async def rerun_job(self, key: NativeKey) -> JobRecord:
+        raise not_supported(self.source, "rerunning jobs")
+
+    async def check(self) -> None:
+        return None
+
+    async def aclose(self) -> None:
+        return None
+
+
+# --- paging over several scopes -------------------------------------------------------
+
+ScopePageFn = Callable[[str, str | None, int], Awaitable[Page[T]]]
+"""Lists one scope: ``(scope, after_within_scope, limit) -> Page``."""
+
+_SCOPE_SEP = "\x1f"
+
+
+def scoped_position(scope_index: int, inner: str) -> str:
+    return f"{scope_index}{_SCOPE_SEP}{inner}"
+
+
+def parse_scoped_position(position: str | None) -> tuple[int, str | None]:
+    """Split a position made by ``page_across_scopes``; ``None`` starts at the first scope."""
+    if position is None:
+        return 0, None
+    index, sep, inner = position.partition(_SCOPE_SEP)
+    if not sep or not index.isdigit():
+        raise ValueError("malformed scoped position")
+    return int(index), inner or None
+
+
+async def page_across_scopes(
+    scopes: Sequence[str], list_scope: ScopePageFn[T], after: str | None, limit: int
+) -> Page[T]:
+    """Walk several scopes (graphs, projects) one after another as one list.
+
+    Positions carry the scope index, so a page may stop inside one scope and the
+    next continues there. Asks each scope only for what is still missing. The
+    total is the sum of the scopes' totals when every scope visited tells one
+    and the walk reached the end; otherwise ``None``.
+    """
+    index, inner = parse_scoped_position(after)
+    entries: list[PageEntry[T]] = []
+    totals_known = after is None
+    total = 0
+    while index < len(scopes) and len(entries) < limit:
+        page = await list_scope(scopes[index], inner, limit - len(entries))
+        entries.extend(PageEntry(e.record, scoped_position(index, e.position)) for e in page.entries)
+        if page.total is None:
+            totals_known = False
+        else:
+            total += page.total
+        if page.has_more:
+            return Page(entries, has_more=True, total=None)
+        index, inner = index + 1, None
+        if entries and index < len(scopes):
+            # The next scope starts at its beginning: make the last entry's position
+            # point there, so resuming does not ask the finished scope again.
+            last = entries[-1]
+            entries[-1] = PageEntry(last.record, scoped_position(index, ""))
+    has_more = index < len(scopes)
+    return Page(entries, has_more=has_more, total=total if totals_known and not has_more else None)

@@ -1,0 +1,269 @@
+"""The one HTTP client every adapter uses: timeouts, retries, circuit breaker, rate limit, error mapping.
+
+Each adapter owns one ``UpstreamClient`` (one pooled ``httpx.AsyncClient``) and
+passes in what differs per upstream: auth, fixed headers, how to read its error
+bodies, and its rate limit. Everything else about talking to an upstream lives
+here once.
+
+Only idempotent requests are retried (GET/HEAD/OPTIONS by default; a caller may
+mark another request idempotent explicitly). A mutation is never retried: a
+lost response after the upstream accepted it must not start a second job.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import time
+from collections.abc import Callable, Collection, Iterable, Mapping
+from dataclasses import dataclass
+from email.utils import parsedate_to_datetime
+from typing import Any
+
+import httpx
+
+from adapters.errors import ErrorKind, FieldError, UpstreamError, kind_for_status
+from adapters.model import Source
+from adapters.observe import notify
+from adapters.resilience import CircuitBreaker, CircuitState, RateLimiter, RetryBudget, RetryPolicy
+
+log = logging.getLogger("job_gateway.upstream")
+
+ErrorParser = Callable[[httpx.Response], tuple[str, tuple[FieldError, ...]]]
+"""Reads an upstream error body: ``response -> (message, field errors)``."""
+
+_IDEMPOTENT_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+_RETRYABLE_STATUSES = frozenset({429, 502, 503, 504})
+
+
+def default_error_parser(response: httpx.Response) -> tuple[str, tuple[FieldError, ...]]:
+    """Understands ``detail``, ``message``, ``title`` and bare-string bodies."""
+    try:
+        body = response.json()
+    except ValueError:
+        text = response.text.strip()
+        return (text[:300] or response.reason_phrase or f"HTTP {response.status_code}"), ()
+    if isinstance(body, str):
+        return body[:300], ()
+    if isinstance(body, dict):
+        for key in ("detail", "message", "title", "error"):
+            value = body.get(key)
+            if isinstance(value, str) and value:
+                return value[:300], ()
+    return response.reason_phrase or f"HTTP {response.status_code}", ()
+
+
+@dataclass
+class UpstreamHealth:
+    """What ``Query.upstreams`` shows an operator about one source."""
+
+    circuit: CircuitState
+    last_latency_s: float | None
+    last_error: str | None
+    last_ok_at: float | None
+    requests: int
+    failures: int
+
+
+class UpstreamClient:
+    def __init__(
+        self,
+        source: Source,
+        base_url: str,
+        *,
+        auth: httpx.Auth | None = None,
+        headers: Mapping[str, str] | None = None,
+        timeout_s: float = 10.0,
+        max_connections: int = 20,
+        retry: RetryPolicy | None = None,
+        breaker: CircuitBreaker | None = None,
+        rate_limit_per_s: float | None = None,
+        error_parser: ErrorParser = default_error_parser,
+        kind_for: Callable[[int], ErrorKind] = kind_for_status,
+        secrets: Iterable[str] = (),
+        transport: httpx.AsyncBaseTransport | None = None,
+    ) -> None:
+        self.source = source
+        self.retry = retry or RetryPolicy()
+        self.budget = RetryBudget()
+        self.breaker = breaker or CircuitBreaker()
+        self.limiter = RateLimiter(rate_limit_per_s) if rate_limit_per_s else None
+        self.error_parser = error_parser
+        self.kind_for = kind_for
+        self._secrets = tuple(s for s in secrets if s)
+        self._latency: float | None = None
+        self._last_error: str | None = None
+        self._last_ok: float | None = None
+        self._requests = 0
+        self._failures = 0
+        self.http = httpx.AsyncClient(
+            base_url=base_url,
+            auth=auth,
+            headers=dict(headers or {}),
+            timeout=httpx.Timeout(timeout_s, connect=min(timeout_s, 5.0)),
+            limits=httpx.Limits(max_connections=max_connections, max_keepalive_connections=max_connections),
+            transport=transport,
+        )
+
+    @property
+    def health(self) -> UpstreamHealth:
+        return UpstreamHealth(
+            circuit=self.breaker.state,
+            last_latency_s=self._latency,
+            last_error=self._last_error,
+            last_ok_at=self._last_ok,
+            requests=self._requests,
+            failures=self._failures,
+        )
+
+    def add_secret(self, secret: str) -> None:
+        """Register a credential learned at run time (a login token) for redaction."""
+        if secret and secret not in self._secrets:
+            self._secrets = (*self._secrets, secret)
+
+    def redact(self, text: str) -> str:
+        for secret in self._secrets:
+            text = text.replace(secret, "***")
+        return text
+
+    async def aclose(self) -> None:
+        await self.http.aclose()
+
+    async def request(
+        self,
+        method: str,
+        path: str,
+        *,
+        operation: str,
+        params: Any = None,
+        json_body: Any = None,
+        headers: Mapping[str, str] | None = None,
+        idempotent: bool | None = None,
+        accept_statuses: Collection[int] = (),
+    ) -> httpx.Response:
+        """Send one logical request; returns a 2xx (or an ``accept_statuses``) response.
+
+        Raises ``UpstreamError`` for everything else, with a message that never
+        contains a credential.
+        """
+        retryable = method.upper() in _IDEMPOTENT_METHODS if idempotent is None else idempotent
+        self.budget.on_request()
+        attempt = 1
+        while True:
+            try:
+                return await self._attempt(method, path, operation, params, json_body, headers, accept_statuses)
+            except UpstreamError as err:
+                if not (retryable and self._should_retry(err, attempt)):
+                    raise
+                delay = err.retry_after if err.retry_after is not None else self.retry.backoff(attempt)
+                attempt += 1
+                await asyncio.sleep(delay)
+
+    def _should_retry(self, err: UpstreamError, attempt: int) -> bool:
+        if attempt >= self.retry.attempts:
+            return False
+        if err.kind is ErrorKind.RATE_LIMITED:
+            if err.retry_after is not None and err.retry_after > self.retry.max_retry_after_s:
+                return False
+        elif err.kind not in (ErrorKind.UNAVAILABLE, ErrorKind.TIMEOUT):
+            return False
+        if self.breaker.state is not CircuitState.CLOSED:
+            return False
+        return self.budget.try_spend()
+
+    async def _attempt(
+        self,
+        method: str,
+        path: str,
+        operation: str,
+        params: Any,
+        json_body: Any,
+        headers: Mapping[str, str] | None,
+        accept_statuses: Collection[int],
+    ) -> httpx.Response:
+        if not self.breaker.allow():
+            self._observe(operation, ErrorKind.UNAVAILABLE.value, 0.0)
+            raise UpstreamError(
+                ErrorKind.UNAVAILABLE, self.source, f"{self.source.value} is unavailable (circuit open)"
+            )
+        if self.limiter is not None:
+            await self.limiter.acquire()
+        started = time.perf_counter()
+        self._requests += 1
+        try:
+            response = await self.http.request(method, path, params=params, json=json_body, headers=headers)
+        except httpx.TimeoutException:
+            raise self._fail(operation, started, ErrorKind.TIMEOUT, f"{self.source.value} timed out") from None
+        except httpx.HTTPError as exc:
+            message = f"{self.source.value} unreachable: {type(exc).__name__}"
+            raise self._fail(operation, started, ErrorKind.UNAVAILABLE, message) from None
+        elapsed = time.perf_counter() - started
+        status = response.status_code
+        if 200 <= status < 300 or status in accept_statuses:
+            self.breaker.record_success()
+            self._latency, self._last_ok = elapsed, time.time()
+            self._observe(operation, "ok", elapsed)
+            return response
+        kind = self.kind_for(status)
+        message, field_errors = self.error_parser(response)
+        err = UpstreamError(
+            kind,
+            self.source,
+            self.redact(f"{self.source.value} answered {status}: {message}"),
+            status=status,
+            retry_after=_retry_after(response) if status in _RETRYABLE_STATUSES else None,
+            field_errors=tuple(FieldError(f.path, self.redact(f.message)) for f in field_errors),
+        )
+        if status >= 500 or status == 429:
+            # Only the upstream's own trouble counts against the circuit, not our bad requests.
+            self.breaker.record_failure()
+            self._failures += 1
+        else:
+            self.breaker.record_success()
+        self._latency = elapsed
+        self._last_error = err.message
+        self._observe(operation, kind.value, elapsed)
+        log.info("upstream %s %s -> %s", self.source.value, operation, status)
+        raise err
+
+    def _fail(self, operation: str, started: float, kind: ErrorKind, message: str) -> UpstreamError:
+        elapsed = time.perf_counter() - started
+        self.breaker.record_failure()
+        self._failures += 1
+        self._last_error = message
+        self._observe(operation, kind.value, elapsed)
+        log.warning("upstream %s %s failed: %s", self.source.value, operation, kind.value)
+        return UpstreamError(kind, self.source, message)
+
+    def _observe(self, operation: str, outcome: str, seconds: float) -> None:
+        notify(self.source, operation, outcome, seconds)
+
+    async def get_json(self, path: str, *, operation: str, **kwargs: Any) -> Any:
+        response = await self.request("GET", path, operation=operation, **kwargs)
+        return self.decode(response)
+
+    def decode(self, response: httpx.Response) -> Any:
+        """The response body as JSON, or a BAD_RESPONSE error naming the source."""
+        try:
+            return response.json()
+        except (json.JSONDecodeError, UnicodeDecodeError):
+            self.breaker.record_failure()
+            raise UpstreamError(
+                ErrorKind.BAD_RESPONSE, self.source, f"{self.source.value} sent a body that is not JSON"
+            ) from None
+
+
+def _retry_after(response: httpx.Response) -> float | None:
+    value = response.headers.get("retry-after")
+    if not value:
+        return None
+    try:
+        return max(0.0, float(value))
+    except ValueError:
+        pass
+    try:
+        moment = parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    return max(0.0, moment.timestamp() - time.time())

@@ -1,0 +1,171 @@
+"""The common model every adapter translates into.
+
+Records are frozen and slotted: they are built once by an adapter's ``translate``
+module and then only read by the GraphQL layer. Native ids and scopes are strings
+whatever the upstream uses (Scale's integer ids become ``"42"``).
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+
+class Source(enum.Enum):
+    """The upstream a record comes from."""
+
+    WORDLIFT = "WORDLIFT"
+    LEIA = "LEIA"
+    PHYLODB = "PHYLODB"
+    SCALE = "SCALE"
+    AMPERITY = "AMPERITY"
+
+
+class JobStatus(enum.Enum):
+    """Normalized status shared by all sources; ``native_status`` keeps the upstream word."""
+
+    PENDING = "PENDING"
+    BLOCKED = "BLOCKED"
+    QUEUED = "QUEUED"
+    RUNNING = "RUNNING"
+    SUCCEEDED = "SUCCEEDED"
+    FAILED = "FAILED"
+    CANCELED = "CANCELED"
+    UNKNOWN = "UNKNOWN"
+
+    @property
+    def is_final(self) -> bool:
+        return self in FINAL_STATUSES
+
+
+FINAL_STATUSES = frozenset({JobStatus.SUCCEEDED, JobStatus.FAILED, JobStatus.CANCELED})
+
+
+@dataclass(frozen=True, slots=True)
+class NativeKey:
+    """Identifies a record inside one source: the scope it lives in and its native id.
+
+    ``scope`` is the WordLift graph, Leia application, phyloDB project, Amperity
+    tenant, or ``""`` where the source has a single namespace (Scale).
+    """
+
+    scope: str
+    native_id: str
+
+
+@dataclass(frozen=True, slots=True)
+class JobRecord:
+    source: Source
+    native_id: str
+    scope: str
+    status: JobStatus
+    native_status: str
+    job_type_id: str | None = None
+    """Native id of the job's JobType in the same source and scope, if it has one."""
+    job_type_name: str | None = None
+    created_at: datetime | None = None
+    started_at: datetime | None = None
+    finished_at: datetime | None = None
+    updated_at: datetime | None = None
+    progress: float | None = None
+    """Fraction done, 0..1, where the source reports enough to know it."""
+    counters: Mapping[str, int] = field(default_factory=dict)
+    error: str | None = None
+    depends_on_id: str | None = None
+    parent_id: str | None = None
+    ingest_run_id: str | None = None
+    can_cancel: bool = False
+    can_rerun: bool = False
+    raw: Mapping[str, Any] = field(default_factory=dict)
+
+    @property
+    def key(self) -> NativeKey:
+        return NativeKey(self.scope, self.native_id)
+
+    @property
+    def sort_time(self) -> datetime | None:
+        """The recency used to merge sources: last update, else the latest known time."""
+        return self.updated_at or self.finished_at or self.started_at or self.created_at
+
+
+@dataclass(frozen=True, slots=True)
+class JobTypeRecord:
+    source: Source
+    native_id: str
+    scope: str
+    name: str
+    version: str | None = None
+    title: str | None = None
+    description: str | None = None
+    revision: int | None = None
+    is_active: bool | None = None
+    is_paused: bool | None = None
+    created_at: datetime | None = None
+    updated_at: datetime | None = None
+    raw: Mapping[str, Any] = field(default_factory=dict)
+
+    @property
+    def key(self) -> NativeKey:
+        return NativeKey(self.scope, self.native_id)
+
+    @property
+    def sort_time(self) -> datetime | None:
+        return self.updated_at or self.created_at
+
+
+@dataclass(frozen=True, slots=True)
+class IngestFileRecord:
+    file_id: str
+    name: str | None
+    read: int
+    errors: int
+
+
+@dataclass(frozen=True, slots=True)
+class IngestTableRecord:
+    name: str
+    state: JobStatus
+    native_state: str
+    feed_id: str | None = None
+    read: int = 0
+    inserted: int = 0
+    updated: int = 0
+    rejected: int = 0
+    errors: int = 0
+    started_at: datetime | None = None
+    ended_at: datetime | None = None
+    files: tuple[IngestFileRecord, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class IngestRunRecord:
+    source: Source
+    native_id: str
+    scope: str
+    state: JobStatus
+    native_state: str
+    job_id: str | None = None
+    """Native id of the Job (same source and scope) that performed this ingest."""
+    file_name: str | None = None
+    workflow_id: str | None = None
+    started_at: datetime | None = None
+    ended_at: datetime | None = None
+    updated_at: datetime | None = None
+    read: int | None = None
+    inserted: int | None = None
+    updated: int | None = None
+    rejected: int | None = None
+    errors: int | None = None
+    tables: tuple[IngestTableRecord, ...] = ()
+    raw: Mapping[str, Any] = field(default_factory=dict)
+
+    @property
+    def key(self) -> NativeKey:
+        return NativeKey(self.scope, self.native_id)
+
+    @property
+    def sort_time(self) -> datetime | None:
+        return self.updated_at or self.ended_at or self.started_at
