@@ -1,0 +1,16 @@
+# A small image that runs the gateway; mount a config and pass credentials by environment.
+FROM python:3.11-slim AS build
+WORKDIR /src
+COPY pyproject.toml README.md ./
+COPY gateway ./gateway
+COPY adapters ./adapters
+RUN pip install --no-cache-dir --prefix=/install .
+
+FROM python:3.11-slim
+RUN useradd --system --uid 10001 gateway
+COPY --from=build /install /usr/local
+USER gateway
+EXPOSE 8000
+HEALTHCHECK --interval=30s --timeout=3s CMD python -c "import urllib.request; urllib.request.urlopen('http://127.0.0.1:8000/healthz')"
+ENTRYPOINT ["job-gateway", "serve", "--host", "0.0.0.0", "--port", "8000"]
+CMD ["--config", "/etc/job-gateway/config.toml"]

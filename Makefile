@@ -1,0 +1,47 @@
+# Two commands set everything up on a fresh machine with Python 3.11 and make:
+#   make run    the gateway on its embedded simulators, GraphiQL at http://127.0.0.1:8000/graphql
+#   make test   lint, format check, types and the whole test suite
+
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed-stamp
+HOST ?= 127.0.0.1
+PORT ?= 8000
+SEED ?= 0
+SIM_SPEED ?= 1
+
+.PHONY: install run test lint typecheck unit schema bench clean
+
+install: $(STAMP)
+
+# Re-installs only when pyproject.toml changed since the last install.
+$(STAMP): pyproject.toml
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check --upgrade pip
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[test]'
+	@touch $(STAMP)
+
+run: install
+	$(BIN)/job-gateway serve --host $(HOST) --port $(PORT) --seed $(SEED) --sim-speed $(SIM_SPEED)
+
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+typecheck: install
+	$(BIN)/mypy gateway adapters
+
+unit: install
+	$(BIN)/pytest -q
+
+test: lint typecheck unit
+
+schema: install
+	$(BIN)/job-gateway export-schema > schema.graphql
+
+bench: install
+	$(BIN)/python -m benchmarks
+
+clean:
+	rm -rf $(VENV) build *.egg-info .pytest_cache .mypy_cache .ruff_cache

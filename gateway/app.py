@@ -1,0 +1,106 @@
+"""The FastAPI app factory: GraphQL at /graphql, GraphiQL, health, readiness and metrics."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI, Response
+from fastapi.middleware.cors import CORSMiddleware
+from fastapi.responses import JSONResponse
+
+from adapters.observe import add_observer, remove_observer
+from gateway.cache import RecordCache
+from gateway.config import GatewayConfig
+from gateway.context import Context, Services
+from gateway.cursor import CursorCodec
+from gateway.graphiql import router as graphiql_router
+from gateway.http_view import GatewayGraphQLRouter
+from gateway.metrics import CONTENT_TYPE_LATEST, Metrics
+from gateway.reads import PageLimits
+from gateway.schema.build import SchemaLimits, build_schema
+from gateway.upstreams import Upstreams
+from gateway.wiring import build_upstreams
+
+log = logging.getLogger("job_gateway")
+
+
+def build_services(config: GatewayConfig, upstreams: Upstreams) -> Services:
+    return Services(
+        upstreams=upstreams,
+        codec=CursorCodec(config.cursor_secret),
+        cache=RecordCache(),
+        limits=PageLimits(default=config.default_page_size, maximum=config.max_page_size),
+        extras={"metrics": Metrics(), "config": config},
+    )
+
+
+def create_app(config: GatewayConfig | None = None, *, upstreams: Upstreams | None = None) -> FastAPI:
+    """The gateway as an ASGI app; ``upstreams`` overrides what ``config.sources`` would build."""
+    config = config or GatewayConfig()
+    upstreams = upstreams if upstreams is not None else build_upstreams(config)
+    services = build_services(config, upstreams)
+    metrics: Metrics = services.extras["metrics"]
+    schema = build_schema(
+        SchemaLimits(
+            max_depth=config.max_depth,
+            max_aliases=config.max_aliases,
+            max_tokens=config.max_tokens,
+            introspection=config.introspection,
+        )
+    )
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        add_observer(metrics.observe_upstream)
+        try:
+            yield
+        finally:
+            remove_observer(metrics.observe_upstream)
+            await upstreams.aclose()
+
+    async def context_getter() -> Context:
+        # Async on purpose: dataloaders need the running loop (see STACK.md).
+        return Context(services)
+
+    app = FastAPI(title="Job Gateway", lifespan=lifespan, docs_url=None, redoc_url=None, openapi_url=None)
+    app.state.services = services
+    app.state.schema = schema
+    graphql = GatewayGraphQLRouter(
+        schema,
+        path="/graphql",
+        context_getter=context_getter,
+        graphql_ide="graphiql",
+        allow_queries_via_get=True,
+        multipart_uploads_enabled=False,
+    )
+    app.include_router(graphql)
+    app.include_router(graphiql_router)
+    if config.cors_origins:
+        app.add_middleware(
+            CORSMiddleware,
+            allow_origins=config.cors_origins,
+            allow_methods=["GET", "POST", "OPTIONS"],
+            allow_headers=["content-type", "authorization", "x-request-id"],
+        )
+
+    @app.get("/healthz", include_in_schema=False)
+    async def healthz() -> dict[str, str]:
+        return {"status": "ok"}
+
+    @app.get("/readyz", include_in_schema=False)
+    async def readyz() -> JSONResponse:
+        results = await upstreams.probe()
+        ready = all(r.ok for r in results)
+        body = {
+            "status": "ready" if ready else "not ready",
+            "upstreams": {r.source.value: {"ok": r.ok, "error": r.error} for r in results},
+        }
+        return JSONResponse(body, status_code=200 if ready else 503)
+
+    @app.get("/metrics", include_in_schema=False)
+    async def prometheus() -> Response:
+        return Response(metrics.render(), media_type=CONTENT_TYPE_LATEST)
+
+    return app

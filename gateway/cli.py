@@ -1,0 +1,109 @@
+"""The ``job-gateway`` command: serve, simulate, export-schema."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import sys
+from pathlib import Path
+
+import uvicorn
+
+from adapters.settings import ConfigError
+
+
+def _free_port(host: str) -> int:
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind((host, 0))
+        return int(sock.getsockname()[1])
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="job-gateway", description="One GraphQL graph over five job APIs.")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    serve = sub.add_parser("serve", help="run the gateway (on embedded simulators when no --config is given)")
+    serve.add_argument("--host", default="127.0.0.1")
+    serve.add_argument("--port", type=int, default=8000)
+    serve.add_argument("--config", help="gateway configuration (TOML)")
+    serve.add_argument("--seed", type=int, default=0, help="embedded simulators: data seed")
+    serve.add_argument("--sim-speed", type=float, default=1.0, help="embedded simulators: clock speed, 0 = frozen")
+    serve.add_argument("--sim-port", type=int, default=0, help="embedded simulators: port (0 = any free port)")
+    serve.add_argument("--log-level", default="info")
+
+    simulate = sub.add_parser("simulate", help="serve the five upstream simulators and write a gateway config")
+    simulate.add_argument("--host", default="127.0.0.1")
+    simulate.add_argument("--port", type=int, default=8100)
+    simulate.add_argument("--seed", type=int, default=0)
+    simulate.add_argument("--sim-speed", type=float, default=1.0)
+    simulate.add_argument("--config-out", required=True, help="where to write the gateway configuration")
+    simulate.add_argument("--log-level", default="warning")
+
+    sub.add_parser("export-schema", help="print the GraphQL SDL of this code")
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    if args.command == "export-schema":
+        from strawberry.printer import print_schema
+
+        from gateway.schema.build import build_schema
+
+        sys.stdout.write(print_schema(build_schema()) + "\n")
+        return 0
+    logging.basicConfig(level=args.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    try:
+        if args.command == "simulate":
+            return asyncio.run(_simulate(args))
+        return asyncio.run(_serve(args))
+    except ConfigError as exc:
+        print(f"job-gateway: configuration error: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        return 130
+
+
+async def _simulate(args: argparse.Namespace) -> int:
+    from gateway.simulation import build_simulators, render_config
+
+    sims = build_simulators(seed=args.seed, speed=args.sim_speed)
+    origin = f"http://{args.host}:{args.port}"
+    for name, url in sims.base_urls(origin).items():
+        print(f"{name:9} {url}")
+    header = f"Gateway configuration for the simulators at {origin} (seed {args.seed})."
+    await asyncio.to_thread(Path(args.config_out).write_text, render_config(sims.gateway_tables(origin), header))
+    print(f"config written to {args.config_out}; run: job-gateway serve --config {args.config_out}", flush=True)
+    server = uvicorn.Server(uvicorn.Config(sims.app, host=args.host, port=args.port, log_level=args.log_level))
+    await server.serve()
+    return 0
+
+
+async def _serve(args: argparse.Namespace) -> int:
+    from gateway.app import create_app
+    from gateway.config import config_from_mapping, load_config
+
+    servers: list[uvicorn.Server] = []
+    if args.config:
+        config = load_config(args.config)
+    else:
+        from gateway.simulation import build_simulators
+
+        sims = build_simulators(seed=args.seed, speed=args.sim_speed)
+        sim_port = args.sim_port or _free_port("127.0.0.1")
+        origin = f"http://127.0.0.1:{sim_port}"
+        import os
+
+        config = config_from_mapping({"sources": sims.gateway_tables(origin)}, dict(os.environ))
+        print(f"embedded simulators (seed {args.seed}, speed {args.sim_speed}):", flush=True)
+        for name, url in sims.base_urls(origin).items():
+            print(f"  {name:9} {url}", flush=True)
+        servers.append(uvicorn.Server(uvicorn.Config(sims.app, host="127.0.0.1", port=sim_port, log_level="warning")))
+    app = create_app(config)
+    print(f"GraphiQL: http://{args.host}:{args.port}/graphql", flush=True)
+    servers.append(uvicorn.Server(uvicorn.Config(app, host=args.host, port=args.port, log_level=args.log_level)))
+    await asyncio.gather(*(s.serve() for s in servers))
+    return 0

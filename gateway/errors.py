@@ -1,0 +1,40 @@
+"""How failures reach GraphQL clients: codes in ``extensions``, partial results, masking.
+
+Expected problems (bad id, bad cursor, a source that failed) become GraphQL
+errors with ``extensions.code`` and, for upstream trouble, the source and the
+error kind. Anything else is an unexpected exception: it is logged with a
+request id and shown to the client only as "Internal server error".
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from graphql import GraphQLError
+
+from adapters.errors import UpstreamError
+
+
+class GatewayError(Exception):
+    """A client-facing error with a stable code (BAD_USER_INPUT, NOT_FOUND, ...)."""
+
+    def __init__(self, message: str, code: str = "BAD_USER_INPUT", **extensions: Any) -> None:
+        super().__init__(message)
+        self.message = message
+        self.code = code
+        self.extensions = extensions
+
+
+def upstream_extensions(err: UpstreamError) -> dict[str, Any]:
+    ext: dict[str, Any] = {"code": f"UPSTREAM_{err.kind.value}", "source": err.source.value, "kind": err.kind.value}
+    if err.status is not None:
+        ext["upstreamStatus"] = err.status
+    if err.retry_after is not None:
+        ext["retryAfter"] = err.retry_after
+    return ext
+
+
+def is_expected(error: GraphQLError) -> bool:
+    """Whether an error may be shown as is (validation errors, our own codes)."""
+    original = error.original_error
+    return original is None or isinstance(original, GatewayError | UpstreamError | GraphQLError)

@@ -1,0 +1,77 @@
+"""Prometheus metrics: upstream calls by source/operation/outcome, GraphQL requests by operation."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+
+from prometheus_client import CollectorRegistry, Counter, Histogram, generate_latest
+from prometheus_client.exposition import CONTENT_TYPE_LATEST
+from strawberry.extensions import SchemaExtension
+
+from adapters.model import Source
+
+LATENCY_BUCKETS = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0)
+
+__all__ = ["CONTENT_TYPE_LATEST", "GraphQLMetrics", "Metrics"]
+
+
+class Metrics:
+    """One registry per app, so several apps in one process (tests) never collide."""
+
+    def __init__(self) -> None:
+        self.registry = CollectorRegistry()
+        self.upstream_requests = Counter(
+            "job_gateway_upstream_requests_total",
+            "Upstream HTTP requests by source, operation and outcome.",
+            ["source", "operation", "outcome"],
+            registry=self.registry,
+        )
+        self.upstream_latency = Histogram(
+            "job_gateway_upstream_request_duration_seconds",
+            "Upstream request latency.",
+            ["source", "operation"],
+            buckets=LATENCY_BUCKETS,
+            registry=self.registry,
+        )
+        self.graphql_requests = Counter(
+            "job_gateway_graphql_requests_total",
+            "GraphQL operations by operation name and outcome.",
+            ["operation", "outcome"],
+            registry=self.registry,
+        )
+        self.graphql_latency = Histogram(
+            "job_gateway_graphql_request_duration_seconds",
+            "GraphQL operation latency.",
+            ["operation"],
+            buckets=LATENCY_BUCKETS,
+            registry=self.registry,
+        )
+
+    def observe_upstream(self, source: Source, operation: str, outcome: str, seconds: float) -> None:
+        self.upstream_requests.labels(source.value, operation, outcome).inc()
+        self.upstream_latency.labels(source.value, operation).observe(seconds)
+
+    def observe_graphql(self, operation: str, outcome: str, seconds: float) -> None:
+        self.graphql_requests.labels(operation, outcome).inc()
+        self.graphql_latency.labels(operation).observe(seconds)
+
+    def render(self) -> bytes:
+        return generate_latest(self.registry)
+
+
+class GraphQLMetrics(SchemaExtension):
+    """Times each operation; labels it by operation name (``anonymous`` when unnamed)."""
+
+    def on_operation(self) -> Iterator[None]:
+        started = time.perf_counter()
+        yield
+        ctx = self.execution_context
+        metrics = getattr(getattr(ctx.context, "services", None), "extras", {}).get("metrics")
+        if not isinstance(metrics, Metrics):
+            return
+        result = ctx.result
+        errors = getattr(result, "errors", None) if result is not None else ctx.pre_execution_errors
+        outcome = "error" if errors or ctx.pre_execution_errors else "ok"
+        name = (ctx.operation_name or "anonymous")[:64]
+        metrics.observe_graphql(name, outcome, time.perf_counter() - started)

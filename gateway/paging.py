@@ -1,0 +1,164 @@
+"""Merging several sources' pages into one Relay page, each item exactly once.
+
+Order: newest first by each record's ``sort_time`` (last update, else the
+latest time the source reports). Records without any time (phyloDB jobs) come
+after every timed record; ties keep the fixed source order, then the source's
+own order. Each source is read in its native order, so the merge is exact when
+a source's own order is newest first and otherwise still complete and stable.
+
+Every emitted edge records, per source, the position right after the last
+record taken from it; items fetched but not shown are fetched again next time.
+That costs a little re-reading and buys exactly-once paging with no server-side
+state. Each source is asked for ``first`` items (what the page could need).
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections import deque
+from collections.abc import Awaitable, Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Generic, TypeVar
+
+from adapters.base import Page, PageEntry
+from adapters.errors import UpstreamError
+from gateway.cursor import EXHAUSTED
+
+T = TypeVar("T")
+
+PageFetch = Callable[[str | None, int], Awaitable[Page[T]]]
+
+MAX_REFILLS = 4
+"""Extra reads of one source within one page, when filtering left its buffer empty."""
+
+
+@dataclass(frozen=True, slots=True)
+class SourceStream(Generic[T]):
+    name: str
+    fetch: PageFetch[T]
+
+
+@dataclass(frozen=True, slots=True)
+class MergedEdge(Generic[T]):
+    record: T
+    source: str
+    positions: Mapping[str, str | None]
+
+
+@dataclass
+class MergedPage(Generic[T]):
+    edges: list[MergedEdge[T]]
+    has_next: bool
+    total: int | None
+    end_positions: Mapping[str, str | None]
+    errors: list[tuple[str, UpstreamError]] = field(default_factory=list)
+
+
+@dataclass
+class _Buffer(Generic[T]):
+    name: str
+    index: int
+    fetch: PageFetch[T]
+    position: str | None
+    entries: deque[PageEntry[T]] = field(default_factory=deque)
+    has_more: bool = True
+    total: int | None = None
+    refills: int = 0
+    failed: bool = False
+
+    @property
+    def exhausted(self) -> bool:
+        return not self.entries and not self.has_more
+
+
+async def _load(buffer: _Buffer[T], limit: int) -> UpstreamError | None:
+    try:
+        page = await buffer.fetch(buffer.position, limit)
+    except UpstreamError as err:
+        buffer.failed = True
+        return err
+    buffer.entries.extend(page.entries)
+    buffer.has_more = page.has_more
+    if buffer.total is None:
+        buffer.total = page.total
+    return None
+
+
+def _order_key(sort_time: datetime | None, index: int) -> tuple[bool, float, int]:
+    # max() picks the newest timed record; earlier sources win ties.
+    return (sort_time is not None, sort_time.timestamp() if sort_time else 0.0, -index)
+
+
+async def merge_page(
+    streams: Sequence[SourceStream[T]],
+    start: Mapping[str, str | None],
+    first: int,
+    sort_time: Callable[[T], datetime | None],
+    matches: Callable[[T], bool],
+) -> MergedPage[T]:
+    buffers = [
+        _Buffer(s.name, i, s.fetch, start.get(s.name)) for i, s in enumerate(streams) if start.get(s.name) != EXHAUSTED
+    ]
+    positions: dict[str, str | None] = {s.name: start.get(s.name) for s in streams}
+    errors: list[tuple[str, UpstreamError]] = []
+    results = await asyncio.gather(*(_load(b, first) for b in buffers))
+    errors.extend((b.name, err) for b, err in zip(buffers, results, strict=True) if err is not None)
+    live = [b for b in buffers if not b.failed]
+    totals_known = all(b.total is not None for b in live) and not errors
+    total = sum(b.total or 0 for b in live) if totals_known else None
+
+    edges: list[MergedEdge[T]] = []
+    blocked = False
+    while len(edges) < first and not blocked:
+        for buffer in live:
+            blocked |= await _skip_unmatched(buffer, positions, matches, first, errors)
+        live = [b for b in live if not b.failed]
+        candidates = [b for b in live if b.entries]
+        if blocked or not candidates:
+            break
+        best = max(candidates, key=lambda b: _order_key(sort_time(b.entries[0].record), b.index))
+        entry = best.entries.popleft()
+        positions[best.name] = entry.position
+        if best.exhausted:
+            positions[best.name] = EXHAUSTED
+        edges.append(MergedEdge(entry.record, best.name, dict(positions)))
+
+    for buffer in live:
+        if buffer.exhausted:
+            positions[buffer.name] = EXHAUSTED
+    if edges:
+        edges[-1] = MergedEdge(edges[-1].record, edges[-1].source, dict(positions))
+    has_next = any(not b.exhausted for b in live)
+    if errors:
+        total = None
+    return MergedPage(edges, has_next, total, dict(positions), errors)
+
+
+async def _skip_unmatched(
+    buffer: _Buffer[T],
+    positions: dict[str, str | None],
+    matches: Callable[[T], bool],
+    limit: int,
+    errors: list[tuple[str, UpstreamError]],
+) -> bool:
+    """Drop leading records the gateway-side filter rejects; refill an emptied buffer.
+
+    Returns True when the buffer ran out of refills while the source still has
+    more: the page must stop there, or records from this source could be
+    emitted out of order on the next page.
+    """
+    while True:
+        while buffer.entries and not matches(buffer.entries[0].record):
+            positions[buffer.name] = buffer.entries.popleft().position
+        if buffer.entries or not buffer.has_more:
+            return False
+        if buffer.refills >= MAX_REFILLS:
+            return True
+        buffer.refills += 1
+        buffer.position = positions[buffer.name]
+        err = await _load(buffer, limit)
+        if err is not None:
+            # Keep its position: the next page asks this source again from there.
+            errors.append((buffer.name, err))
+            return False

@@ -1,0 +1,222 @@
+"""The read side of the graph: Relay connections over every configured source.
+
+Resolvers call into this module; it plans which sources to ask, merges their
+pages (``gateway.paging``), encodes cursors (``gateway.cursor``) and reports a
+failing source as a partial-result error while the others' data comes back.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import TYPE_CHECKING, Any, TypeVar
+
+from adapters.base import Adapter, IngestRunQuery, JobQuery, JobTypeQuery
+from adapters.model import IngestRunRecord, JobRecord, JobTypeRecord, Source
+from gateway.cursor import CursorCodec, CursorState, InvalidCursor, fingerprint
+from gateway.errors import GatewayError
+from gateway.paging import MergedPage, SourceStream, merge_page
+from gateway.schema.nodes import (
+    IngestRun,
+    IngestRunConnection,
+    IngestRunEdge,
+    Job,
+    JobConnection,
+    JobEdge,
+    JobType,
+    JobTypeConnection,
+    JobTypeEdge,
+    PageInfo,
+)
+from gateway.upstreams import Upstreams
+
+if TYPE_CHECKING:
+    from gateway.context import Context
+
+T = TypeVar("T")
+
+
+@dataclass(frozen=True, slots=True)
+class PageLimits:
+    default: int = 20
+    maximum: int = 100
+
+
+@dataclass(frozen=True, slots=True)
+class PageRequest:
+    first: int | None = None
+    after: str | None = None
+    last: int | None = None
+    before: str | None = None
+
+
+class Reads:
+    def __init__(self, context: Context, upstreams: Upstreams, codec: CursorCodec, limits: PageLimits) -> None:
+        self._context = context
+        self._upstreams = upstreams
+        self._codec = codec
+        self._limits = limits
+
+    def _size(self, req: PageRequest) -> int:
+        if req.last is not None or req.before is not None:
+            raise GatewayError(
+                "Backward paging (last/before) is not supported: merged upstream lists can only be "
+                "read forward. Page with first/after.",
+                code="BAD_USER_INPUT",
+            )
+        if req.first is None:
+            return self._limits.default
+        if req.first < 0:
+            raise GatewayError("first must not be negative")
+        if req.first > self._limits.maximum:
+            raise GatewayError(f"first must be at most {self._limits.maximum} (got {req.first})")
+        return req.first
+
+    def _start(self, req: PageRequest, fp: str) -> CursorState:
+        if req.after is None:
+            return CursorState({})
+        try:
+            return self._codec.decode(req.after, fp)
+        except InvalidCursor as exc:
+            raise GatewayError(f"after: {exc}") from None
+
+    async def _page(
+        self,
+        name: str,
+        streams: Sequence[SourceStream[T]],
+        fp_parts: tuple[object, ...],
+        req: PageRequest,
+        sort_time: Callable[[T], datetime | None],
+        matches: Callable[[T], bool],
+        path: Sequence[str | int],
+    ) -> tuple[MergedPage[T], Callable[[Any], str], PageInfo]:
+        size = self._size(req)
+        fp = fingerprint(name, fp_parts)
+        start = self._start(req, fp)
+        page = await merge_page(streams, start.positions, size, sort_time, matches)
+        for _source, err in page.errors:
+            self._context.report(path, err)
+
+        def cursor(positions: Any) -> str:
+            return self._codec.encode(CursorState(positions), fp)
+
+        end = cursor(page.edges[-1].positions) if page.edges else (cursor(page.end_positions) if page.errors else None)
+        info = PageInfo(
+            has_next_page=page.has_next,
+            has_previous_page=req.after is not None,
+            start_cursor=cursor(page.edges[0].positions) if page.edges else None,
+            end_cursor=end,
+        )
+        return page, cursor, info
+
+    # --- jobs --------------------------------------------------------------------------
+
+    def _job_streams(
+        self, adapters: Sequence[Adapter], queries: dict[Source, JobQuery]
+    ) -> list[SourceStream[JobRecord]]:
+        def stream(adapter: Adapter) -> SourceStream[JobRecord]:
+            query = queries[adapter.source]
+
+            async def fetch(after: str | None, limit: int) -> Any:
+                return await adapter.list_jobs(query, after, limit)
+
+            return SourceStream(adapter.source.value, fetch)
+
+        return [stream(a) for a in adapters if a.capabilities.list_jobs]
+
+    async def jobs(
+        self,
+        sources: frozenset[Source] | None,
+        queries: dict[Source, JobQuery],
+        fp_parts: tuple[object, ...],
+        req: PageRequest,
+        path: Sequence[str | int],
+    ) -> JobConnection:
+        adapters = self._upstreams.select(sources)
+        streams = self._job_streams(adapters, queries)
+
+        def matches(job: JobRecord) -> bool:
+            return queries[job.source].matches(job)
+
+        page, cursor, info = await self._page("jobs", streams, fp_parts, req, _job_time, matches, path)
+        loaders = self._context.loaders
+        edges = []
+        for e in page.edges:
+            loaders.prime_job(e.record)
+            edges.append(JobEdge(cursor=cursor(e.positions), node=Job.from_record(e.record)))
+        return JobConnection(edges=edges, page_info=info, total_count=page.total)
+
+    async def jobs_of_type(self, job_type: JobTypeRecord, req: PageRequest, path: Sequence[str | int]) -> JobConnection:
+        query = JobQuery(job_type_ids=frozenset({job_type.native_id}), scopes=frozenset({job_type.scope}))
+        fp = ("type", job_type.source.value, job_type.scope, job_type.native_id)
+        return await self.jobs(frozenset({job_type.source}), {job_type.source: query}, fp, req, path)
+
+    async def job_children(self, job: JobRecord, req: PageRequest, path: Sequence[str | int]) -> JobConnection:
+        adapter = self._upstreams.get(job.source)
+        if not getattr(adapter.capabilities, "children", False):
+            self._size(req)
+            return JobConnection(
+                edges=[],
+                page_info=PageInfo(has_next_page=False, has_previous_page=False, start_cursor=None, end_cursor=None),
+                total_count=0,
+            )
+        query = JobQuery(parent_id=job.native_id, scopes=frozenset({job.scope}))
+        fp = ("children", job.source.value, job.scope, job.native_id)
+        return await self.jobs(frozenset({job.source}), {job.source: query}, fp, req, path)
+
+    # --- job types -----------------------------------------------------------------------
+
+    async def job_types(
+        self,
+        sources: frozenset[Source] | None,
+        query: JobTypeQuery,
+        fp_parts: tuple[object, ...],
+        req: PageRequest,
+        path: Sequence[str | int],
+    ) -> JobTypeConnection:
+        def stream(adapter: Adapter) -> SourceStream[JobTypeRecord]:
+            async def fetch(after: str | None, limit: int) -> Any:
+                return await adapter.list_job_types(query, after, limit)
+
+            return SourceStream(adapter.source.value, fetch)
+
+        streams = [stream(a) for a in self._upstreams.select(sources)]
+        page, cursor, info = await self._page("jobTypes", streams, fp_parts, req, _no_time, query.matches, path)
+        edges = [JobTypeEdge(cursor=cursor(e.positions), node=JobType.from_record(e.record)) for e in page.edges]
+        return JobTypeConnection(edges=edges, page_info=info, total_count=page.total)
+
+    # --- ingest runs ---------------------------------------------------------------------
+
+    async def ingest_runs(
+        self,
+        sources: frozenset[Source] | None,
+        query: IngestRunQuery,
+        fp_parts: tuple[object, ...],
+        req: PageRequest,
+        path: Sequence[str | int],
+    ) -> IngestRunConnection:
+        def stream(adapter: Adapter) -> SourceStream[IngestRunRecord]:
+            async def fetch(after: str | None, limit: int) -> Any:
+                return await adapter.list_ingest_runs(query, after, limit)
+
+            return SourceStream(adapter.source.value, fetch)
+
+        adapters = [a for a in self._upstreams.select(sources) if a.capabilities.ingest_runs]
+        streams = [stream(a) for a in adapters]
+        page, cursor, info = await self._page("ingestRuns", streams, fp_parts, req, _ingest_time, query.matches, path)
+        edges = [IngestRunEdge(cursor=cursor(e.positions), node=IngestRun.from_record(e.record)) for e in page.edges]
+        return IngestRunConnection(edges=edges, page_info=info, total_count=page.total)
+
+
+def _job_time(job: JobRecord) -> datetime | None:
+    return job.sort_time
+
+
+def _ingest_time(run: IngestRunRecord) -> datetime | None:
+    return run.sort_time
+
+
+def _no_time(_: JobTypeRecord) -> datetime | None:
+    # Job types are listed source by source, each in the source's own order.
+    return None

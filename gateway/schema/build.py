@@ -1,0 +1,42 @@
+"""Assembles the Strawberry schema from its parts."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import strawberry
+from strawberry.schema.config import StrawberryConfig
+
+from gateway.schema.extensions import limit_extensions
+from gateway.schema.nodes import IngestRun, Job, JobType
+from gateway.schema.query import Query
+
+
+@dataclass(frozen=True, slots=True)
+class SchemaLimits:
+    max_depth: int = 12
+    max_aliases: int = 30
+    max_tokens: int = 2000
+    introspection: bool = True
+
+
+class GatewaySchema(strawberry.Schema):
+    def process_errors(self, errors: list, execution_context: object = None) -> None:  # type: ignore[type-arg]
+        # ErrorPolicy logs unexpected errors with the request id; expected ones are
+        # the client's business, not the operator's, so they are not logged here.
+        return None
+
+
+def build_schema(limits: SchemaLimits | None = None) -> strawberry.Schema:
+    limits = limits or SchemaLimits()
+    return GatewaySchema(
+        query=Query,
+        types=[Job, JobType, IngestRun],
+        extensions=limit_extensions(
+            max_depth=limits.max_depth,
+            max_aliases=limits.max_aliases,
+            max_tokens=limits.max_tokens,
+            introspection=limits.introspection,
+        ),
+        config=StrawberryConfig(auto_camel_case=True),
+    )

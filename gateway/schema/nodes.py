@@ -1,0 +1,309 @@
+"""The common graph's object types: Job, JobType, IngestRun, their connections and PageInfo.
+
+Plain fields are copied from the record at construction, so they resolve as
+attributes (no per-field coroutine); only links to other nodes are async, and
+each goes through a per-request dataloader.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Any, cast
+
+import strawberry
+from strawberry.scalars import JSON
+
+from adapters.model import IngestRunRecord, IngestTableRecord, JobRecord, JobTypeRecord, NativeKey
+from gateway.ids import encode_id
+from gateway.schema.enums import JobStatus, Source
+
+Info = strawberry.Info[Any, None]
+"""Resolvers get a ``gateway.context.Context``; typed loosely to keep the import graph acyclic."""
+
+
+@strawberry.interface(description="An object with a global id, fetchable with `node` / `nodes`.")
+class Node:
+    id: strawberry.ID
+
+
+@strawberry.type
+class PageInfo:
+    has_next_page: bool
+    has_previous_page: bool
+    start_cursor: str | None
+    end_cursor: str | None
+
+
+@strawberry.type(description="A named number reported by the source (documents seen, executions, ...).")
+class Counter:
+    name: str
+    value: int
+
+
+@strawberry.type(description="A job on any upstream, normalized.")
+class Job(Node):
+    source: Source
+    native_id: str
+    scope: str = strawberry.field(description="Graph, application, project or tenant the job lives in.")
+    status: JobStatus
+    native_status: str
+    job_type_name: str | None
+    created_at: datetime | None
+    started_at: datetime | None
+    finished_at: datetime | None
+    updated_at: datetime | None
+    progress: float | None = strawberry.field(description="Fraction done (0..1) where the source tells.")
+    counters: list[Counter]
+    error: str | None
+    can_cancel: bool
+    can_rerun: bool
+    raw: JSON = strawberry.field(description="The upstream's own record, unchanged.")
+    record: strawberry.Private[JobRecord]
+
+    @classmethod
+    def from_record(cls, r: JobRecord) -> Job:
+        return cls(
+            id=strawberry.ID(encode_id("Job", r.source, r.scope, r.native_id)),
+            source=r.source,
+            native_id=r.native_id,
+            scope=r.scope,
+            status=r.status,
+            native_status=r.native_status,
+            job_type_name=r.job_type_name,
+            created_at=r.created_at,
+            started_at=r.started_at,
+            finished_at=r.finished_at,
+            updated_at=r.updated_at,
+            progress=r.progress,
+            counters=[Counter(name=k, value=v) for k, v in r.counters.items()],
+            error=r.error,
+            can_cancel=r.can_cancel,
+            can_rerun=r.can_rerun,
+            raw=cast(JSON, dict(r.raw)),
+            record=r,
+        )
+
+    @strawberry.field(description="The job's type, where the source has one.")
+    async def job_type(self, info: Info) -> JobType | None:
+        r = self.record
+        if r.job_type_id is None:
+            return None
+        return await info.context.load_job_type(r.source, NativeKey(r.scope, r.job_type_id))
+
+    @strawberry.field(description="The ingest run this job performed (Amperity, Scale ingest jobs).")
+    async def ingest_run(self, info: Info) -> IngestRun | None:
+        r = self.record
+        if r.ingest_run_id is None:
+            return None
+        return await info.context.load_ingest_run(r.source, NativeKey(r.scope, r.ingest_run_id))
+
+    @strawberry.field(description="The job this one waits for (Leia `execute_after_id`).")
+    async def depends_on(self, info: Info) -> Job | None:
+        r = self.record
+        if r.depends_on_id is None:
+            return None
+        return await info.context.load_job(r.source, NativeKey(r.scope, r.depends_on_id))
+
+    @strawberry.field(description="The job that spawned this one (Leia conditional jobs).")
+    async def parent(self, info: Info) -> Job | None:
+        r = self.record
+        if r.parent_id is None:
+            return None
+        return await info.context.load_job(r.source, NativeKey(r.scope, r.parent_id))
+
+    @strawberry.field(description="Jobs spawned by this one, where the source links them.")
+    async def children(
+        self, info: Info, first: int | None = None, after: str | None = None
+    ) -> Annotated[JobConnection, strawberry.lazy("gateway.schema.nodes")]:
+        from gateway.reads import PageRequest
+
+        return await info.context.reads.job_children(self.record, PageRequest(first, after), info.path.as_list())
+
+
+@strawberry.type(description="A kind of job: Scale job types, Leia job types, phyloDB analyses, ...")
+class JobType(Node):
+    source: Source
+    native_id: str
+    scope: str
+    name: str
+    version: str | None
+    title: str | None
+    description: str | None
+    revision: int | None
+    is_active: bool | None
+    is_paused: bool | None
+    created_at: datetime | None
+    updated_at: datetime | None
+    raw: JSON
+    record: strawberry.Private[JobTypeRecord]
+
+    @classmethod
+    def from_record(cls, r: JobTypeRecord) -> JobType:
+        return cls(
+            id=strawberry.ID(encode_id("JobType", r.source, r.scope, r.native_id)),
+            source=r.source,
+            native_id=r.native_id,
+            scope=r.scope,
+            name=r.name,
+            version=r.version,
+            title=r.title,
+            description=r.description,
+            revision=r.revision,
+            is_active=r.is_active,
+            is_paused=r.is_paused,
+            created_at=r.created_at,
+            updated_at=r.updated_at,
+            raw=cast(JSON, dict(r.raw)),
+            record=r,
+        )
+
+    @strawberry.field(description="Jobs of this type, newest first.")
+    async def jobs(
+        self, info: Info, first: int | None = None, after: str | None = None
+    ) -> Annotated[JobConnection, strawberry.lazy("gateway.schema.nodes")]:
+        from gateway.reads import PageRequest
+
+        return await info.context.reads.jobs_of_type(self.record, PageRequest(first, after), info.path.as_list())
+
+
+@strawberry.type
+class IngestFile:
+    file_id: str
+    name: str | None
+    read: int
+    errors: int
+
+
+@strawberry.type(description="One table (feed) of an ingest run.")
+class IngestTable:
+    name: str
+    feed_id: str | None
+    state: JobStatus
+    native_state: str
+    read: int
+    inserted: int
+    updated: int
+    rejected: int
+    errors: int
+    started_at: datetime | None
+    ended_at: datetime | None
+    files: list[IngestFile]
+
+    @classmethod
+    def from_record(cls, t: IngestTableRecord) -> IngestTable:
+        return cls(
+            name=t.name,
+            feed_id=t.feed_id,
+            state=t.state,
+            native_state=t.native_state,
+            read=t.read,
+            inserted=t.inserted,
+            updated=t.updated,
+            rejected=t.rejected,
+            errors=t.errors,
+            started_at=t.started_at,
+            ended_at=t.ended_at,
+            files=[IngestFile(file_id=f.file_id, name=f.name, read=f.read, errors=f.errors) for f in t.files],
+        )
+
+
+@strawberry.type(description="A data ingest: Amperity ingest jobs, Scale ingests.")
+class IngestRun(Node):
+    source: Source
+    native_id: str
+    scope: str
+    state: JobStatus
+    native_state: str
+    file_name: str | None
+    workflow_id: str | None
+    started_at: datetime | None
+    ended_at: datetime | None
+    updated_at: datetime | None
+    read: int | None
+    inserted: int | None
+    updated: int | None
+    rejected: int | None
+    errors: int | None
+    tables: list[IngestTable]
+    raw: JSON
+    record: strawberry.Private[IngestRunRecord]
+
+    @classmethod
+    def from_record(cls, r: IngestRunRecord) -> IngestRun:
+        return cls(
+            id=strawberry.ID(encode_id("IngestRun", r.source, r.scope, r.native_id)),
+            source=r.source,
+            native_id=r.native_id,
+            scope=r.scope,
+            state=r.state,
+            native_state=r.native_state,
+            file_name=r.file_name,
+            workflow_id=r.workflow_id,
+            started_at=r.started_at,
+            ended_at=r.ended_at,
+            updated_at=r.updated_at,
+            read=r.read,
+            inserted=r.inserted,
+            updated=r.updated,
+            rejected=r.rejected,
+            errors=r.errors,
+            tables=[IngestTable.from_record(t) for t in r.tables],
+            raw=cast(JSON, dict(r.raw)),
+            record=r,
+        )
+
+    @strawberry.field(description="The job that performed this ingest.")
+    async def job(self, info: Info) -> Job | None:
+        r = self.record
+        if r.job_id is None:
+            return None
+        return await info.context.load_job(r.source, NativeKey(r.scope, r.job_id))
+
+
+@strawberry.type
+class JobEdge:
+    cursor: str
+    node: Job
+
+
+@strawberry.type
+class JobConnection:
+    edges: list[JobEdge]
+    page_info: PageInfo
+    total_count: int | None = strawberry.field(
+        default=None, description="Matching jobs in all involved sources, when every one of them can tell."
+    )
+
+
+@strawberry.type
+class JobTypeEdge:
+    cursor: str
+    node: JobType
+
+
+@strawberry.type
+class JobTypeConnection:
+    edges: list[JobTypeEdge]
+    page_info: PageInfo
+    total_count: int | None = None
+
+
+@strawberry.type
+class IngestRunEdge:
+    cursor: str
+    node: IngestRun
+
+
+@strawberry.type
+class IngestRunConnection:
+    edges: list[IngestRunEdge]
+    page_info: PageInfo
+    total_count: int | None = None
+
+
+def node_from_record(record: Any) -> Job | JobType | IngestRun:
+    if isinstance(record, JobRecord):
+        return Job.from_record(record)
+    if isinstance(record, JobTypeRecord):
+        return JobType.from_record(record)
+    return IngestRun.from_record(record)

@@ -1,0 +1,83 @@
+"""``Query.upstreams``: what an operator needs to know about each configured source."""
+
+from __future__ import annotations
+
+import strawberry
+
+from adapters.base import Adapter
+from adapters.resilience import CircuitState as CircuitStateModel
+from gateway.schema.enums import CircuitState, Source
+from gateway.upstreams import Upstreams
+
+
+@strawberry.type(description="What a source can do through this gateway.")
+class Capabilities:
+    list_jobs: bool
+    get_job: bool
+    batch_get_jobs: bool
+    filter_status: bool = strawberry.field(description="Status filters are applied by the upstream itself.")
+    filter_job_type: bool
+    filter_time: bool
+    job_types: bool
+    ingest_runs: bool
+    submit: bool
+    cancel: bool
+    rerun: bool
+    callbacks: bool = strawberry.field(description="The upstream can push job changes (Leia callback_url).")
+    total_count: bool
+
+
+@strawberry.type(description="A configured upstream and how it is doing.")
+class Upstream:
+    source: Source
+    healthy: bool = strawberry.field(description="The circuit is closed and the last call did not fail.")
+    circuit_state: CircuitState | None
+    last_latency_ms: float | None
+    last_error: str | None
+    requests: int
+    failures: int
+    scopes: list[str]
+    capabilities: Capabilities
+
+    @classmethod
+    def describe(cls, adapter: Adapter) -> Upstream:
+        health = Upstreams.health(adapter)
+        c = adapter.capabilities
+        caps = Capabilities(
+            list_jobs=c.list_jobs,
+            get_job=c.get_job,
+            batch_get_jobs=c.batch_get_jobs,
+            filter_status=c.filter_status,
+            filter_job_type=c.filter_job_type,
+            filter_time=c.filter_time,
+            job_types=c.job_types,
+            ingest_runs=c.ingest_runs,
+            submit=c.submit,
+            cancel=c.cancel,
+            rerun=c.rerun,
+            callbacks=c.callbacks,
+            total_count=c.total_count,
+        )
+        if health is None:
+            return cls(
+                source=adapter.source,
+                healthy=True,
+                circuit_state=None,
+                last_latency_ms=None,
+                last_error=None,
+                requests=0,
+                failures=0,
+                scopes=list(adapter.scopes),
+                capabilities=caps,
+            )
+        return cls(
+            source=adapter.source,
+            healthy=health.circuit is CircuitStateModel.CLOSED and health.consecutive_failures == 0,
+            circuit_state=health.circuit,
+            last_latency_ms=None if health.last_latency_s is None else round(health.last_latency_s * 1000, 3),
+            last_error=health.last_error,
+            requests=health.requests,
+            failures=health.failures,
+            scopes=list(adapter.scopes),
+            capabilities=caps,
+        )

@@ -1,0 +1,69 @@
+"""The configured adapters, keyed by source: what the resolvers plan with."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+
+from adapters.base import Adapter
+from adapters.errors import ErrorKind, UpstreamError
+from adapters.http import UpstreamClient, UpstreamHealth
+from adapters.model import Source
+
+
+@dataclass(frozen=True, slots=True)
+class ProbeResult:
+    source: Source
+    ok: bool
+    error: str | None
+
+
+class Upstreams:
+    def __init__(self, adapters: Mapping[Source, Adapter], cache_scopes: Mapping[Source, str] | None = None) -> None:
+        # Fixed source order: it is the documented tie-break of merged lists.
+        self._adapters = {s: adapters[s] for s in Source if s in adapters}
+        self._cache_scopes = dict(cache_scopes or {})
+
+    def cache_scope(self, source: Source) -> str:
+        """Identifies the credentials a source is read with; part of every cache key."""
+        return self._cache_scopes.get(source, source.value)
+
+    def __iter__(self) -> Iterator[Adapter]:
+        return iter(self._adapters.values())
+
+    def __contains__(self, source: object) -> bool:
+        return source in self._adapters
+
+    def get(self, source: Source) -> Adapter:
+        try:
+            return self._adapters[source]
+        except KeyError:
+            raise UpstreamError(ErrorKind.NOT_FOUND, source, f"{source.value} is not configured") from None
+
+    def select(self, sources: frozenset[Source] | None) -> list[Adapter]:
+        return [a for s, a in self._adapters.items() if sources is None or s in sources]
+
+    @property
+    def sources(self) -> tuple[Source, ...]:
+        return tuple(self._adapters)
+
+    @staticmethod
+    def health(adapter: Adapter) -> UpstreamHealth | None:
+        client = getattr(adapter, "client", None)
+        return client.health if isinstance(client, UpstreamClient) else None
+
+    async def probe(self, timeout_s: float = 5.0) -> list[ProbeResult]:
+        async def one(adapter: Adapter) -> ProbeResult:
+            try:
+                await asyncio.wait_for(adapter.check(), timeout_s)
+            except UpstreamError as err:
+                return ProbeResult(adapter.source, False, f"{err.kind.value}: {err.message}")
+            except TimeoutError:
+                return ProbeResult(adapter.source, False, "TIMEOUT: readiness probe timed out")
+            return ProbeResult(adapter.source, True, None)
+
+        return list(await asyncio.gather(*(one(a) for a in self)))
+
+    async def aclose(self) -> None:
+        await asyncio.gather(*(a.aclose() for a in self), return_exceptions=True)

@@ -1,0 +1,69 @@
+"""Fixtures shared by all tests: a gateway over in-memory adapters, and a GraphQL helper."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+
+from adapters.model import JobRecord, JobStatus, JobTypeRecord, Source
+from gateway.app import create_app
+from gateway.config import GatewayConfig
+from gateway.upstreams import Upstreams
+from tests.support.memory_adapter import MemoryAdapter
+
+T0 = datetime(2026, 11, 1, tzinfo=UTC)
+STATUSES = [JobStatus.RUNNING, JobStatus.SUCCEEDED, JobStatus.FAILED, JobStatus.QUEUED]
+
+
+def make_jobs(source: Source, n: int, *, step_s: int = 60, offset_s: int = 0, timed: bool = True) -> list[JobRecord]:
+    """Jobs newest first, ``step_s`` apart, each with a job type."""
+    return [
+        JobRecord(
+            source=source,
+            native_id=f"{source.value.lower()}-{i}",
+            scope="s1",
+            status=STATUSES[i % len(STATUSES)],
+            native_status=STATUSES[i % len(STATUSES)].value.lower(),
+            job_type_id=f"t{i % 3}",
+            updated_at=T0 - timedelta(seconds=offset_s + i * step_s) if timed else None,
+        )
+        for i in range(n)
+    ]
+
+
+def make_types(source: Source) -> list[JobTypeRecord]:
+    return [JobTypeRecord(source=source, native_id=f"t{i}", scope="s1", name=f"type-{i}") for i in range(3)]
+
+
+@pytest.fixture
+def adapters() -> dict[Source, MemoryAdapter]:
+    return {
+        Source.SCALE: MemoryAdapter(Source.SCALE, make_jobs(Source.SCALE, 37), make_types(Source.SCALE)),
+        Source.LEIA: MemoryAdapter(Source.LEIA, make_jobs(Source.LEIA, 23, step_s=97, offset_s=30)),
+        Source.PHYLODB: MemoryAdapter(Source.PHYLODB, make_jobs(Source.PHYLODB, 11, timed=False)),
+    }
+
+
+GraphQL = Callable[..., dict[str, Any]]
+
+
+@pytest.fixture
+def client(adapters: dict[Source, MemoryAdapter]) -> Iterator[TestClient]:
+    app = create_app(GatewayConfig(cursor_secret=b"test-secret"), upstreams=Upstreams(dict(adapters)))
+    with TestClient(app) as c:
+        yield c
+
+
+@pytest.fixture
+def gql(client: TestClient) -> GraphQL:
+    def run(query: str, variables: dict[str, Any] | None = None, **kwargs: Any) -> dict[str, Any]:
+        response = client.post("/graphql", json={"query": query, "variables": variables or {}}, **kwargs)
+        assert response.status_code == 200, response.text
+        body: dict[str, Any] = response.json()
+        return body
+
+    return run
