@@ -31,6 +31,7 @@ PageFetch = Callable[[str | None, int], Awaitable[Page[T]]]
 
 MAX_REFILLS = 4
 """Extra reads of one source within one page, when filtering left its buffer empty."""
+MAX_REFILL_SIZE = 200
 
 
 @dataclass(frozen=True, slots=True)
@@ -157,7 +158,8 @@ async def _skip_unmatched(
             return True
         buffer.refills += 1
         buffer.position = positions[buffer.name]
-        err = await _load(buffer, limit)
+        # A filter the upstream cannot apply may reject many records: read wider each time.
+        err = await _load(buffer, min(MAX_REFILL_SIZE, limit * 2**buffer.refills))
         if err is not None:
             # Keep its position: the next page asks this source again from there.
             errors.append((buffer.name, err))

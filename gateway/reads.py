@@ -101,7 +101,10 @@ class Reads:
         def cursor(positions: Any) -> str:
             return self._codec.encode(CursorState(positions), fp)
 
-        end = cursor(page.edges[-1].positions) if page.edges else (cursor(page.end_positions) if page.errors else None)
+        # With no edges (a sparse filter, a failed source) the end cursor still records
+        # how far the sources were read, so the client can continue from there.
+        resumable = page.has_next or bool(page.errors)
+        end = cursor(page.edges[-1].positions) if page.edges else (cursor(page.end_positions) if resumable else None)
         info = PageInfo(
             has_next_page=page.has_next,
             has_previous_page=req.after is not None,
