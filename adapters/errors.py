@@ -47,6 +47,7 @@ class UpstreamError(Exception):
         status: int | None = None,
         retry_after: float | None = None,
         field_errors: tuple[FieldError, ...] = (),
+        maybe_applied: bool = False,
     ) -> None:
         super().__init__(message)
         self.kind = kind
@@ -55,6 +56,8 @@ class UpstreamError(Exception):
         self.status = status
         self.retry_after = retry_after
         self.field_errors = field_errors
+        self.maybe_applied = maybe_applied
+        """The request reached the upstream but no answer came back: it may have acted on it."""
 
     def __repr__(self) -> str:
         return f"UpstreamError({self.kind.value}, {self.source.value}, {self.message!r}, status={self.status})"

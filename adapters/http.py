@@ -64,6 +64,7 @@ class UpstreamHealth:
     last_ok_at: float | None
     requests: int
     failures: int
+    consecutive_failures: int
 
 
 class UpstreamClient:
@@ -115,6 +116,7 @@ class UpstreamClient:
             last_ok_at=self._last_ok,
             requests=self._requests,
             failures=self._failures,
+            consecutive_failures=self.breaker.failures,
         )
 
     def add_secret(self, secret: str) -> None:
@@ -193,11 +195,15 @@ class UpstreamClient:
         self._requests += 1
         try:
             response = await self.http.request(method, path, params=params, json=json_body, headers=headers)
-        except httpx.TimeoutException:
-            raise self._fail(operation, started, ErrorKind.TIMEOUT, f"{self.source.value} timed out") from None
+        except httpx.TimeoutException as exc:
+            err = self._fail(operation, started, ErrorKind.TIMEOUT, f"{self.source.value} timed out")
+            err.maybe_applied = not isinstance(exc, httpx.ConnectTimeout | httpx.PoolTimeout)
+            raise err from None
         except httpx.HTTPError as exc:
             message = f"{self.source.value} unreachable: {type(exc).__name__}"
-            raise self._fail(operation, started, ErrorKind.UNAVAILABLE, message) from None
+            err = self._fail(operation, started, ErrorKind.UNAVAILABLE, message)
+            err.maybe_applied = not isinstance(exc, httpx.ConnectError)
+            raise err from None
         elapsed = time.perf_counter() - started
         status = response.status_code
         if 200 <= status < 300 or status in accept_statuses:
