@@ -5,10 +5,17 @@ from __future__ import annotations
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from datetime import timedelta
 
 from fastapi import FastAPI, Response
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import JSONResponse
+from strawberry.subscriptions import (
+    GRAPHQL_SSE_PROTOCOL,
+    GRAPHQL_TRANSPORT_WS_PROTOCOL,
+    GRAPHQL_WS_PROTOCOL,
+    MULTIPART_SUBSCRIPTION_PROTOCOL,
+)
 
 from adapters.observe import add_observer, remove_observer
 from gateway.cache import RecordCache
@@ -17,7 +24,10 @@ from gateway.context import Context, Services
 from gateway.cursor import CursorCodec
 from gateway.graphiql import router as graphiql_router
 from gateway.http_view import GatewayGraphQLRouter
+from gateway.idempotency import IdempotencyLedger
+from gateway.live import Live
 from gateway.metrics import CONTENT_TYPE_LATEST, Metrics
+from gateway.mutations import MutationService
 from gateway.reads import PageLimits
 from gateway.schema.build import SchemaLimits, build_schema
 from gateway.upstreams import Upstreams
@@ -27,13 +37,20 @@ log = logging.getLogger("job_gateway")
 
 
 def build_services(config: GatewayConfig, upstreams: Upstreams) -> Services:
-    return Services(
+    services = Services(
         upstreams=upstreams,
         codec=CursorCodec(config.cursor_secret),
         cache=RecordCache(),
         limits=PageLimits(default=config.default_page_size, maximum=config.max_page_size),
-        extras={"metrics": Metrics(), "config": config},
+        extras={
+            "metrics": Metrics(),
+            "config": config,
+        },
     )
+    live = Live(upstreams)
+    services.extras["live"] = live
+    services.extras["mutations"] = MutationService(IdempotencyLedger(), listeners=[live.job_changed])
+    return services
 
 
 def create_app(config: GatewayConfig | None = None, *, upstreams: Upstreams | None = None) -> FastAPI:
@@ -42,6 +59,7 @@ def create_app(config: GatewayConfig | None = None, *, upstreams: Upstreams | No
     upstreams = upstreams if upstreams is not None else build_upstreams(config)
     services = build_services(config, upstreams)
     metrics: Metrics = services.extras["metrics"]
+    live: Live = services.extras["live"]
     schema = build_schema(
         SchemaLimits(
             max_depth=config.max_depth,
@@ -54,9 +72,11 @@ def create_app(config: GatewayConfig | None = None, *, upstreams: Upstreams | No
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         add_observer(metrics.observe_upstream)
+        live.start()
         try:
             yield
         finally:
+            await live.stop()
             remove_observer(metrics.observe_upstream)
             await upstreams.aclose()
 
@@ -74,6 +94,15 @@ def create_app(config: GatewayConfig | None = None, *, upstreams: Upstreams | No
         graphql_ide="graphiql",
         allow_queries_via_get=True,
         multipart_uploads_enabled=False,
+        subscription_protocols=(
+            GRAPHQL_TRANSPORT_WS_PROTOCOL,
+            GRAPHQL_WS_PROTOCOL,
+            GRAPHQL_SSE_PROTOCOL,
+            MULTIPART_SUBSCRIPTION_PROTOCOL,
+        ),
+        connection_init_wait_timeout=timedelta(seconds=config.ws_init_timeout_s),
+        max_subscriptions_per_connection=live.limits.subscriptions_per_connection,
+        allowed_origins=config.ws_allowed_origins(),
     )
     app.include_router(graphql)
     app.include_router(graphiql_router)

@@ -46,6 +46,7 @@ _GATEWAY_KEYS: dict[str, type | tuple[type, ...]] = {
     "max_aliases": int,
     "max_tokens": int,
     "upstream_timeout_s": (int, float),
+    "ws_init_timeout_s": (int, float),
 }
 
 
@@ -61,7 +62,12 @@ class GatewayConfig:
     max_depth: int = 12
     max_aliases: int = 30
     max_tokens: int = 2000
+    ws_init_timeout_s: float = 5.0
     environ: Mapping[str, str] = field(default_factory=lambda: dict(os.environ))
+
+    def ws_allowed_origins(self) -> tuple[str, ...]:
+        """Browsers on these origins may open subscriptions; same-origin pages (GraphiQL) always may."""
+        return tuple(self.cors_origins)
 
 
 def load_config(path: str | Path | None, environ: Mapping[str, str] | None = None) -> GatewayConfig:

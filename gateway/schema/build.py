@@ -8,8 +8,10 @@ import strawberry
 from strawberry.schema.config import StrawberryConfig
 
 from gateway.schema.extensions import limit_extensions
+from gateway.schema.mutation import Mutation
 from gateway.schema.nodes import IngestRun, Job, JobType
 from gateway.schema.query import Query
+from gateway.schema.subscription import Subscription
 
 
 @dataclass(frozen=True, slots=True)
@@ -31,6 +33,8 @@ def build_schema(limits: SchemaLimits | None = None) -> strawberry.Schema:
     limits = limits or SchemaLimits()
     return GatewaySchema(
         query=Query,
+        mutation=Mutation,
+        subscription=Subscription,
         types=[Job, JobType, IngestRun],
         extensions=limit_extensions(
             max_depth=limits.max_depth,

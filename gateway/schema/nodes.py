@@ -111,6 +111,16 @@ class Job(Node):
             return None
         return await info.context.load_job(r.source, NativeKey(r.scope, r.parent_id))
 
+    @strawberry.field(description="Status transitions the gateway observed for this job (bounded).")
+    async def status_history(self, info: Info) -> list[JobStatusEvent]:
+        live = info.context.services.extras.get("live")
+        if live is None:
+            return []
+        from gateway.events import JobRef
+
+        events = await live.bus.history(JobRef(self.record.source, self.record.key))
+        return [JobStatusEvent.from_event(e) for e in events]
+
     @strawberry.field(description="Jobs spawned by this one, where the source links them.")
     async def children(
         self, info: Info, first: int | None = None, after: str | None = None
@@ -118,6 +128,25 @@ class Job(Node):
         from gateway.reads import PageRequest
 
         return await info.context.reads.job_children(self.record, PageRequest(first, after), info.path.as_list())
+
+
+@strawberry.type(description="A status transition of a job, as the gateway observed it.")
+class JobStatusEvent:
+    id: str = strawberry.field(description="Event id; pass it as `since` to resume after it.")
+    job: Job
+    previous_status: JobStatus | None
+    status: JobStatus
+    at: datetime
+
+    @classmethod
+    def from_event(cls, event: Any) -> JobStatusEvent:
+        return cls(
+            id=str(event.id),
+            job=Job.from_record(event.job),
+            previous_status=event.previous_status,
+            status=event.status,
+            at=event.at,
+        )
 
 
 @strawberry.type(description="A kind of job: Scale job types, Leia job types, phyloDB analyses, ...")
