@@ -18,6 +18,7 @@ from strawberry.subscriptions import (
 )
 
 from adapters.observe import add_observer, remove_observer
+from gateway.auth import ClientAuth
 from gateway.cache import RecordCache
 from gateway.config import GatewayConfig
 from gateway.context import Context, Services
@@ -104,6 +105,7 @@ def create_app(config: GatewayConfig | None = None, *, upstreams: Upstreams | No
         max_subscriptions_per_connection=live.limits.subscriptions_per_connection,
         allowed_origins=config.ws_allowed_origins(),
     )
+    graphql.client_auth = ClientAuth(config.client_tokens)
     app.include_router(graphql)
     app.include_router(graphiql_router)
     if config.cors_origins:

@@ -7,6 +7,7 @@ introspection = true
 cors_origins = ["https://app.example.com"]
 cursor_secret_env = "JOB_GATEWAY_CURSOR_SECRET"   # stable cursors across restarts/replicas
 public_base_url = "https://gateway.example.com"   # enables Leia callbacks to /webhooks/leia
+client_tokens_env = "JOB_GATEWAY_CLIENT_TOKENS"   # require "Authorization: Bearer <token>" from clients
 
 [sources.scale]                # one table per configured source; absent = not used
 base_url = "https://scale.example.com/api"
@@ -47,6 +48,7 @@ _GATEWAY_KEYS: dict[str, type | tuple[type, ...]] = {
     "max_tokens": int,
     "upstream_timeout_s": (int, float),
     "ws_init_timeout_s": (int, float),
+    "client_tokens_env": str,
 }
 
 
@@ -63,6 +65,7 @@ class GatewayConfig:
     max_aliases: int = 30
     max_tokens: int = 2000
     ws_init_timeout_s: float = 5.0
+    client_tokens: tuple[str, ...] = ()
     environ: Mapping[str, str] = field(default_factory=lambda: dict(os.environ))
 
     def ws_allowed_origins(self) -> tuple[str, ...]:
@@ -131,6 +134,11 @@ def config_from_mapping(data: Mapping[str, Any], environ: Mapping[str, str]) -> 
                 problems.append(f"[gateway] cursor_secret_env: environment variable {value} is not set")
             else:
                 config.cursor_secret = secret.encode()
+        elif key == "client_tokens_env":
+            tokens = environ.get(value, "")
+            if not tokens.strip():
+                problems.append(f"[gateway] client_tokens_env: environment variable {value} is not set")
+            config.client_tokens = tuple(t.strip() for t in tokens.split(",") if t.strip())
         elif key == "cursor_secret":
             config.cursor_secret = value.encode()
         else:

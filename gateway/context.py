@@ -42,6 +42,7 @@ class Context(BaseContext):
         super().__init__()
         self.services = services
         self._request_id: str | None = None
+        self.connection_params: dict[str, Any] | None = None
         self.upstreams = services.upstreams
         self.loaders = Loaders(services.upstreams, services.cache)
         self.reads = Reads(self, services.upstreams, services.codec, services.limits)

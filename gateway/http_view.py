@@ -17,11 +17,13 @@ from typing import Any
 from cross_web import HTTPException
 from fastapi import Request, Response
 from fastapi.responses import HTMLResponse
+from strawberry.exceptions import ConnectionRejectionError
 from strawberry.fastapi import GraphQLRouter
 from strawberry.http import GraphQLHTTPResponse
 from strawberry.types.execution import ExecutionResult
 from strawberry.types.unset import UNSET
 
+from gateway.auth import ClientAuth
 from gateway.graphiql import render_page
 
 GRAPHQL_RESPONSE = "application/graphql-response+json"
@@ -62,6 +64,13 @@ def _error_response(status: int, message: str, graphql_response: bool) -> Respon
 
 
 class GatewayGraphQLRouter(GraphQLRouter[Any, None]):
+    client_auth: ClientAuth = ClientAuth(())
+
+    async def on_ws_connect(self, context: Any) -> Any:
+        if not self.client_auth.check_params(getattr(context, "connection_params", None)):
+            raise ConnectionRejectionError()
+        return UNSET
+
     async def render_graphql_ide(self, request: Request) -> HTMLResponse:
         return HTMLResponse(render_page(DEFAULT_QUERY))
 
@@ -77,6 +86,11 @@ class GatewayGraphQLRouter(GraphQLRouter[Any, None]):
         if not isinstance(request, Request):
             return await super().run(request, context, root_value)
         new_media = wants_graphql_response(request)
+        is_page = request.method == "GET" and self.should_render_graphql_ide(self.request_adapter_class(request))
+        if not is_page and not self.client_auth.check_header(request.headers.get("authorization")):
+            response = _error_response(401, "missing or invalid bearer token", new_media)
+            response.headers["www-authenticate"] = "Bearer"
+            return response
         try:
             response = await super().run(request, context, root_value)
         except HTTPException as exc:

@@ -93,6 +93,10 @@ def test_status_history_lists_observed_transitions(client: TestClient, adapters:
     job = next(j for j in adapters[Source.SCALE].jobs if j.status is JobStatus.SUCCEEDED and j.native_id == "scale-0")
     gid = encode_id("Job", Source.SCALE, job.scope, job.native_id)
     body = client.post(
-        "/graphql", json={"query": "query($id: ID!) { node(id: $id) { ... on Job { statusHistory { status } } } }", "variables": {"id": gid}}
+        "/graphql",
+        json={
+            "query": "query($id: ID!) { node(id: $id) { ... on Job { statusHistory { status } } } }",
+            "variables": {"id": gid},
+        },
     ).json()
     assert body["data"]["node"]["statusHistory"] == [{"status": "SUCCEEDED"}]
