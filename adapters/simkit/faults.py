@@ -116,6 +116,9 @@ class FaultInjector:
             await asyncio.sleep(3600)
             return
         if f.drop_rate and self._rng.random() < f.drop_rate:
+            # Raising after the response has started makes the server close the
+            # socket mid-answer: the client sees a dropped connection, not a 500.
+            await send({"type": "http.response.start", "status": 200, "headers": [(b"content-length", b"100")]})
             raise _DropConnection("simulated dropped connection")
         if f.error_rate and self._rng.random() < f.error_rate:
             body, ctype = self.error_body(f.status, "injected fault")

@@ -11,7 +11,7 @@ def test_round_trip() -> None:
     assert decode_position("0:4") == ListPosition(0, 4, None)
 
 
-@pytest.mark.parametrize("text", ["", "x", "1", "1:", "-1:2:a", "a:b:c", "1:2:3:4", "١:2"])
+@pytest.mark.parametrize("text", ["", "x", "1", "1:", "-1:2:a", "a:b:c", "1:2:3:4", "\u0661:2"])
 def test_malformed(text: str) -> None:
     with pytest.raises(ValueError):
         decode_position(text)
@@ -23,3 +23,11 @@ def test_resume_after_the_entry_or_where_it_moved() -> None:
     assert ListPosition(0, 0, "b").resume_index(items) == 2  # a job was inserted before it
     assert ListPosition(0, 1, "gone").resume_index(items) == 2
     assert ListPosition(0, 1).resume_index(items) == 2
+
+
+def test_skip_full_page() -> None:
+    assert ListPosition(0, 1, "b").skip_full_page(3) == ListPosition(0, 1, "b")
+    moved = ListPosition(0, 2, "c").skip_full_page(3)
+    assert moved == ListPosition(1, -1, "c")
+    assert moved.resume_index([{"id": "x"}]) == 0
+    assert moved.resume_index([{"id": "c"}, {"id": "d"}]) == 1  # pushed onto the next page by an insert
