@@ -24,7 +24,7 @@ def serve(app: Any, port: int | None = None) -> Iterator[str]:
     port = port or free_port()
     # A short graceful shutdown: a request left hanging by a fault must not hold the test up.
     config = uvicorn.Config(
-        app, host="127.0.0.1", port=port, log_level="warning", lifespan="auto", timeout_graceful_shutdown=0.5
+        app, host="127.0.0.1", port=port, log_level="warning", lifespan="auto", timeout_graceful_shutdown=1
     )
     server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, daemon=True)

@@ -1,0 +1,233 @@
+"""The WordLift Graph KPI adapter: jobs of the configured graphs, one upstream client.
+
+Upstream operations used (paths relative to the base URL, e.g. ``https://api.wordlift.io``):
+``GET /kpi/graphs/{graph_id}/jobs?limit&cursor`` (list, newest-updated first,
+no filters, no total), ``GET /kpi/graphs/{graph_id}/jobs/{job_id}`` (one job;
+there is no batch form, so ``get_jobs`` runs one GET per key concurrently) and
+``POST /kpi/graphs/{graph_id}/jobs`` (submit). Auth is ``Authorization: Key <key>``.
+
+- Scopes are the configured graph ids; lists walk them in configured order
+  (``page_across_scopes``). Inside a graph a position is
+  ``"<native cursor or empty>|<skip>"`` (see ``positions``).
+- Nothing can be filtered upstream: scope and job type (``kpi``) are decided
+  before any call; status and update time are checked here with
+  ``JobQuery.matches``, reading larger pages while filtering. Creation-time and
+  parent filters can never match (no such fields) and return nothing at once.
+- The upstream's largest page size is undocumented; we never ask for more than
+  ``MAX_PAGE``.
+- ``submit_job``: ``SubmitRequest.scope`` is a configured graph id and
+  ``params`` are the ``SubmitJobBody`` fields (see ``params``). 202 is success,
+  whether the job is new, cloned or an existing one returned; 409 (an active job
+  for that graph/day) is ``CONFLICT``; 422 is ``INVALID`` with field errors.
+- ``rerun_job`` reads the job, then submits its ``snapshot_date`` again with
+  ``force_rerun=true`` (which bypasses reuse and replaces an active job). Its
+  other submit options are not visible in ``JobResponse`` and are not repeated.
+- There is no cancel endpoint: ``cancel_job`` is NOT_SUPPORTED.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Sequence
+from typing import Any
+from urllib.parse import quote
+
+import httpx
+
+from adapters.base import (
+    BaseAdapter,
+    Capabilities,
+    JobQuery,
+    JobTypeQuery,
+    Page,
+    PageEntry,
+    SubmitRequest,
+    page_across_scopes,
+    parse_scoped_position,
+)
+from adapters.errors import ErrorKind, FieldError, UpstreamError
+from adapters.http import UpstreamClient
+from adapters.model import JobRecord, JobTypeRecord, NativeKey, Source
+from adapters.wordlift import positions
+from adapters.wordlift.params import submit_body
+from adapters.wordlift.positions import GraphPosition
+from adapters.wordlift.problems import parse_error
+from adapters.wordlift.translate import JOB_TYPE_ID, bad_response, job_from_json, job_page_from_json, kpi_job_type
+
+MAX_PAGE = 100
+"""Largest ``limit`` we send; the upstream documents no maximum."""
+FILTER_BATCH = 50
+"""Page size while filtering here, so sparse matches cost fewer round trips."""
+GET_CONCURRENCY = 10
+
+_ACCEPT = "application/json, application/problem+json"
+
+
+def _graph_path(graph_id: str) -> str:
+    return f"/kpi/graphs/{quote(graph_id, safe='')}/jobs"
+
+
+def _empty() -> Page[Any]:
+    return Page(entries=(), has_more=False, total=0)
+
+
+class WordLiftAdapter(BaseAdapter):
+    source = Source.WORDLIFT
+    capabilities = Capabilities(
+        list_jobs=True,
+        get_job=True,
+        batch_get_jobs=False,
+        job_types=True,
+        submit=True,
+        cancel=False,
+        rerun=True,
+        total_count=False,
+    )
+
+    def __init__(
+        self,
+        *,
+        base_url: str,
+        api_key: str,
+        graphs: Sequence[str],
+        timeout_s: float = 10.0,
+        transport: httpx.AsyncBaseTransport | None = None,
+    ) -> None:
+        self.scopes = tuple(graphs)
+        # The generated client sends the bare key; the service wants "Key <key>".
+        header = api_key if api_key.startswith("Key ") else f"Key {api_key}"
+        self.client = UpstreamClient(
+            Source.WORDLIFT,
+            base_url,
+            headers={"Authorization": header, "Accept": _ACCEPT},
+            timeout_s=timeout_s,
+            error_parser=parse_error,
+            secrets=(api_key, header),
+            transport=transport,
+        )
+        self._get_slots = asyncio.Semaphore(GET_CONCURRENCY)
+
+    # --- jobs ---------------------------------------------------------------------
+
+    async def list_jobs(self, query: JobQuery, after: str | None, limit: int) -> Page[JobRecord]:
+        try:
+            _, inner = parse_scoped_position(after)
+        except ValueError:
+            raise positions.invalid_position() from None
+        positions.decode(inner)
+        if limit < 1:
+            return Page(entries=(), has_more=True)
+        if not self._can_match(query):
+            return _empty()
+        graphs = [g for g in self.scopes if query.scopes is None or g in query.scopes]
+
+        async def list_graph(graph: str, inner_after: str | None, want: int) -> Page[JobRecord]:
+            return await self._list_graph(graph, query, positions.decode(inner_after), want)
+
+        return await page_across_scopes(graphs, list_graph, after, limit)
+
+    @staticmethod
+    def _can_match(query: JobQuery) -> bool:
+        if query.job_type_ids is not None and JOB_TYPE_ID not in query.job_type_ids:
+            return False
+        # JobResponse has no creation time and no parent, so these filters never match.
+        return query.created_after is None and query.created_before is None and query.parent_id is None
+
+    async def _list_graph(self, graph: str, query: JobQuery, start: GraphPosition, limit: int) -> Page[JobRecord]:
+        filtering = query.statuses is not None or query.updated_after is not None or query.updated_before is not None
+        cursor, skip = start.cursor, start.skip
+        entries: list[PageEntry[JobRecord]] = []
+        while True:
+            missing = limit - len(entries)
+            want = min(MAX_PAGE, skip + (max(missing, FILTER_BATCH) if filtering else missing))
+            records, next_cursor = await self._fetch_page(graph, cursor, want)
+            for index in range(skip, len(records)):
+                record = records[index]
+                if not query.matches(record):
+                    continue
+                at_page_end = index + 1 == len(records) and next_cursor is not None
+                after = GraphPosition(next_cursor, 0) if at_page_end else GraphPosition(cursor, index + 1)
+                entries.append(PageEntry(record, after.encode()))
+                if len(entries) == limit:
+                    return Page(entries, has_more=index + 1 < len(records) or next_cursor is not None)
+            if next_cursor is None:
+                return Page(entries, has_more=False)
+            if next_cursor == cursor:
+                raise bad_response("the same job list cursor again")
+            cursor, skip = next_cursor, 0
+
+    async def _fetch_page(self, graph: str, cursor: str | None, limit: int) -> tuple[list[JobRecord], str | None]:
+        params: dict[str, str | int] = {"limit": limit}
+        if cursor:
+            params["cursor"] = cursor
+        body = await self.client.get_json(_graph_path(graph), operation="list_jobs", params=params)
+        return job_page_from_json(body)
+
+    async def get_jobs(self, keys: Sequence[NativeKey]) -> list[JobRecord | UpstreamError]:
+        unique = list(dict.fromkeys(keys))
+        answers = await asyncio.gather(*(self._get_or_error(key) for key in unique))
+        by_key = dict(zip(unique, answers, strict=True))
+        return [by_key[key] for key in keys]
+
+    async def _get_or_error(self, key: NativeKey) -> JobRecord | UpstreamError:
+        try:
+            async with self._get_slots:
+                return await self._get_job(key)
+        except UpstreamError as err:
+            return err
+
+    async def _get_job(self, key: NativeKey) -> JobRecord:
+        if key.scope not in self.scopes:
+            raise UpstreamError(ErrorKind.NOT_FOUND, self.source, f"graph {key.scope!r} is not configured")
+        path = f"{_graph_path(key.scope)}/{quote(key.native_id, safe='')}"
+        return job_from_json(await self.client.get_json(path, operation="get_job"))
+
+    # --- job types: one synthetic "kpi" type per graph --------------------------------
+
+    async def list_job_types(self, query: JobTypeQuery, after: str | None, limit: int) -> Page[JobTypeRecord]:
+        matching = [t for t in map(kpi_job_type, self.scopes) if query.matches(t)]
+        if after is not None and not (after.isascii() and after.isdigit()):
+            raise UpstreamError(ErrorKind.INVALID, self.source, "malformed WordLift job type position")
+        start = int(after) if after is not None else 0
+        chunk = matching[start : start + max(limit, 0)]
+        entries = [PageEntry(t, str(start + i + 1)) for i, t in enumerate(chunk)]
+        return Page(entries, has_more=start + len(chunk) < len(matching), total=len(matching))
+
+    async def get_job_types(self, keys: Sequence[NativeKey]) -> list[JobTypeRecord | UpstreamError]:
+        return [
+            kpi_job_type(k.scope)
+            if k.native_id == JOB_TYPE_ID and k.scope in self.scopes
+            else UpstreamError(ErrorKind.NOT_FOUND, self.source, f"no WordLift job type {k.native_id!r} in {k.scope!r}")
+            for k in keys
+        ]
+
+    # --- mutations ----------------------------------------------------------------------
+
+    async def submit_job(self, request: SubmitRequest) -> JobRecord:
+        if request.scope not in self.scopes:
+            raise UpstreamError(
+                ErrorKind.INVALID,
+                self.source,
+                f"{request.scope!r} is not a configured WordLift graph",
+                field_errors=(FieldError(("scope",), "must be one of the configured graph ids"),),
+            )
+        return await self._submit(request.scope, submit_body(request.params))
+
+    async def rerun_job(self, key: NativeKey) -> JobRecord:
+        current = await self._get_job(key)
+        snapshot_date = current.raw["snapshot_date"]
+        return await self._submit(key.scope, {"snapshot_date": snapshot_date, "force_rerun": True})
+
+    async def _submit(self, graph: str, body: dict[str, Any]) -> JobRecord:
+        response = await self.client.request("POST", _graph_path(graph), operation="submit_job", json_body=body)
+        return job_from_json(self.client.decode(response))
+
+    # --- lifecycle ----------------------------------------------------------------------
+
+    async def check(self) -> None:
+        if not self.scopes:
+            raise UpstreamError(ErrorKind.INVALID, self.source, "no WordLift graph is configured")
+        await self.client.get_json(_graph_path(self.scopes[0]), operation="check", params={"limit": 1})
+
+    async def aclose(self) -> None:
+        await self.client.aclose()
