@@ -32,6 +32,7 @@ from gateway.mutations import MutationService
 from gateway.reads import PageLimits
 from gateway.schema.build import SchemaLimits, build_schema
 from gateway.upstreams import Upstreams
+from gateway.webhooks import LeiaWebhooks, webhook_router
 from gateway.wiring import build_upstreams
 
 log = logging.getLogger("job_gateway")
@@ -115,6 +116,11 @@ def create_app(config: GatewayConfig | None = None, *, upstreams: Upstreams | No
             allow_methods=["GET", "POST", "OPTIONS"],
             allow_headers=["content-type", "authorization", "x-request-id"],
         )
+
+    if config.public_base_url:
+        hooks = LeiaWebhooks(config.public_base_url)
+        services.extras["leia_webhooks"] = hooks
+        app.include_router(webhook_router(hooks, services))
 
     @app.get("/healthz", include_in_schema=False)
     async def healthz() -> dict[str, str]:

@@ -116,8 +116,16 @@ class MutationService:
             await listener(job, before)
 
     async def submit(
-        self, adapter: Any, cache_scope: str, request: SubmitRequest, key: str | None, field_prefix: tuple[str, ...]
+        self,
+        adapter: Any,
+        cache_scope: str,
+        request: SubmitRequest,
+        key: str | None,
+        field_prefix: tuple[str, ...],
+        client_request: SubmitRequest | None = None,
     ) -> Outcome:
+        """``client_request`` is what the client asked for, before the gateway added to it
+        (a webhook callback URL); the idempotency check compares that."""
         async def call() -> Outcome:
             try:
                 job = await adapter.submit_job(request)
@@ -129,7 +137,8 @@ class MutationService:
             await self._announce(job, None)
             return Outcome(job)
 
-        payload = {"source": adapter.source.value, "scope": request.scope, "params": dict(request.params)}
+        asked = client_request or request
+        payload = {"source": adapter.source.value, "scope": asked.scope, "params": dict(asked.params)}
         return await self._guarded(cache_scope, key, "submitJob", payload, call)
 
     async def change(

@@ -6,7 +6,9 @@ and by ``job-gateway serve`` with no ``--config`` (the embedded default).
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import asyncio
+import contextlib
+from collections.abc import AsyncIterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -43,7 +45,22 @@ def build_simulators(seed: int = 0, speed: float = 1.0, names: list[str] | None 
             continue
         simulators[entry.name] = entry.create_simulator()(seed=seed, clock=clock)
     routes = [Mount(f"/{name}", app=sim.app) for name, sim in simulators.items()]
-    return SimulatorSet(clock, simulators, Starlette(routes=routes))
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        # Starlette runs no lifespan of a mounted app: start the simulators' own
+        # background work (Leia's callback sender) here instead.
+        tasks = [
+            asyncio.create_task(sim.extra["background"]()) for sim in simulators.values() if "background" in sim.extra
+        ]
+        try:
+            yield
+        finally:
+            for task in tasks:
+                task.cancel()
+            await asyncio.gather(*tasks, return_exceptions=True)
+
+    return SimulatorSet(clock, simulators, Starlette(routes=routes, lifespan=lifespan))
 
 
 def _toml_value(value: Any) -> str:

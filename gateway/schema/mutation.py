@@ -7,6 +7,7 @@ failures stay GraphQL errors with ``extensions.code``.
 
 from __future__ import annotations
 
+import dataclasses
 from typing import Any, cast
 
 import strawberry
@@ -220,7 +221,15 @@ class Mutation:
         adapter = context.upstreams.get(source)
         service = context.services.extras["mutations"]
         prefix = ("input", "job", source.value.lower())
-        outcome = await service.submit(adapter, context.upstreams.cache_scope(source), request, key, prefix)
+        hooks = context.services.extras.get("leia_webhooks")
+        token = None
+        asked = request
+        if source is Source.LEIA and hooks is not None and "callback_url" not in request.params:
+            token, url = hooks.new_callback_url()
+            request = dataclasses.replace(request, params={**request.params, "callback_url": url})
+        outcome = await service.submit(adapter, context.upstreams.cache_scope(source), request, key, prefix, asked)
+        if token is not None and outcome.job is not None:
+            hooks.bind(token, outcome.job.native_id)
         return SubmitJobPayload(job=_job(outcome), errors=_errors(outcome.problems), replayed=outcome.replayed)
 
     @strawberry.mutation(description="Cancel a job. Cancelling a final job is a harmless NOT_CANCELLABLE answer.")
