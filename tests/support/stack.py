@@ -1,0 +1,75 @@
+"""The whole system over real HTTP: all five simulators on one port, the gateway on another.
+
+Frozen clock by default, so upstream data stands still; tests move it with
+``stack.advance(seconds)``. ``stack.calls`` counts upstream requests by
+(source, operation), as the gateway's client layer reports them.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from typing import Any
+
+import httpx
+
+from adapters.model import Source
+from adapters.observe import add_observer, remove_observer
+from gateway.app import create_app
+from gateway.config import config_from_mapping
+from gateway.simulation import SimulatorSet, build_simulators
+from tests.support.server import serve
+
+
+@dataclass
+class Stack:
+    sims: SimulatorSet
+    sim_url: str
+    url: str
+    app: Any
+    calls: Counter[tuple[str, str]] = field(default_factory=Counter)
+
+    @property
+    def graphql_url(self) -> str:
+        return f"{self.url}/graphql"
+
+    def query(self, query: str, variables: dict[str, Any] | None = None, **kwargs: Any) -> dict[str, Any]:
+        response = httpx.post(
+            self.graphql_url, json={"query": query, "variables": variables or {}}, timeout=60, **kwargs
+        )
+        assert response.status_code == 200, response.text
+        body: dict[str, Any] = response.json()
+        return body
+
+    def upstream_calls(self, source: Source | None = None) -> int:
+        return sum(n for (s, _), n in self.calls.items() if source is None or s == source.value)
+
+    def faults(self, name: str, faults: dict[str, Any]) -> None:
+        httpx.post(f"{self.sim_url}/{name}/_sim/faults", json=faults, timeout=10).raise_for_status()
+
+    def advance(self, seconds: float) -> None:
+        self.sims.clock.advance(seconds)
+
+
+@contextmanager
+def running_stack(seed: int = 0, speed: float = 0.0, gateway: dict[str, Any] | None = None) -> Iterator[Stack]:
+    sims = build_simulators(seed=seed, speed=speed)
+    with serve(sims.app) as sim_url:
+        tables = {
+            "gateway": {"cursor_secret": "integration", **(gateway or {})},
+            "sources": sims.gateway_tables(sim_url),
+        }
+        app = create_app(config_from_mapping(tables, {}))
+        with serve(app) as url:
+            stack = Stack(sims, sim_url, url, app)
+
+            def observe(source: Source, operation: str, outcome: str, seconds: float) -> None:
+                stack.calls[(source.value, operation)] += 1
+
+            add_observer(observe)
+            try:
+                yield stack
+            finally:
+                remove_observer(observe)
