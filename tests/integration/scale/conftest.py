@@ -1,0 +1,49 @@
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Iterator
+
+import httpx
+import pytest
+
+from adapters.scale import ScaleAdapter, build_adapter
+from adapters.scale.simulator import create_simulator
+from adapters.settings import SourceSettings
+from adapters.simkit import SimClock
+from adapters.simkit.app import SimulatorApp
+from tests.support.server import serve
+
+
+@pytest.fixture
+def clock() -> SimClock:
+    return SimClock(speed=0)
+
+
+@pytest.fixture
+def sim(clock: SimClock) -> SimulatorApp:
+    return create_simulator(seed=7, clock=clock)
+
+
+@pytest.fixture
+async def client(sim: SimulatorApp) -> AsyncIterator[httpx.AsyncClient]:
+    """Talks to the simulator in process, authenticated as its staff user."""
+    headers = {"Authorization": f"Token {sim.config['token']}"}
+    transport = httpx.ASGITransport(app=sim.app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://sim", headers=headers) as http:
+        yield http
+
+
+@pytest.fixture
+def url(sim: SimulatorApp) -> Iterator[str]:
+    with serve(sim.app) as base:
+        yield base
+
+
+def make_adapter(sim: SimulatorApp, url: str, **extra: object) -> ScaleAdapter:
+    return build_adapter(SourceSettings("scale", {"base_url": url, **sim.config, **extra}))
+
+
+@pytest.fixture
+async def adapter(sim: SimulatorApp, url: str) -> AsyncIterator[ScaleAdapter]:
+    scale = make_adapter(sim, url)
+    yield scale
+    await scale.aclose()

@@ -1,0 +1,188 @@
+"""The Scale adapter against its simulator over real HTTP, with a frozen clock."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import timedelta
+
+import pytest
+
+from adapters.base import IngestRunQuery, JobQuery, JobTypeQuery, SubmitRequest
+from adapters.errors import ErrorKind, UpstreamError
+from adapters.model import JobRecord, JobStatus, NativeKey
+from adapters.observe import add_observer, remove_observer
+from adapters.scale import ScaleAdapter
+from adapters.scale.sim_store import Store, view
+from adapters.scale.translate import job_status
+from adapters.simkit import SimClock
+from adapters.simkit.app import SimulatorApp
+
+
+def store_of(sim: SimulatorApp) -> Store:
+    assert isinstance(sim.state, Store)
+    return sim.state
+
+
+def expected_ids(sim: SimulatorApp, query: JobQuery | None = None) -> list[str]:
+    """The simulator's own view of the list the adapter pages through: newest first."""
+    store = store_of(sim)
+    now = store.epoch
+    rows = sorted(store.jobs.values(), key=lambda j: (view(j, now).last_modified, j.id), reverse=True)
+    return [str(j.id) for j in rows if query is None or _status_ok(query, view(j, now).status)]
+
+
+def _status_ok(query: JobQuery, word: str) -> bool:
+    return query.statuses is None or job_status(word) in query.statuses
+
+
+async def page_all(adapter: ScaleAdapter, query: JobQuery, limit: int) -> tuple[list[JobRecord], int]:
+    records: list[JobRecord] = []
+    after: str | None = None
+    pages = 0
+    while True:
+        page = await adapter.list_jobs(query, after, limit)
+        pages += 1
+        records.extend(e.record for e in page.entries)
+        if not page.has_more:
+            return records, pages
+        after = page.entries[-1].position
+
+
+class Calls:
+    def __init__(self) -> None:
+        self.operations: list[str] = []
+
+    def __call__(self, source: object, operation: str, outcome: str, seconds: float) -> None:
+        self.operations.append(operation)
+
+
+@pytest.fixture
+def calls() -> Iterator[Calls]:
+    counter = Calls()
+    add_observer(counter)
+    yield counter
+    remove_observer(counter)
+
+
+@pytest.mark.parametrize("limit", [7, 100, 333, 1000])
+async def test_paging_to_the_end_yields_every_job_once(
+    adapter: ScaleAdapter, sim: SimulatorApp, calls: Calls, limit: int
+) -> None:
+    records, pages = await page_all(adapter, JobQuery(), limit)
+    assert [r.native_id for r in records] == expected_ids(sim)
+    assert pages == -(-800 // limit)
+    assert len(calls.operations) == pages  # one request per page
+
+
+async def test_paging_with_pushed_down_filters(adapter: ScaleAdapter, sim: SimulatorApp) -> None:
+    query = JobQuery(statuses=frozenset({JobStatus.RUNNING, JobStatus.QUEUED, JobStatus.FAILED}))
+    first = await adapter.list_jobs(query, None, 25)
+    records, _ = await page_all(adapter, query, 25)
+    assert [r.native_id for r in records] == expected_ids(sim, query)
+    assert first.total == len(records)
+
+
+async def test_time_and_type_filters(adapter: ScaleAdapter, sim: SimulatorApp) -> None:
+    epoch = store_of(sim).epoch
+    query = JobQuery(job_type_ids=frozenset({"1"}), updated_after=epoch - timedelta(days=2), updated_before=epoch)
+    records, _ = await page_all(adapter, query, 30)
+    assert records and all(r.job_type_name == "scale-ingest" for r in records)
+    assert all(query.matches(r) for r in records)
+    total = (await adapter.list_jobs(query, None, 30)).total
+    assert total == len(records)
+    created = JobQuery(created_after=epoch - timedelta(hours=1))
+    recent, _ = await page_all(adapter, created, 50)
+    assert recent and all(r.created_at is not None and r.created_at >= epoch - timedelta(hours=1) for r in recent)
+
+
+async def test_get_jobs_by_ids(adapter: ScaleAdapter, sim: SimulatorApp, calls: Calls) -> None:
+    ids = expected_ids(sim)[:150]
+    keys = [NativeKey("", i) for i in ids] + [NativeKey("", "1"), NativeKey("", "x")]
+    answers = await adapter.get_jobs(keys)
+    assert [a.native_id for a in answers[:150] if isinstance(a, JobRecord)] == ids
+    assert all(isinstance(a, UpstreamError) and a.kind is ErrorKind.NOT_FOUND for a in answers[150:])
+    assert calls.operations == ["get_jobs", "get_jobs"]
+
+
+async def test_submit_cancel_rerun_life_cycle(adapter: ScaleAdapter, sim: SimulatorApp, clock: SimClock) -> None:
+    jt = next(t for t in store_of(sim).job_types if t.is_active and not t.is_paused and not t.is_system)
+    submitted = await adapter.submit_job(
+        SubmitRequest("", {"job_type_id": jt.id, "input": {"files": {"INPUT_FILE": [3]}, "json": {}}})
+    )
+    assert submitted.status is JobStatus.QUEUED and submitted.can_cancel and not submitted.can_rerun
+    with pytest.raises(UpstreamError) as refused:
+        await adapter.rerun_job(submitted.key)
+    assert refused.value.kind is ErrorKind.CONFLICT
+    canceled = await adapter.cancel_job(submitted.key)
+    assert canceled.status is JobStatus.CANCELED and canceled.can_rerun
+    rerun = await adapter.rerun_job(submitted.key)
+    assert rerun.status is JobStatus.QUEUED and rerun.counters["num_exes"] == 2
+    clock.advance(30)
+    running = (await adapter.get_jobs([submitted.key]))[0]
+    assert isinstance(running, JobRecord) and running.status is JobStatus.RUNNING
+    clock.advance(600)
+    statuses = await adapter.get_statuses([submitted.key])
+    assert statuses[submitted.key] in (JobStatus.SUCCEEDED, JobStatus.FAILED, JobStatus.QUEUED, JobStatus.RUNNING)
+    done = next(r for r in (await page_all(adapter, JobQuery(statuses=frozenset({JobStatus.SUCCEEDED})), 5))[0])
+    with pytest.raises(UpstreamError) as conflict:
+        await adapter.cancel_job(done.key)
+    assert conflict.value.kind is ErrorKind.CONFLICT
+
+
+async def test_submit_refusals_come_back_typed(adapter: ScaleAdapter, sim: SimulatorApp) -> None:
+    jt = next(t for t in store_of(sim).job_types if t.is_active and not t.is_system)
+    with pytest.raises(UpstreamError) as missing_input:
+        await adapter.submit_job(SubmitRequest("", {"job_type_id": jt.id, "input": {}}))
+    assert missing_input.value.kind is ErrorKind.INVALID
+    assert missing_input.value.field_errors[0].path == ("input",)
+    with pytest.raises(UpstreamError) as unknown:
+        await adapter.submit_job(SubmitRequest("", {"job_type_id": 99999, "input": {}}))
+    assert unknown.value.field_errors[0].path == ("job_type_id",)
+
+
+async def test_job_types_over_http(adapter: ScaleAdapter, sim: SimulatorApp, clock: SimClock) -> None:
+    seen: list[str] = []
+    after = None
+    while True:
+        page = await adapter.list_job_types(JobTypeQuery(), after, 7)
+        seen += [e.record.native_id for e in page.entries]
+        if not page.has_more:
+            break
+        after = page.entries[-1].position
+    assert len(seen) == len(set(seen)) == 40 and page.total == 40
+    answers = await adapter.get_job_types([NativeKey("", "1"), NativeKey("", "4000")])
+    assert not isinstance(answers[0], UpstreamError) and answers[0].name == "scale-ingest"
+    assert isinstance(answers[1], UpstreamError)
+    jt = next(t for t in store_of(sim).job_types if t.is_active and not t.is_paused and not t.is_system)
+    paused = await adapter.edit_job_type(jt.name, jt.version, {"is_paused": True})
+    assert paused.is_paused is True and paused.raw["validation"]["is_valid"] is True
+    details = await adapter.job_type_details(jt.name, jt.version)
+    assert "manifest" in details.raw and details.revision == jt.revision_num
+    assert (await adapter.job_type_revisions(jt.name, jt.version))[0].revision_num == jt.revision_num
+    counts = await adapter.job_type_status_counts()
+    assert str(jt.id) in counts
+    assert await adapter.running_job_types()
+    with pytest.raises(UpstreamError) as missing:
+        await adapter.job_type_details("nope", "1.0.0")
+    assert missing.value.kind is ErrorKind.NOT_FOUND
+
+
+async def test_ingest_runs_over_http(adapter: ScaleAdapter, sim: SimulatorApp) -> None:
+    seen = []
+    after = None
+    while True:
+        page = await adapter.list_ingest_runs(IngestRunQuery(), after, 30)
+        seen += [e.record for e in page.entries]
+        if not page.has_more:
+            break
+        after = page.entries[-1].position
+    assert len({r.native_id for r in seen}) == 100
+    ingested = await adapter.list_ingest_runs(IngestRunQuery(states=frozenset({JobStatus.SUCCEEDED})), None, 100)
+    assert ingested.total == len(ingested.entries) and all(
+        e.record.native_state == "INGESTED" for e in ingested.entries
+    )
+    run = seen[0]
+    again = await adapter.get_ingest_runs([run.key, NativeKey("", "1")])
+    assert again[0] == run and isinstance(again[1], UpstreamError)
+    job = (await adapter.get_jobs([NativeKey("", run.job_id or "")]))[0]
+    assert isinstance(job, JobRecord) and job.job_type_name == "scale-ingest"
