@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Generic, Protocol, TypeVar, runtime_checkable
 
-from adapters.errors import UpstreamError, not_supported
+from adapters.errors import ErrorKind, UpstreamError, not_supported
 from adapters.model import (
     IngestRunRecord,
     JobRecord,
@@ -228,27 +228,48 @@ def scoped_position(scope_index: int, inner: str) -> str:
     return f"{scope_index}{_SCOPE_SEP}{inner}"
 
 
-def parse_scoped_position(position: str | None) -> tuple[int, str | None]:
-    """Split a position made by ``page_across_scopes``; ``None`` starts at the first scope."""
+def parse_scoped_position(
+    position: str | None, *, source: Source | None = None, scope_count: int | None = None
+) -> tuple[int, str | None]:
+    """Split a position made by ``page_across_scopes``; ``None`` starts at the first scope.
+
+    A malformed position, or one whose scope index lies past ``scope_count``,
+    raises ``UpstreamError(INVALID)`` naming ``source`` (a bare ``ValueError``
+    when no source is given).
+    """
     if position is None:
         return 0, None
     index, sep, inner = position.partition(_SCOPE_SEP)
-    if not sep or not index.isdigit():
-        raise ValueError("malformed scoped position")
+    if not sep or not (index.isascii() and index.isdigit()):
+        raise _invalid_position(source, "malformed list position")
+    if scope_count is not None and int(index) > scope_count:
+        raise _invalid_position(source, "list position is out of range")
     return int(index), inner or None
 
 
+def _invalid_position(source: Source | None, message: str) -> Exception:
+    if source is None:
+        return ValueError(message)
+    return UpstreamError(ErrorKind.INVALID, source, f"{source.value} {message}")
+
+
 async def page_across_scopes(
-    scopes: Sequence[str], list_scope: ScopePageFn[T], after: str | None, limit: int
+    scopes: Sequence[str],
+    list_scope: ScopePageFn[T],
+    after: str | None,
+    limit: int,
+    *,
+    source: Source | None = None,
 ) -> Page[T]:
     """Walk several scopes (graphs, projects) one after another as one list.
 
     Positions carry the scope index, so a page may stop inside one scope and the
     next continues there. Asks each scope only for what is still missing. The
     total is the sum of the scopes' totals when every scope visited tells one
-    and the walk reached the end; otherwise ``None``.
+    and the walk reached the end; otherwise ``None``. A malformed ``after`` is
+    ``UpstreamError(INVALID)`` naming ``source`` (see ``parse_scoped_position``).
     """
-    index, inner = parse_scoped_position(after)
+    index, inner = parse_scoped_position(after, source=source, scope_count=len(scopes))
     entries: list[PageEntry[T]] = []
     totals_known = after is None
     total = 0

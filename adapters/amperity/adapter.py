@@ -45,7 +45,6 @@ What it does with the API:
 
 from __future__ import annotations
 
-import asyncio
 import dataclasses
 import logging
 import re
@@ -57,7 +56,7 @@ from urllib.parse import quote
 import httpx
 
 from adapters.amperity import translate
-from adapters.amperity.positions import ListPosition, iso_ms, truncate_ms
+from adapters.amperity.positions import ListPosition
 from adapters.amperity.server_clock import TOLERANCE_S, ServerClock
 from adapters.amperity.wire_errors import parse_error
 from adapters.base import (
@@ -70,9 +69,12 @@ from adapters.base import (
     PageEntry,
     SubmitRequest,
 )
+from adapters.batching import gather_per_key
 from adapters.errors import ErrorKind, UpstreamError
 from adapters.http import UpstreamClient
 from adapters.model import IngestRunRecord, JobRecord, JobTypeRecord, NativeKey, Source
+from adapters.positions import page_of
+from adapters.timeparse import format_ms, truncate_ms
 
 log = logging.getLogger("job_gateway.upstream.amperity")
 
@@ -215,7 +217,7 @@ class AmperityAdapter(BaseAdapter):
             stop = min(stop, position.started + _ONE_MS)
         if start >= stop:
             return _Window(end, [], True)
-        params = {"created_from": iso_ms(start), "created_to": iso_ms(stop), "with_total": "true"}
+        params = {"created_from": format_ms(start), "created_to": format_ms(stop), "with_total": "true"}
         body = await self.client.get_json("/ingest/jobs", operation="list_ingest_jobs", params=params)
         data = body.get("data") if isinstance(body, dict) else None
         if not isinstance(data, list) or not all(isinstance(j, dict) and isinstance(j.get("id"), str) for j in data):
@@ -246,7 +248,7 @@ class AmperityAdapter(BaseAdapter):
         distinct = list(dict.fromkeys(keys))
         raws = await self._from_window(distinct)
         missing = [key for key in distinct if key not in raws]
-        fetched = await asyncio.gather(*(self._fetch_or_error(key) for key in missing))
+        fetched = await gather_per_key(missing, self._fetch)
         raws.update(zip(missing, fetched, strict=True))
         built = {key: _build(raw, build) for key, raw in raws.items()}
         return [built[key] for key in keys]
@@ -275,12 +277,6 @@ class AmperityAdapter(BaseAdapter):
         by_id = {job["id"]: job for job in window.jobs}
         return {key: by_id[key.native_id] for key in days if key.native_id in by_id}
 
-    async def _fetch_or_error(self, key: NativeKey) -> dict[str, Any] | UpstreamError:
-        try:
-            return await self._fetch(key)
-        except UpstreamError as err:
-            return err
-
     async def _fetch(self, key: NativeKey) -> dict[str, Any]:
         if key.scope != self.tenant or not key.native_id:
             raise UpstreamError(
@@ -303,13 +299,9 @@ class AmperityAdapter(BaseAdapter):
     # --- job types ------------------------------------------------------------------
 
     async def list_job_types(self, query: JobTypeQuery, after: str | None, limit: int) -> Page[JobTypeRecord]:
-        if after not in (None, "0", "1"):
-            raise UpstreamError(ErrorKind.INVALID, self.source, "malformed Amperity job type position")
         record = translate.ingest_job_type(self.tenant)
         matching = [record] if query.matches(record) else []
-        entries = [PageEntry(r, "1") for r in matching] if after in (None, "0") and limit > 0 else []
-        has_more = after in (None, "0") and bool(matching) and not entries
-        return Page(entries=entries, has_more=has_more, total=len(matching))
+        return page_of(matching, after, limit, source=self.source, bound=1)
 
     async def get_job_types(self, keys: Sequence[NativeKey]) -> list[JobTypeRecord | UpstreamError]:
         return [
@@ -357,7 +349,7 @@ class AmperityAdapter(BaseAdapter):
 
     async def check(self) -> None:
         end = truncate_ms(self.clock.now() + WINDOW_LEAD)
-        params = {"created_from": iso_ms(end - timedelta(minutes=1)), "created_to": iso_ms(end)}
+        params = {"created_from": format_ms(end - timedelta(minutes=1)), "created_to": format_ms(end)}
         await self.client.request("GET", "/ingest/jobs", operation="check", params=params)
 
     async def aclose(self) -> None:

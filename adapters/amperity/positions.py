@@ -11,19 +11,11 @@ empty for a job without tables (those sort last).
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
+
+from adapters.timeparse import format_ms, parse_instant
 
 _SEP = "|"
-
-
-def iso_ms(moment: datetime) -> str:
-    """UTC, millisecond precision, ``Z``: the form Amperity writes and reads."""
-    moment = moment.astimezone(UTC)
-    return moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}Z"
-
-
-def truncate_ms(moment: datetime) -> datetime:
-    return moment.replace(microsecond=moment.microsecond // 1000 * 1000)
 
 
 @dataclass(frozen=True, slots=True)
@@ -33,8 +25,8 @@ class ListPosition:
     job_id: str
 
     def encode(self) -> str:
-        started = iso_ms(self.started) if self.started is not None else ""
-        return _SEP.join((iso_ms(self.window_end), started, self.job_id))
+        started = format_ms(self.started) if self.started is not None else ""
+        return _SEP.join((format_ms(self.window_end), started, self.job_id))
 
     @classmethod
     def decode(cls, text: str) -> ListPosition:
@@ -48,7 +40,6 @@ class ListPosition:
 
 
 def _instant(text: str) -> datetime:
-    moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
-    if moment.tzinfo is None:
+    if not text.endswith("Z"):
         raise ValueError("position instants carry a zone")
-    return moment
+    return parse_instant(text)

@@ -22,20 +22,11 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from adapters.simkit import Seeded
+from adapters.timeparse import format_ms, parse_instant, truncate_ms
 
 STOP_GRACE_S = 3.0
 PHASES = (("started", 0.05), ("in progress", 0.50), ("running", 0.90), ("finalizing", 1.0))
 FINAL_TABLE_STATES = frozenset({"succeeded", "failed", "skipped", "stopped", "canceled"})
-
-
-def iso(moment: datetime) -> str:
-    """The wire form of an instant: UTC, milliseconds, ``Z``."""
-    return moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}Z"
-
-
-def ms(moment: datetime) -> datetime:
-    """Truncate to milliseconds, the wire precision, so filters agree with what clients see."""
-    return moment.replace(microsecond=moment.microsecond // 1000 * 1000)
 
 
 @dataclass
@@ -65,7 +56,7 @@ class TablePlan:
         if self.outcome == "skipped":
             return self.start_at
         fraction = self.fail_at if self.outcome == "failed" else 1.0
-        return ms(self.start_at + timedelta(seconds=self.duration_s * fraction))
+        return truncate_ms(self.start_at + timedelta(seconds=self.duration_s * fraction))
 
     def render(self, job_id: str, now: datetime, stop_at: datetime | None) -> dict[str, Any]:
         """The ``IngestFeedDetails`` object at ``now``."""
@@ -89,10 +80,10 @@ class TablePlan:
             "rejected": rejected,
             "inserted": loaded - updated,
             "updated": updated,
-            "started_at": iso(started),
+            "started_at": format_ms(started),
             # Required and non-nullable in the schema even while the table works:
             # an unfinished table repeats its started_at (see the simulator docstring).
-            "ended_at": iso(ended if ended is not None else started),
+            "ended_at": format_ms(ended if ended is not None else started),
             "files": files,
         }
 
@@ -103,7 +94,7 @@ class TablePlan:
             if stop_at <= self.start_at:
                 return "canceled", 0.0, stop_at, stop_at
             fraction = self._fraction(stop_at)
-            grace_end = ms(stop_at + timedelta(seconds=STOP_GRACE_S))
+            grace_end = truncate_ms(stop_at + timedelta(seconds=STOP_GRACE_S))
             if now < grace_end:
                 return "stopping", fraction, self.start_at, None
             return "stopped", fraction, self.start_at, grace_end
@@ -227,9 +218,9 @@ def workflow_state(store: Store, wf: Workflow, now: datetime) -> tuple[str, date
     if wf.ingest_job_ids:
         return _ingest_workflow_state(_workflow_tables(store, wf, now), wf, now)
     started = wf.created_at + timedelta(seconds=2)
-    end = ms(wf.created_at + timedelta(seconds=wf.duration_s))
+    end = truncate_ms(wf.created_at + timedelta(seconds=wf.duration_s))
     if wf.stop_at is not None and now >= wf.stop_at and wf.stop_at < end:
-        grace_end = ms(wf.stop_at + timedelta(seconds=STOP_GRACE_S))
+        grace_end = truncate_ms(wf.stop_at + timedelta(seconds=STOP_GRACE_S))
         return ("canceling", None) if now < grace_end else ("canceled", grace_end)
     if now < started:
         return "scheduled", None
@@ -241,7 +232,7 @@ def workflow_state(store: Store, wf: Workflow, now: datetime) -> tuple[str, date
 def _ingest_workflow_state(tables: list[dict[str, Any]], wf: Workflow, now: datetime) -> tuple[str, datetime | None]:
     words = [t["state"] for t in tables]
     ended = max((t["ended_at"] for t in tables), default=None)
-    ended_at = datetime.fromisoformat(ended.replace("Z", "+00:00")) if ended else None
+    ended_at = parse_instant(ended) if ended else None
     if wf.stop_at is not None and now >= wf.stop_at and any(w in ("stopping", "stopped", "canceled") for w in words):
         return ("canceling", None) if "stopping" in words else ("canceled", ended_at)
     if all(w == "scheduled" for w in words):
@@ -260,10 +251,10 @@ def render_workflow(store: Store, wf: Workflow, now: datetime, *, verbose: bool)
         "type": wf.type,
         "name": wf.name,
         "tenant": wf.tenant,
-        "created_at": iso(wf.created_at),
+        "created_at": format_ms(wf.created_at),
     }
     if ended_at is not None:
-        body["ended_at"] = iso(ended_at)
+        body["ended_at"] = format_ms(ended_at)
     if not verbose:
         return body
     body.update(
@@ -287,7 +278,7 @@ def render_workflow(store: Store, wf: Workflow, now: datetime, *, verbose: bool)
 def _tasks(store: Store, wf: Workflow, now: datetime, state: str, ended_at: datetime | None) -> list[dict[str, Any]]:
     tables = _workflow_tables(store, wf, now)
     if not tables:
-        tables = [{"state": state, "started_at": iso(wf.created_at), "table_name": wf.name}]
+        tables = [{"state": state, "started_at": format_ms(wf.created_at), "table_name": wf.name}]
     tasks: list[dict[str, Any]] = []
     for task_id, table in zip(wf.task_ids, tables, strict=False):
         task: dict[str, Any] = {
@@ -302,7 +293,7 @@ def _tasks(store: Store, wf: Workflow, now: datetime, state: str, ended_at: date
             "workflow_id": wf.id,
         }
         if table["state"] in FINAL_TABLE_STATES:
-            task["ended_at"] = table.get("ended_at") or (iso(ended_at) if ended_at else table["started_at"])
+            task["ended_at"] = table.get("ended_at") or (format_ms(ended_at) if ended_at else table["started_at"])
             task["state_changed_at"] = task["ended_at"]
         tasks.append(task)
     return tasks

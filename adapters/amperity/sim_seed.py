@@ -16,8 +16,9 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from adapters.amperity.sim_model import Config, FilePlan, IngestJob, Store, TablePlan, Workflow, ms
+from adapters.amperity.sim_model import Config, FilePlan, IngestJob, Store, TablePlan, Workflow
 from adapters.simkit import Seeded
+from adapters.timeparse import truncate_ms
 
 TENANT = "socktown"
 JOB_COUNT = 150
@@ -107,7 +108,7 @@ def make_tables(
     for feed_id, name in feeds:
         roll = rng.random()
         outcome = "skipped" if roll < skip_rate else "failed" if roll < skip_rate + fail_rate else "succeeded"
-        table_start = ms(start + timedelta(seconds=offset))
+        table_start = truncate_ms(start + timedelta(seconds=offset))
         tables.append(
             TablePlan(
                 feed_id=feed_id,
@@ -147,7 +148,7 @@ def add_ingest_run(
         name=config.name,
         tenant=store.tenant,
         config_id=config.id,
-        created_at=ms(created),
+        created_at=truncate_ms(created),
         principal_id=principal[0],
         principal_name=principal[1],
         principal_email=principal[2],
@@ -184,7 +185,7 @@ def build_store(seed: int, now: datetime) -> Store:
         live = n < len(LIVE_OFFSETS_S)
         config = rng.choice(groups)
         chosen = [f for f in config.feeds if rng.random() < 0.75] or [config.feeds[0]]
-        start = ms(now + timedelta(seconds=offset))
+        start = truncate_ms(now + timedelta(seconds=offset))
         # A workflow is created before its ingest job starts, and never in the future.
         created = min(start - timedelta(seconds=3 if live else rng.uniform(5, 120)), now - timedelta(seconds=5))
         wf, job = add_ingest_run(
@@ -201,12 +202,12 @@ def build_store(seed: int, now: datetime) -> Store:
         )
         if not live and rng.random() < 0.06:
             longest = max(t.duration_s for t in job.tables)
-            wf.stop_at = ms(start + timedelta(seconds=rng.uniform(0.2, 0.8) * longest))
+            wf.stop_at = truncate_ms(start + timedelta(seconds=rng.uniform(0.2, 0.8) * longest))
 
     others = [c for c in store.configs.values() if not c.feeds]
     for _ in range(OTHER_WORKFLOWS):
         config = rng.choice(others)
-        created = ms(now - timedelta(seconds=rng.uniform(3600, 30 * 86400)))
+        created = truncate_ms(now - timedelta(seconds=rng.uniform(3600, 30 * 86400)))
         wf = Workflow(
             id=workflow_id(ids, created),
             type=config.type,
@@ -234,7 +235,7 @@ def materialize(store: Store, now: datetime) -> None:
     first = max(store.slots_made + 1, latest - int(timedelta(days=8) / RECURRING_PERIOD))
     config = store.configs[store.recurring_config]
     for slot in range(first, latest + 1):
-        start = ms(store.epoch + slot * RECURRING_PERIOD)
+        start = truncate_ms(store.epoch + slot * RECURRING_PERIOD)
         ids = Seeded(store.seed, f"amperity:slot:{slot}")
         add_ingest_run(store, config, start - RECURRING_LEAD, start, list(config.feeds), min_s=60, max_s=240, ids=ids)
     store.slots_made = max(store.slots_made, latest)

@@ -54,7 +54,7 @@ from __future__ import annotations
 import base64
 import binascii
 import hashlib
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from starlette.applications import Starlette
@@ -63,11 +63,13 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
+from adapters import timeparse
 from adapters.amperity.sim_gate import DateHeader, ErrorRenderer, Gate
-from adapters.amperity.sim_model import Store, Workflow, iso, ms, render_workflow, workflow_state
+from adapters.amperity.sim_model import Store, Workflow, render_workflow, workflow_state
 from adapters.amperity.sim_seed import add_ingest_run, build_store, materialize, task_id, version_id, workflow_id
 from adapters.simkit import FaultInjector, Faults, SimClock
 from adapters.simkit.app import SimulatorApp
+from adapters.timeparse import format_ms, truncate_ms
 
 LIST_HORIZON = timedelta(days=7)
 MAX_WINDOW = timedelta(days=7)
@@ -93,10 +95,9 @@ def parse_instant(name: str, value: str | None, *, required: bool) -> datetime |
             raise BadRequest(f"Missing required query parameter: {name}")
         return None
     try:
-        moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
+        return timeparse.parse_instant(value)
     except ValueError:
         raise BadRequest(f"Invalid ISO-8601 timestamp for {name}: {value}") from None
-    return moment.astimezone(UTC) if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
 def parse_bool(name: str, value: str | None) -> bool:
@@ -113,7 +114,7 @@ class Api:
         self.clock = clock
 
     def now(self) -> datetime:
-        now = ms(self.clock.now())
+        now = truncate_ms(self.clock.now())
         materialize(self.store, now)
         return now
 
@@ -166,7 +167,7 @@ class Api:
         rows: list[tuple[datetime, str, dict[str, Any]]] = []
         for wf in self.store.workflows.values():
             body = render_workflow(self.store, wf, now, verbose=False)
-            ended = datetime.fromisoformat(body["ended_at"].replace("Z", "+00:00")) if "ended_at" in body else None
+            ended = timeparse.parse_instant(body["ended_at"]) if "ended_at" in body else None
             if not _between(wf.created_at, bounds["created_from"], bounds["created_to"]):
                 continue
             if (bounds["ended_from"] or bounds["ended_to"]) and (
@@ -294,14 +295,14 @@ def _limit(value: str | None) -> int:
 
 
 def _encode_token(created: datetime, ident: str) -> str:
-    return base64.urlsafe_b64encode(f"{iso(created)}|{ident}".encode()).decode().rstrip("=")
+    return base64.urlsafe_b64encode(f"{format_ms(created)}|{ident}".encode()).decode().rstrip("=")
 
 
 def _decode_token(token: str) -> tuple[datetime, str]:
     try:
         text = base64.urlsafe_b64decode(token + "=" * (-len(token) % 4)).decode()
         stamp, ident = text.split("|", 1)
-        return datetime.fromisoformat(stamp.replace("Z", "+00:00")), ident
+        return timeparse.parse_instant(stamp), ident
     except (ValueError, binascii.Error, UnicodeDecodeError):
         raise BadRequest("Invalid next_token") from None
 
@@ -315,7 +316,7 @@ def create_simulator(
 ) -> SimulatorApp:
     """The Amperity simulator; ``rate_limit_per_s=None`` turns its rate limit off."""
     clock = clock or SimClock()
-    store = build_store(seed, ms(clock.now()))
+    store = build_store(seed, truncate_ms(clock.now()))
     errors = ErrorRenderer(seed)
     gate = Gate(store, errors, rate_limit_per_s)
     api = Api(store, clock)

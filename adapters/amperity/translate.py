@@ -50,6 +50,7 @@ from adapters.model import (
     JobTypeRecord,
     Source,
 )
+from adapters.timeparse import parse_time
 
 SOURCE = Source.AMPERITY
 JOB_TYPE_ID = "ingest"
@@ -87,17 +88,6 @@ def normalize_state(word: str) -> str:
 def table_status(word: str) -> JobStatus:
     """The JobStatus for one table ``state`` word; UNKNOWN for words we have never seen."""
     return STATE_TABLE.get(normalize_state(word), JobStatus.UNKNOWN)
-
-
-def parse_time(value: Any) -> datetime | None:
-    """An ISO-8601 instant (``Z`` or offset; naive means UTC), or ``None`` when absent or unreadable."""
-    if not isinstance(value, str) or not value:
-        return None
-    try:
-        moment = datetime.fromisoformat(value.replace("Z", "+00:00").replace("z", "+00:00"))
-    except ValueError:
-        return None
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
 def _bad(message: str) -> UpstreamError:

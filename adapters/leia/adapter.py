@@ -40,7 +40,8 @@ from urllib.parse import quote
 
 import httpx
 
-from adapters.base import BaseAdapter, Capabilities, JobQuery, JobTypeQuery, Page, PageEntry, SubmitRequest
+from adapters.base import BaseAdapter, Capabilities, JobQuery, JobTypeQuery, Page, SubmitRequest
+from adapters.batching import gather_per_key
 from adapters.errors import ErrorKind, FieldError, UpstreamError
 from adapters.http import UpstreamClient
 from adapters.leia.auth import TOKEN_HEADER, LeiaAuth
@@ -50,6 +51,7 @@ from adapters.leia.params import build_call
 from adapters.leia.problems import parse_error
 from adapters.leia.translate import JOB_TYPES, job_record, job_records, job_type_record, map_status, status_map
 from adapters.model import JobRecord, JobStatus, JobTypeRecord, NativeKey, Source
+from adapters.positions import offset_or_invalid, page_of
 
 log = logging.getLogger("job_gateway.adapters.leia")
 
@@ -199,20 +201,13 @@ class LeiaAdapter(BaseAdapter):
             app_id = await self.application_id()
         except UpstreamError as err:
             return [err for _ in keys]
-        gate = asyncio.Semaphore(GET_CONCURRENCY)
 
-        async def one(key: NativeKey) -> JobRecord | UpstreamError:
+        async def one(key: NativeKey) -> JobRecord:
             if key.scope != app_id or not key.native_id:
-                return _not_found(key)
-            try:
-                async with gate:
-                    return await self._get_one(key)
-            except UpstreamError as err:
-                return err
+                raise _not_found(key)
+            return await self._get_one(key)
 
-        unique = list(dict.fromkeys(keys))
-        answers = dict(zip(unique, await asyncio.gather(*(one(k) for k in unique)), strict=True))
-        return [answers[k] for k in keys]
+        return await gather_per_key(keys, one, GET_CONCURRENCY)
 
     async def _get_one(self, key: NativeKey) -> JobRecord:
         data = await self.client.get_json(f"/job/{_segment(key.native_id)}", operation="get_job")
@@ -314,12 +309,10 @@ class LeiaAdapter(BaseAdapter):
     # --- job types --------------------------------------------------------------------
 
     async def list_job_types(self, query: JobTypeQuery, after: str | None, limit: int) -> Page[JobTypeRecord]:
-        start = _type_offset(after)
+        offset_or_invalid(after, self.source, "job type", bound=len(JOB_TYPES))  # before any request
         app_id = await self.application_id()
         records = [r for r in (job_type_record(n, app_id) for n in JOB_TYPES) if query.matches(r)]
-        chosen = records[start : start + max(limit, 0)]
-        entries = [PageEntry(r, str(start + i + 1)) for i, r in enumerate(chosen)]
-        return Page(entries, has_more=start + len(chosen) < len(records), total=len(records))
+        return page_of(records, after, limit, source=self.source, bound=len(JOB_TYPES))
 
     async def get_job_types(self, keys: Sequence[NativeKey]) -> list[JobTypeRecord | UpstreamError]:
         try:
@@ -367,11 +360,3 @@ def _chunks(ids: list[str]) -> list[list[str]]:
     if current:
         chunks.append(current)
     return chunks
-
-
-def _type_offset(after: str | None) -> int:
-    if after is None:
-        return 0
-    if not (after.isascii() and after.isdigit()) or int(after) > len(JOB_TYPES):
-        raise UpstreamError(ErrorKind.INVALID, Source.LEIA, "malformed LEIA job type position")
-    return int(after)

@@ -23,6 +23,7 @@ from datetime import datetime
 from adapters.base import Page, PageEntry
 from adapters.errors import ErrorKind, UpstreamError
 from adapters.model import JobRecord, Source
+from adapters.positions import decode_offset
 
 _MAX_OFFSET = 10_000_000
 
@@ -48,9 +49,13 @@ def decode_position(position: str | None, streams: int) -> list[int]:
     if position is None:
         return [0] * streams
     parts = position[1:].split(".") if position.startswith("o") else []
-    if len(parts) != streams or not all(p.isascii() and p.isdigit() and int(p) <= _MAX_OFFSET for p in parts):
+    try:
+        offsets = [decode_offset(p, bound=_MAX_OFFSET) for p in parts]
+    except ValueError:
+        offsets = []
+    if len(offsets) != streams:
         raise UpstreamError(ErrorKind.INVALID, Source.LEIA, "malformed LEIA list position")
-    return [int(p) for p in parts]
+    return offsets
 
 
 async def merged_page(

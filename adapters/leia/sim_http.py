@@ -1,8 +1,7 @@
-"""HTTP plumbing of the Leia simulator: Connexion-style problem bodies and parameter reading.
+"""HTTP plumbing of the Leia simulator: Connexion-style parameter reading.
 
 Leia is a Connexion (Python) app, so its errors are RFC 7807 problem JSON
-(``type``, ``title``, ``status``, ``detail``) served as
-``application/problem+json``, and parameter errors use Connexion's wording
+(``adapters.simkit.problems``), and parameter errors use Connexion's wording
 ("Wrong type, expected 'integer' for query parameter 'offset'", jsonschema's
 "'x' is not one of [...]", body errors suffixed with `` - 'field'``).
 """
@@ -11,38 +10,13 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping
-from http import HTTPStatus
 from typing import Any
 
 from starlette.requests import Request
-from starlette.responses import JSONResponse
 
-PROBLEM_TYPE = "application/problem+json"
+from adapters.simkit.problems import Problem
+
 _JSON_TYPES = {"string": str, "boolean": bool, "object": dict}
-
-
-class Problem(Exception):
-    def __init__(self, status: int, detail: str) -> None:
-        super().__init__(detail)
-        self.status = status
-        self.detail = detail
-
-
-def problem_body(status: int, detail: str) -> dict[str, Any]:
-    try:
-        title = HTTPStatus(status).phrase
-    except ValueError:
-        title = "Error"
-    return {"detail": detail, "status": status, "title": title, "type": "about:blank"}
-
-
-def problem_response(status: int, detail: str) -> JSONResponse:
-    return JSONResponse(problem_body(status, detail), status_code=status, media_type=PROBLEM_TYPE)
-
-
-def error_body(status: int, message: str) -> tuple[bytes, bytes]:
-    """Injected faults in Leia's own error shape."""
-    return json.dumps(problem_body(status, message)).encode(), PROBLEM_TYPE.encode()
 
 
 def enum_value(value: str, allowed: tuple[str, ...]) -> str:

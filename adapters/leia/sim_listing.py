@@ -18,15 +18,17 @@ Choices where the documentation is silent:
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 from starlette.requests import Request
 
-from adapters.leia.sim_http import Problem, enum_value, query_int
+from adapters.leia.sim_http import enum_value, query_int
 from adapters.leia.sim_model import SimJob
 from adapters.leia.sim_state import LeiaState
 from adapters.leia.translate import JOB_TYPES, STATUS_TABLE
+from adapters.simkit.problems import Problem
+from adapters.timeparse import parse_instant
 
 SORT_FIELDS = (
     "submitter_id",
@@ -104,10 +106,9 @@ def _time(raw: str | None) -> datetime | None:
     if raw is None:
         return None
     try:
-        value = datetime.fromisoformat(raw)
+        return parse_instant(raw)
     except ValueError:
         raise Problem(400, f"{raw!r} is not a 'date-time'") from None
-    return value.replace(tzinfo=UTC) if value.tzinfo is None else value
 
 
 def _sort_keys(state: LeiaState, raw: str | None, now: datetime) -> list[tuple[Callable[[SimJob], Any], bool]]:

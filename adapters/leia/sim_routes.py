@@ -10,13 +10,14 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from adapters.leia.sim_http import Problem, enum_value, json_body, merged_params
+from adapters.leia.sim_http import enum_value, json_body, merged_params
 from adapters.leia.sim_jobs import JobSpec, make_job
 from adapters.leia.sim_listing import list_jobs
 from adapters.leia.sim_model import SimApplication, SimDocument, SimJob
 from adapters.leia.sim_state import LeiaState
 from adapters.leia.syntax import FORMAT_TYPES, TRANSFORM_TYPES, page_range_ok, rules_problems
-from adapters.leia.translate import format_time
+from adapters.simkit.problems import Problem
+from adapters.timeparse import format_ms
 
 NOT_LOGGED_IN = "Not logged in"
 JOB_NOT_FOUND = "Job not found"
@@ -42,7 +43,7 @@ def application_json(app: SimApplication) -> dict[str, Any]:
         "id": app.id,
         "application_name": app.application_name,
         "application_type": "developer",
-        "creation_time": format_time(app.creation_time),
+        "creation_time": format_ms(app.creation_time),
         "email": app.email,
         "first_name": app.first_name,
         "last_name": app.last_name,

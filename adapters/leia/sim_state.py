@@ -21,8 +21,8 @@ import httpx
 from adapters.leia.sim_conditions import matches
 from adapters.leia.sim_jobs import JobSpec, make_job
 from adapters.leia.sim_model import FINAL, SimApplication, SimDocument, SimJob, SimModel, Timeline, build_timeline
-from adapters.leia.translate import format_time
 from adapters.simkit import Seeded, SimClock
+from adapters.timeparse import format_ms
 
 log = logging.getLogger("job_gateway.sim.leia")
 
@@ -159,7 +159,7 @@ class LeiaState:
             "id": job.id,
             "application_id": job.application_id,
             "submitter_id": job.application_id,
-            "creation_time": format_time(job.creation_time),
+            "creation_time": format_ms(job.creation_time),
             "document_ids": list(job.document_ids),
             "job_type": job.job_type,
             "status": word,
@@ -170,15 +170,15 @@ class LeiaState:
                 out[key] = value
         started = timeline.since("STARTING")
         if started is not None and started <= now:
-            out["starting_time"] = format_time(started)
+            out["starting_time"] = format_ms(started)
         final = timeline.final_at(now)
         if final is not None:
-            out["finished_time"] = format_time(final[1])
+            out["finished_time"] = format_ms(final[1])
         if word == "FAILED":
             out["reason"] = timeline.reason or "Job failed"
             out["http_code"] = timeline.http_code or 500
         if word == "PROCESSED" and job.result_type is not None and final is not None:
-            out["result"] = _dated_result(job.result, format_time(final[1]))
+            out["result"] = _dated_result(job.result, format_ms(final[1]))
             out["result_type"] = job.result_type
         return out
 

@@ -81,12 +81,12 @@ from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import Response
 
-from adapters.leia.sim_http import Problem, error_body, problem_response
 from adapters.leia.sim_routes import routes
 from adapters.leia.sim_seed import seed as seed_history
 from adapters.leia.sim_state import LeiaState
 from adapters.simkit import FaultInjector, Faults, Seeded, SimClock
 from adapters.simkit.app import SimulatorApp
+from adapters.simkit.problems import Problem, problem_error_body, problem_response
 
 _ROUTE_NOT_FOUND = "The requested URL was not found on the server. If you entered the URL manually please check your spelling and try again."
 
@@ -120,7 +120,7 @@ def create_simulator(*, seed: int = 0, clock: SimClock | None = None, faults: Fa
         exception_handlers={Problem: on_problem, HTTPException: on_http},
         lifespan=lifespan,
     )
-    injector = FaultInjector(app, clock, seed=seed, faults=faults, error_body=error_body)
+    injector = FaultInjector(app, clock, seed=seed, faults=faults, error_body=problem_error_body)
     main = next(iter(state.applications.values()))
     config = {"api_key": main.api_key, "application_id": main.id}
     # A host that mounts this app inside its own (Starlette does not run a mounted app's lifespan)

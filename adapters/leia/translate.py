@@ -35,6 +35,7 @@ from typing import Any
 
 from adapters.errors import ErrorKind, UpstreamError
 from adapters.model import JobRecord, JobStatus, JobTypeRecord, Source
+from adapters.timeparse import parse_time
 
 STATUS_TABLE: Mapping[str, JobStatus] = MappingProxyType(
     {
@@ -70,25 +71,6 @@ JOB_TYPES: Mapping[str, tuple[str, str]] = MappingProxyType(
 
 def map_status(word: str) -> JobStatus:
     return STATUS_TABLE.get(word, JobStatus.UNKNOWN)
-
-
-def parse_time(value: Any) -> datetime | None:
-    """An ISO-8601 time as an aware UTC datetime; ``None`` for null, empty or unreadable."""
-    if not isinstance(value, str) or not value:
-        return None
-    try:
-        parsed = datetime.fromisoformat(value)
-    except ValueError:
-        return None
-    if parsed.tzinfo is None:
-        return parsed.replace(tzinfo=UTC)
-    return parsed.astimezone(UTC)
-
-
-def format_time(value: datetime) -> str:
-    """A time as Leia writes it in Job JSON: milliseconds and ``Z``."""
-    value = value.astimezone(UTC)
-    return value.strftime("%Y-%m-%dT%H:%M:%S.") + f"{value.microsecond // 1000:03d}Z"
 
 
 def query_time(value: datetime, *, round_up: bool = False) -> tuple[str, bool]:

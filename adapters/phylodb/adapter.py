@@ -65,6 +65,7 @@ from adapters.phylodb.params import JobInput, is_uuid, parse_params
 from adapters.phylodb.positions import ListPosition, decode_position
 from adapters.phylodb.problems import CallContext, parse_error, refine
 from adapters.phylodb.store import Submission, SubmissionStore
+from adapters.positions import page_of
 
 DEFAULT_PAGE_SIZE = 500
 """phyloDB's ``application.limits.pagination.json``."""
@@ -180,25 +181,23 @@ class PhyloDBAdapter(BaseAdapter):
         if limit < 1:
             raise self._error(ErrorKind.INVALID, "limit must be >= 1")
         scopes = [s for s in self.scopes if query.scopes is None or s in query.scopes]
-        self._check_position(after, len(scopes))
+        _, inner = parse_scoped_position(after, source=self.source, scope_count=len(scopes))
+        if inner is not None:
+            self._position(inner)  # refuse a bad position before any request
 
         async def list_project(project: str, inner: str | None, wanted: int) -> Page[JobRecord]:
             return await self._list_project(query, project, inner, wanted)
 
-        return await page_across_scopes(scopes, list_project, after, limit)
+        return await page_across_scopes(scopes, list_project, after, limit, source=self.source)
 
-    def _check_position(self, after: str | None, scope_count: int) -> None:
+    def _position(self, inner: str) -> ListPosition:
         try:
-            index, inner = parse_scoped_position(after)
-            if inner is not None:
-                decode_position(inner)
+            return decode_position(inner)
         except ValueError:
             raise self._error(ErrorKind.INVALID, "malformed phyloDB list position") from None
-        if index > scope_count:
-            raise self._error(ErrorKind.INVALID, "phyloDB list position is out of range")
 
     async def _list_project(self, query: JobQuery, project: str, inner: str | None, limit: int) -> Page[JobRecord]:
-        position = decode_position(inner).skip_full_page(self.page_size) if inner else None
+        position = self._position(inner).skip_full_page(self.page_size) if inner else None
         page = position.page if position else 0
         entries: list[PageEntry[JobRecord]] = []
         while True:
@@ -330,15 +329,9 @@ class PhyloDBAdapter(BaseAdapter):
     async def list_job_types(self, query: JobTypeQuery, after: str | None, limit: int) -> Page[JobTypeRecord]:
         if limit < 1:
             raise self._error(ErrorKind.INVALID, "limit must be >= 1")
-        records = [r for s in self.scopes for r in translate.job_type_records(s) if query.matches(r)]
-        start = 0
-        if after is not None:
-            if not after.isdigit() or not after.isascii() or int(after) > len(records):
-                raise self._error(ErrorKind.INVALID, "malformed phyloDB job type position")
-            start = int(after)
-        chunk = records[start : start + limit]
-        entries = [PageEntry(r, str(start + n + 1)) for n, r in enumerate(chunk)]
-        return Page(entries, has_more=start + len(chunk) < len(records), total=len(records))
+        catalogue = [r for s in self.scopes for r in translate.job_type_records(s)]
+        records = [r for r in catalogue if query.matches(r)]
+        return page_of(records, after, limit, source=self.source, bound=len(catalogue))
 
     async def get_job_types(self, keys: Sequence[NativeKey]) -> list[JobTypeRecord | UpstreamError]:
         return [

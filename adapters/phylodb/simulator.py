@@ -35,7 +35,6 @@ Unconfirmed in the docs, and how this simulator models it:
 from __future__ import annotations
 
 import json
-import uuid
 from typing import Any
 
 from starlette.applications import Starlette
@@ -44,6 +43,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
+from adapters.phylodb.params import is_uuid
 from adapters.phylodb.simdata import ANALYSES, Project, SimState, User, build_state
 from adapters.simkit import FaultInjector, Faults, SimClock
 from adapters.simkit.app import SimulatorApp
@@ -73,16 +73,6 @@ def _challenge(error: str) -> Response:
 
 def _denied() -> Response:
     return Response(status_code=401)
-
-
-def _is_uuid(value: object) -> bool:
-    if not isinstance(value, str):
-        return False
-    try:
-        uuid.UUID(value)
-    except ValueError:
-        return False
-    return True
 
 
 class _Api:
@@ -200,7 +190,7 @@ class _Api:
         if isinstance(project, Response):
             return project
         job_id = request.path_params["job"]
-        if not _is_uuid(job_id):
+        if not is_uuid(job_id):
             return problem(400, "bad_request")
         if not self.state.cancel(project.id, job_id):
             return problem(401, "unauthorized")

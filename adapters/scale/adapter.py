@@ -46,13 +46,14 @@ processes the request.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, TypeVar
 
 import httpx
 
 from adapters.base import BaseAdapter, Capabilities, IngestRunQuery, JobQuery, JobTypeQuery, Page, SubmitRequest
+from adapters.batching import gather_per_key
 from adapters.errors import ErrorKind, FieldError, UpstreamError
 from adapters.http import UpstreamClient
 from adapters.model import IngestRunRecord, JobRecord, JobStatus, JobTypeRecord, NativeKey, Source
@@ -64,6 +65,7 @@ from adapters.scale.records import JobTypeFailure, JobTypeQueueCount, JobTypeRev
 
 BATCH = 100
 _SUBMIT_KEYS = frozenset({"job_type_id", "input", "configuration"})
+R = TypeVar("R")
 _JOB_ORDER: Params = [("order", "-last_modified"), ("order", "-id")]
 _TYPE_ORDER: Params = [("order", "name"), ("order", "version")]
 
@@ -132,20 +134,8 @@ class ScaleAdapter(BaseAdapter):
     # --- jobs -------------------------------------------------------------------------------------
 
     async def list_jobs(self, query: JobQuery, after: str | None, limit: int) -> Page[JobRecord]:
-        pushed = _job_params(query)
-        if pushed is None:
-            return Page(entries=(), has_more=False, total=0)
-        params, exact = pushed
-        return await list_page(
-            self.client,
-            "/v6/jobs/",
-            [*params, *_JOB_ORDER],
-            after,
-            limit,
-            translate=tr.job_record,
-            keep=query.matches,
-            exact=exact,
-            operation="list_jobs",
+        return await self._list(
+            "/v6/jobs/", _job_params(query), query.matches, tr.job_record, after, limit, "list_jobs"
         )
 
     async def get_jobs(self, keys: Sequence[NativeKey]) -> list[JobRecord | UpstreamError]:
@@ -304,36 +294,45 @@ class ScaleAdapter(BaseAdapter):
 
     async def list_ingest_runs(self, query: IngestRunQuery, after: str | None, limit: int) -> Page[IngestRunRecord]:
         pushed = _ingest_params(query)
+        return await self._list(
+            "/v6/ingests/", pushed, query.matches, tr.ingest_record, after, limit, "list_ingest_runs"
+        )
+
+    async def _list(
+        self,
+        path: str,
+        pushed: tuple[Params, bool] | None,
+        keep: Callable[[R], bool],
+        translate: Callable[[Any], R],
+        after: str | None,
+        limit: int,
+        operation: str,
+    ) -> Page[R]:
+        """A list in ``_JOB_ORDER`` with the filters ``pushed`` down (``None``: nothing can match)."""
         if pushed is None:
             return Page(entries=(), has_more=False, total=0)
         params, exact = pushed
         return await list_page(
             self.client,
-            "/v6/ingests/",
+            path,
             [*params, *_JOB_ORDER],
             after,
             limit,
-            translate=tr.ingest_record,
-            keep=query.matches,
+            translate=translate,
+            keep=keep,
             exact=exact,
-            operation="list_ingest_runs",
+            operation=operation,
         )
 
     async def get_ingest_runs(self, keys: Sequence[NativeKey]) -> list[IngestRunRecord | UpstreamError]:
-        unique = list(dict.fromkeys(keys))
-        answers = await asyncio.gather(*(self._ingest(key) for key in unique))
-        by_key = dict(zip(unique, answers, strict=True))
-        return [by_key[key] for key in keys]
+        return await gather_per_key(keys, self._ingest)
 
-    async def _ingest(self, key: NativeKey) -> IngestRunRecord | UpstreamError:
+    async def _ingest(self, key: NativeKey) -> IngestRunRecord:
         ingest_id = _native_int(key)
         if ingest_id is None:
-            return _not_found("ingest", key)
-        try:
-            body = await self.client.get_json(f"/v6/ingests/{ingest_id}/", operation="get_ingest_runs")
-            return translated(tr.ingest_record, body, "an ingest")
-        except UpstreamError as err:
-            return err
+            raise _not_found("ingest", key)
+        body = await self.client.get_json(f"/v6/ingests/{ingest_id}/", operation="get_ingest_runs")
+        return translated(tr.ingest_record, body, "an ingest")
 
 
 # --- pushing filters down -----------------------------------------------------------------------------

@@ -10,19 +10,21 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from typing import Any, TypeVar
 
 from adapters.base import Page, PageEntry
 from adapters.errors import ErrorKind, UpstreamError
 from adapters.http import UpstreamClient
 from adapters.model import Source
-from adapters.scale.paging import MAX_PAGE_SIZE, decode_offset, encode_offset, plan_window
+from adapters.positions import encode_offset, offset_or_invalid, plan_window
 from adapters.scale.translate import ShapeError
+from adapters.timeparse import format_us
 
 T = TypeVar("T")
 Params = list[tuple[str, str]]
 
+MAX_PAGE_SIZE = 1000
+"""Scale's largest ``page_size``."""
 _MAX_PAGES = 50
 """Bound for reading a whole list page by page (50 000 records)."""
 
@@ -54,17 +56,12 @@ def translated(translate: Callable[[Any], T], item: Any, what: str) -> T:
         raise bad_response(what) from None
 
 
-def when(moment: datetime) -> str:
-    """A timestamp as Scale's parameters take it (UTC, microseconds, ``Z``)."""
-    aware = moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
-    return aware.astimezone(UTC).isoformat(timespec="microseconds").replace("+00:00", "Z")
+when = format_us
+"""A timestamp as Scale's parameters take it (UTC, microseconds, ``Z``)."""
 
 
 def offset_of(position: str | None) -> int:
-    try:
-        return decode_offset(position)
-    except ValueError:
-        raise UpstreamError(ErrorKind.INVALID, Source.SCALE, "malformed SCALE list position") from None
+    return offset_or_invalid(position, Source.SCALE, "list")
 
 
 def _past_end(err: UpstreamError) -> bool:
@@ -90,7 +87,7 @@ async def read_window(
     client: UpstreamClient, path: str, params: Params, offset: int, limit: int, operation: str
 ) -> tuple[list[Any], int | None]:
     """Records ``[offset, offset + limit)`` and the list's count (``None`` if ``offset`` is past the end)."""
-    window = plan_window(offset, limit)
+    window = plan_window(offset, limit, MAX_PAGE_SIZE)
     bodies = await asyncio.gather(
         *(read_page(client, path, params, page, window.page_size, operation) for page in window.pages)
     )

@@ -20,6 +20,7 @@ from adapters.scale.sim_jobs import job_or_404
 from adapters.scale.sim_query import ApiError, bad, not_found, paginate
 from adapters.scale.sim_render import iso
 from adapters.scale.sim_store import Execution, SimJob, exe_status, view
+from adapters.timeparse import parse_instant
 
 _TIME_FIELDS = ("last_modified", "data", "source")
 
@@ -81,7 +82,7 @@ def _in_window(value: str | None, started: datetime | None, ended: datetime | No
         return True
     if value is None:
         return False
-    moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    moment = parse_instant(value)
     return (started is None or moment >= started) and (ended is None or moment <= ended)
 
 

@@ -12,11 +12,13 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Callable, Sequence
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any, TypeVar
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from starlette.datastructures import QueryParams
+
+from adapters.timeparse import parse_time
 
 T = TypeVar("T")
 
@@ -58,12 +60,7 @@ def parse_moment(text: str, now: datetime) -> datetime | None:
         parts = {k: float(v) for k, v in match.groupdict().items() if v}
         return now - timedelta(**parts)
     # A "+hh:mm" offset arrives as " hh:mm" when the client did not escape the plus sign.
-    text = _UNESCAPED_OFFSET.sub(r"+\1", text.replace("Z", "+00:00"))
-    try:
-        moment = datetime.fromisoformat(text)
-    except ValueError:
-        return None
-    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
+    return parse_time(_UNESCAPED_OFFSET.sub(r"+\1", text))
 
 
 def check_time_range(started: datetime | None, ended: datetime | None, max_days: int | None = None) -> None:

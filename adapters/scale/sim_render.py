@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 from adapters.scale.sim_store import (
@@ -20,6 +20,7 @@ from adapters.scale.sim_store import (
     ingest_view,
     view,
 )
+from adapters.timeparse import format_ms
 
 SECRET_MASK = "*****"
 
@@ -27,7 +28,7 @@ SECRET_MASK = "*****"
 def iso(moment: datetime | None) -> str | None:
     if moment is None:
         return None
-    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}Z"
+    return format_ms(moment)
 
 
 # --- job types -------------------------------------------------------------------------------

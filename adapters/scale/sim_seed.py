@@ -28,9 +28,9 @@ from adapters.scale.sim_store import (
     SimJobType,
     SimRevision,
     Store,
-    ms,
 )
 from adapters.simkit import Seeded
+from adapters.timeparse import truncate_ms
 
 JOB_TYPE_COUNT = 40
 JOB_COUNT = 800
@@ -148,7 +148,7 @@ def seed_store(seed: int, epoch: datetime) -> Store:
     store = Store(seed=seed, epoch=epoch)
     store.tokens = {seeded.hex(40): True, seeded.hex(40): False}
     store.errors = [
-        SimError(i + 1, name, title, desc, cat, retry, jt_name, True, ms(epoch - _s(400 * 86400)))
+        SimError(i + 1, name, title, desc, cat, retry, jt_name, True, truncate_ms(epoch - _s(400 * 86400)))
         for i, (name, title, desc, cat, retry, jt_name) in enumerate(_ERRORS)
     ]
     store.nodes = [
@@ -225,7 +225,7 @@ class _Builder:
         revisions: int,
     ) -> SimJobType:
         store, rng = self.store, self.rng
-        created = ms(self.t0 - _s(rng.uniform(60, 400) * 86400))
+        created = truncate_ms(self.t0 - _s(rng.uniform(60, 400) * 86400))
         manifest = build_manifest(name, version, title, description, files, json_inputs, system=system)
         docker = f"{name}-{version}-seed:{version}"
         jt = SimJobType(
@@ -254,7 +254,7 @@ class _Builder:
             jt.revisions.append(SimRevision(store.next_revision_id, num, docker, manifest, moment))
             store.next_revision_id += 1
             jt.last_modified = moment
-            moment = ms(moment + _s(rng.uniform(1, 20) * 86400))
+            moment = truncate_ms(moment + _s(rng.uniform(1, 20) * 86400))
         store.job_types.append(jt)
         return jt
 
@@ -335,15 +335,17 @@ class _Builder:
     def _plan_forever(self, job: SimJob) -> None:
         """Strike and clock jobs run until someone stops them."""
         rng = self.rng
-        start = ms(self.t0 - _s(rng.uniform(1, 10) * 86400))
-        job.created = ms(start - _s(rng.uniform(5, 30)))
-        self._exe(job, 1, job.created, start, ms(self.t0 + _s(365 * 86400)), None)
+        start = truncate_ms(self.t0 - _s(rng.uniform(1, 10) * 86400))
+        job.created = truncate_ms(start - _s(rng.uniform(5, 30)))
+        self._exe(job, 1, job.created, start, truncate_ms(self.t0 + _s(365 * 86400)), None)
         self.planned.append(_Planned(job, RUNNING))
 
     def _exe(
         self, job: SimJob, num: int, queued: datetime, start: datetime, end: datetime, error: SimError | None
     ) -> Execution:
-        exe = self.store.new_execution(job, num, ms(queued), ms(start), ms(end), error, self.rng)
+        exe = self.store.new_execution(
+            job, num, truncate_ms(queued), truncate_ms(start), truncate_ms(end), error, self.rng
+        )
         job.executions.append(exe)
         return exe
 
@@ -377,7 +379,7 @@ class _Builder:
 
     def _plan(self, job: SimJob, target: str) -> None:
         rng, t0 = self.rng, self.t0
-        job.created = ms(t0 - _s(rng.uniform(3600, 7 * 86400)))
+        job.created = truncate_ms(t0 - _s(rng.uniform(3600, 7 * 86400)))
         first = job.created + _s(rng.uniform(1, 60))
         if target == COMPLETED:
             prior = [self._error(retryable=True)] if rng.random() < 0.2 and job.max_tries > 1 else []
@@ -392,21 +394,21 @@ class _Builder:
         elif target == RUNNING:
             start = t0 - _s(rng.uniform(1, 240))
             queued = start - _s(rng.uniform(2, 30))
-            job.created = ms(queued - _s(rng.uniform(1, 3 * 3600)))
+            job.created = truncate_ms(queued - _s(rng.uniform(1, 3 * 3600)))
             self._future(job, queued, start, t0 + _s(rng.uniform(5, 75)))
         elif target == QUEUED:
             queued = t0 - _s(rng.uniform(1, 300))
-            job.created = ms(queued - _s(rng.uniform(1, 3600)))
+            job.created = truncate_ms(queued - _s(rng.uniform(1, 3600)))
             start = t0 + _s(rng.uniform(3, 50))
             self._future(job, queued, start, start + _s(rng.uniform(10, 90)))
         elif target == PENDING:
-            job.created = ms(t0 - _s(rng.uniform(5, 3600)))
+            job.created = truncate_ms(t0 - _s(rng.uniform(5, 3600)))
             if rng.random() < 0.5:
                 queued = t0 + _s(rng.uniform(10, 240))
                 start = queued + _s(rng.uniform(3, 30))
                 self._future(job, queued, start, start + _s(rng.uniform(10, 90)))
         else:
-            job.created = ms(t0 - _s(rng.uniform(60, 6 * 3600)))
+            job.created = truncate_ms(t0 - _s(rng.uniform(60, 6 * 3600)))
             job.base_status = BLOCKED
         self.planned.append(_Planned(job, target))
 
@@ -414,13 +416,13 @@ class _Builder:
         rng = self.rng
         roll = rng.random()
         if roll < 0.35:
-            job.canceled_at = ms(job.created + _s(rng.uniform(30, 1200)))
+            job.canceled_at = truncate_ms(job.created + _s(rng.uniform(30, 1200)))
             return
         start = first + _s(rng.uniform(2, 60))
         end = start + _s(rng.uniform(60, 600))
         exe = self._exe(job, 1, first, start, end, None)
         moment = first + (start - first) * rng.uniform(0.1, 0.9) if roll < 0.65 else start + (end - start) * 0.5
-        exe.canceled_at = job.canceled_at = ms(moment)
+        exe.canceled_at = job.canceled_at = truncate_ms(moment)
 
     # --- ingests -----------------------------------------------------------------------
 
@@ -440,14 +442,16 @@ class _Builder:
                 self._plan(job, _INGEST_JOB_TARGET[status])
                 first = job.executions[0].queued
                 transfer_started = job.created
-                transfer_ended = ms(transfer_started + (first - transfer_started) * rng.uniform(0.3, 0.9))
+                transfer_ended = truncate_ms(transfer_started + (first - transfer_started) * rng.uniform(0.3, 0.9))
             else:
-                job.created = transfer_started = ms(t0 - _s(rng.uniform(5, 60 if status == "TRANSFERRING" else 7200)))
+                job.created = transfer_started = truncate_ms(
+                    t0 - _s(rng.uniform(5, 60 if status == "TRANSFERRING" else 7200))
+                )
                 if status == "TRANSFERRING":
-                    transfer_ended = ms(t0 + _s(rng.uniform(5, 60)))
+                    transfer_ended = truncate_ms(t0 + _s(rng.uniform(5, 60)))
                     queued = transfer_ended + _s(rng.uniform(1, 3))
                 else:
-                    transfer_ended = ms(transfer_started + _s(rng.uniform(1, 4)))
+                    transfer_ended = truncate_ms(transfer_started + _s(rng.uniform(1, 4)))
                     queued = t0 + _s(rng.uniform(5, 40))
                 if status != "DEFERRED":
                     start = queued + _s(rng.uniform(3, 20))
@@ -471,12 +475,12 @@ class _Builder:
                 new_workspace={"id": 2, "name": "products"},
                 job=job,
                 source_file_id=0,
-                data_started=ms(transfer_started - _s(rng.uniform(600, 86400))),
+                data_started=truncate_ms(transfer_started - _s(rng.uniform(600, 86400))),
                 data_ended=None,
                 created=transfer_started,
             )
             if ingest.data_started is not None:
-                ingest.data_ended = ms(ingest.data_started + _s(rng.uniform(10, 300)))
+                ingest.data_ended = truncate_ms(ingest.data_started + _s(rng.uniform(10, 300)))
             job.input_file_size = round(ingest.file_size / 1048576, 2)
             ingests.append(ingest)
         return ingests
@@ -554,11 +558,11 @@ class _Builder:
             past = [e.start for j in jobs for e in j.executions if e.start <= t0] or [jt.last_modified]
             if not jt.is_active:
                 latest = max(max(past), *(j.created for j in jobs)) if jobs else jt.last_modified
-                jt.deprecated = ms(min(t0 - _s(1), latest + _s(rng.uniform(60, 3600))))
+                jt.deprecated = truncate_ms(min(t0 - _s(1), latest + _s(rng.uniform(60, 3600))))
                 jt.last_modified = max(jt.last_modified, jt.deprecated)
             elif not jt.is_system and rng.random() < 0.15:
                 jt.is_paused = True
-                jt.paused = ms(min(t0 - _s(1), max(past) + _s(0.001)))
+                jt.paused = truncate_ms(min(t0 - _s(1), max(past) + _s(0.001)))
                 jt.last_modified = max(jt.last_modified, jt.paused)
 
 

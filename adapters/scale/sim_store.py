@@ -15,6 +15,8 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
+from adapters.timeparse import truncate_ms
+
 PENDING, BLOCKED, QUEUED, RUNNING = "PENDING", "BLOCKED", "QUEUED", "RUNNING"
 FAILED, COMPLETED, CANCELED = "FAILED", "COMPLETED", "CANCELED"
 JOB_STATUSES = (PENDING, BLOCKED, QUEUED, RUNNING, FAILED, COMPLETED, CANCELED)
@@ -29,11 +31,6 @@ INGEST_STATUSES = (
     "ERRORED",
     "DUPLICATE",
 )
-
-
-def ms(moment: datetime) -> datetime:
-    """Scale renders milliseconds; storing the same precision keeps filters exact."""
-    return moment.replace(microsecond=moment.microsecond // 1000 * 1000)
 
 
 @dataclass
@@ -321,8 +318,8 @@ class Store:
         exe_num = first_num
         while True:
             rng = self._rng("exe", job.id, exe_num)
-            start = ms(queued + timedelta(seconds=rng.uniform(3, 25)))
-            end = ms(start + timedelta(seconds=rng.uniform(10, 60)))
+            start = truncate_ms(queued + timedelta(seconds=rng.uniform(3, 25)))
+            end = truncate_ms(start + timedelta(seconds=rng.uniform(10, 60)))
             fails = rng.random() < 0.2
             error = rng.choice(self.errors) if fails else None
             exe = self.new_execution(job, exe_num, queued, start, end, error, rng)

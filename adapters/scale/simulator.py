@@ -65,9 +65,10 @@ from adapters.scale.sim_job_types import ENDPOINTS as JOB_TYPE_ENDPOINTS
 from adapters.scale.sim_jobs import ENDPOINTS as JOB_ENDPOINTS
 from adapters.scale.sim_query import ApiError, Params
 from adapters.scale.sim_seed import seed_store
-from adapters.scale.sim_store import Store, ms
+from adapters.scale.sim_store import Store
 from adapters.simkit import FaultInjector, Faults, SimClock
 from adapters.simkit.app import SimulatorApp
+from adapters.timeparse import truncate_ms
 
 _ALL_METHODS = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]
 _SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
@@ -96,7 +97,7 @@ class _Api:
                 )
                 if view is None:
                     raise ApiError(405, {"detail": f'Method "{request.method}" not allowed.'})
-                now = ms(self.clock.now())
+                now = truncate_ms(self.clock.now())
                 return await view(Ctx(request, self.store, self.clock, now, Params(request.query_params, now)))
             except ApiError as err:
                 return JSONResponse(err.body, status_code=err.status, headers=err.headers)
@@ -144,7 +145,7 @@ def error_body(status: int, message: str) -> tuple[bytes, bytes]:
 
 def create_simulator(*, seed: int = 0, clock: SimClock | None = None, faults: Faults | None = None) -> SimulatorApp:
     clock = clock or SimClock()
-    store = seed_store(seed, ms(clock.now()))
+    store = seed_store(seed, truncate_ms(clock.now()))
     api = _Api(store, clock, [*JOB_TYPE_ENDPOINTS, *JOB_ENDPOINTS, *FILE_ENDPOINTS])
     injector = FaultInjector(api, clock, seed=seed, faults=faults, error_body=error_body)
     staff_token = next(token for token, staff in store.tokens.items() if staff)

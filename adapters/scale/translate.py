@@ -24,7 +24,6 @@ Choices:
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import datetime
 from typing import Any
 
 from adapters.model import IngestRunRecord, JobRecord, JobStatus, JobTypeRecord, Source
@@ -34,6 +33,7 @@ from adapters.scale.records import (
     JobTypeRevision,
     JobTypeStatusCount,
 )
+from adapters.timeparse import parse_time
 
 INGEST_JOB_TYPE = "scale-ingest"
 
@@ -90,16 +90,6 @@ def native_ingest_statuses(states: frozenset[JobStatus]) -> list[str] | None:
     if JobStatus.UNKNOWN in states:
         return None
     return sorted(word for word, state in INGEST_STATUS.items() if state in states)
-
-
-def parse_time(value: Any) -> datetime | None:
-    """Scale's ISO-8601 timestamps (``...Z``); anything unreadable is ``None`` rather than a failed record."""
-    if not isinstance(value, str) or not value:
-        return None
-    try:
-        return datetime.fromisoformat(value.replace("Z", "+00:00"))
-    except ValueError:
-        return None
 
 
 def _id(obj: Any, what: str) -> str:

@@ -8,7 +8,7 @@ Fault fields (all optional):
 - ``latency_ms``: fixed added latency; ``latency_jitter_ms``: plus uniform random 0..N.
 - ``error_rate`` (0..1) with ``status`` (default 503): answer that status instead.
 - ``burst_429``: the next N requests get 429 with ``Retry-After: retry_after_s`` (default 1).
-- ``hang_rate`` (0..1): the request never answers (until the client gives up).
+- ``hang_rate`` (0..1): the request never answers; it ends when the client disconnects.
 - ``malformed_rate`` (0..1): a 200 whose body is not valid JSON.
 - ``drop_rate`` (0..1): the connection is closed without an answer.
 """
@@ -16,6 +16,7 @@ Fault fields (all optional):
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import random
 from collections.abc import Callable
@@ -58,6 +59,9 @@ class Faults:
             values[name] = int(value) if name in ("status", "burst_429") else float(value)
         return cls(**values)
 
+
+HANG_LIMIT_S = 3600.0
+"""A hung request gives up on its own after this long, should the client never hang up."""
 
 ErrorBody = Callable[[int, str], tuple[bytes, bytes]]
 """Renders an injected error in the upstream's own shape: ``(status, message) -> (body, content type)``."""
@@ -113,7 +117,7 @@ class FaultInjector:
             await _send_raw(send, 429, body, ctype, [(b"retry-after", retry_after)])
             return
         if f.hang_rate and self._rng.random() < f.hang_rate:
-            await asyncio.sleep(3600)
+            await _until_disconnect(receive)
             return
         if f.drop_rate and self._rng.random() < f.drop_rate:
             # Raising after the response has started makes the server close the
@@ -156,6 +160,14 @@ class FaultInjector:
             await _send_json(send, 200, {"now": self.clock.now().isoformat(), "speed": self.clock.speed})
         else:
             await _send_json(send, 404, {"message": "unknown simulator admin route"})
+
+
+async def _until_disconnect(receive: Receive, limit_s: float = HANG_LIMIT_S) -> None:
+    """Never answer: wait until the client hangs up (``http.disconnect``), so the server ends the request quietly."""
+    with contextlib.suppress(TimeoutError):
+        async with asyncio.timeout(limit_s):
+            while (await receive())["type"] != "http.disconnect":
+                pass
 
 
 async def _read_body(receive: Receive) -> bytes:

@@ -45,9 +45,11 @@ from adapters.base import (
     page_across_scopes,
     parse_scoped_position,
 )
+from adapters.batching import gather_per_key
 from adapters.errors import ErrorKind, FieldError, UpstreamError
 from adapters.http import UpstreamClient
 from adapters.model import JobRecord, JobTypeRecord, NativeKey, Source
+from adapters.positions import page_of
 from adapters.wordlift import positions
 from adapters.wordlift.params import submit_body
 from adapters.wordlift.positions import GraphPosition
@@ -110,11 +112,8 @@ class WordLiftAdapter(BaseAdapter):
     # --- jobs ---------------------------------------------------------------------
 
     async def list_jobs(self, query: JobQuery, after: str | None, limit: int) -> Page[JobRecord]:
-        try:
-            _, inner = parse_scoped_position(after)
-        except ValueError:
-            raise positions.invalid_position() from None
-        positions.decode(inner)
+        _, inner = parse_scoped_position(after, source=self.source, scope_count=len(self.scopes))
+        positions.decode(inner)  # refuse a bad position before any request
         if limit < 1:
             return Page(entries=(), has_more=True)
         if not self._can_match(query):
@@ -124,7 +123,7 @@ class WordLiftAdapter(BaseAdapter):
         async def list_graph(graph: str, inner_after: str | None, want: int) -> Page[JobRecord]:
             return await self._list_graph(graph, query, positions.decode(inner_after), want)
 
-        return await page_across_scopes(graphs, list_graph, after, limit)
+        return await page_across_scopes(graphs, list_graph, after, limit, source=self.source)
 
     @staticmethod
     def _can_match(query: JobQuery) -> bool:
@@ -164,17 +163,7 @@ class WordLiftAdapter(BaseAdapter):
         return job_page_from_json(body)
 
     async def get_jobs(self, keys: Sequence[NativeKey]) -> list[JobRecord | UpstreamError]:
-        unique = list(dict.fromkeys(keys))
-        answers = await asyncio.gather(*(self._get_or_error(key) for key in unique))
-        by_key = dict(zip(unique, answers, strict=True))
-        return [by_key[key] for key in keys]
-
-    async def _get_or_error(self, key: NativeKey) -> JobRecord | UpstreamError:
-        try:
-            async with self._get_slots:
-                return await self._get_job(key)
-        except UpstreamError as err:
-            return err
+        return await gather_per_key(keys, self._get_job, self._get_slots)
 
     async def _get_job(self, key: NativeKey) -> JobRecord:
         if key.scope not in self.scopes:
@@ -186,12 +175,7 @@ class WordLiftAdapter(BaseAdapter):
 
     async def list_job_types(self, query: JobTypeQuery, after: str | None, limit: int) -> Page[JobTypeRecord]:
         matching = [t for t in map(kpi_job_type, self.scopes) if query.matches(t)]
-        if after is not None and not (after.isascii() and after.isdigit()):
-            raise UpstreamError(ErrorKind.INVALID, self.source, "malformed WordLift job type position")
-        start = int(after) if after is not None else 0
-        chunk = matching[start : start + max(limit, 0)]
-        entries = [PageEntry(t, str(start + i + 1)) for i, t in enumerate(chunk)]
-        return Page(entries, has_more=start + len(chunk) < len(matching), total=len(matching))
+        return page_of(matching, after, limit, source=self.source, bound=len(self.scopes))
 
     async def get_job_types(self, keys: Sequence[NativeKey]) -> list[JobTypeRecord | UpstreamError]:
         return [

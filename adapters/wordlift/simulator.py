@@ -63,25 +63,20 @@ Not confirmed by the docs, and chosen here:
 
 from __future__ import annotations
 
-import json
-
 from adapters.simkit import FaultInjector, Faults, SimClock
 from adapters.simkit.app import SimulatorApp
-from adapters.wordlift.sim.app import PROBLEM_JSON, build_app, problem_body
+from adapters.simkit.problems import problem_error_body
+from adapters.wordlift.sim.app import build_app
 from adapters.wordlift.sim.seed import seed_store
 from adapters.wordlift.sim.store import KpiStore
 
 __all__ = ["KpiStore", "create_simulator"]
 
 
-def _error_body(status: int, message: str) -> tuple[bytes, bytes]:
-    return json.dumps(problem_body(status, message)).encode(), PROBLEM_JSON.encode()
-
-
 def create_simulator(*, seed: int = 0, clock: SimClock | None = None, faults: Faults | None = None) -> SimulatorApp:
     clock = clock or SimClock()
     store, api_key, graphs = seed_store(seed, clock.now())
-    injector = FaultInjector(build_app(store, clock), clock, seed=seed, faults=faults, error_body=_error_body)
+    injector = FaultInjector(build_app(store, clock), clock, seed=seed, faults=faults, error_body=problem_error_body)
     return SimulatorApp(
         app=injector,
         injector=injector,

@@ -30,11 +30,12 @@ A body that is not the documented shape raises ``UpstreamError(BAD_RESPONSE)``.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 from adapters.errors import ErrorKind, UpstreamError
 from adapters.model import JobRecord, JobStatus, JobTypeRecord, Source
+from adapters.timeparse import parse_time
 
 SOURCE = Source.WORDLIFT
 JOB_TYPE_ID = "kpi"
@@ -83,17 +84,6 @@ def status_for(status: str, stage: str, *, has_error: bool = False) -> JobStatus
     if stage.strip().lower() == CLONE_STAGE and not has_error:
         return JobStatus.SUCCEEDED
     return JobStatus.UNKNOWN
-
-
-def parse_time(value: Any) -> datetime | None:
-    """An ISO-8601 string as an aware datetime; ``None`` for null or anything unreadable."""
-    if not isinstance(value, str) or not value:
-        return None
-    try:
-        moment = datetime.fromisoformat(value)
-    except ValueError:
-        return None
-    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
 
 
 def _latest(*moments: datetime | None) -> datetime | None:

@@ -8,7 +8,6 @@ Handlers are ``async`` so every store access runs on one event loop, in order.
 from __future__ import annotations
 
 from datetime import date
-from http import HTTPStatus
 from typing import Annotated, Any
 
 from fastapi import Depends, FastAPI, Header, Query, Request
@@ -16,12 +15,11 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field
 
 from adapters.simkit import SimClock
+from adapters.simkit.problems import Problem, problem_response
 from adapters.wordlift.sim.model import Graph
 from adapters.wordlift.sim.render import render_job
 from adapters.wordlift.sim.snapshots import render_snapshot, snapshot_jobs
 from adapters.wordlift.sim.store import BadRequest, Conflict, KpiStore
-
-PROBLEM_JSON = "application/problem+json"
 
 
 class SubmitJobBody(BaseModel):
@@ -38,32 +36,13 @@ class SubmitJobBody(BaseModel):
     replace_validation: bool = False
 
 
-class ProblemError(Exception):
-    def __init__(self, status: int, detail: str) -> None:
-        super().__init__(detail)
-        self.status = status
-        self.detail = detail
-
-
-def problem_body(status: int, detail: str) -> dict[str, Any]:
-    try:
-        title = HTTPStatus(status).phrase
-    except ValueError:
-        title = "Error"
-    return {"type": "about:blank", "title": title, "status": status, "detail": detail}
-
-
-def problem_response(status: int, detail: str) -> JSONResponse:
-    return JSONResponse(problem_body(status, detail), status_code=status, media_type=PROBLEM_JSON)
-
-
 def caller_graphs(request: Request, authorization: Annotated[str | None, Header()] = None) -> frozenset[str]:
     """The graphs the caller's API key opens; 403 Problem for a missing or unknown key."""
     store: KpiStore = request.app.state.store
     scheme, _, key = (authorization or "").partition(" ")
     allowed = store.keys.get(key) if scheme == "Key" else None
     if allowed is None:
-        raise ProblemError(403, "A valid API key is required: send 'Authorization: Key <your key>'.")
+        raise Problem(403, "A valid API key is required: send 'Authorization: Key <your key>'.")
     return allowed
 
 
@@ -75,26 +54,26 @@ def build_app(store: KpiStore, clock: SimClock) -> FastAPI:
     app.state.store = store
 
     async def on_problem(request: Request, exc: Exception) -> JSONResponse:
-        assert isinstance(exc, ProblemError)
+        assert isinstance(exc, Problem)
         return problem_response(exc.status, exc.detail)
 
-    app.add_exception_handler(ProblemError, on_problem)
+    app.add_exception_handler(Problem, on_problem)
 
     def graph_for(graph_id: str, allowed: frozenset[str]) -> Graph:
         graph = store.graphs.get(graph_id)
         if graph is None:
-            raise ProblemError(404, f"Graph {graph_id} not found.")
+            raise Problem(404, f"Graph {graph_id} not found.")
         if graph_id not in allowed:
-            raise ProblemError(403, f"The API key is not authorized for graph {graph_id}.")
+            raise Problem(403, f"The API key is not authorized for graph {graph_id}.")
         return graph
 
     def semantic(action: Any) -> Any:
         try:
             return action()
         except BadRequest as exc:
-            raise ProblemError(400, str(exc)) from None
+            raise Problem(400, str(exc)) from None
         except Conflict as exc:
-            raise ProblemError(409, str(exc)) from None
+            raise Problem(409, str(exc)) from None
 
     @app.post("/kpi/graphs/{graph_id}/jobs", status_code=202)
     async def create_job(graph_id: str, body: SubmitJobBody, allowed: Caller) -> JSONResponse:
@@ -121,7 +100,7 @@ def build_app(store: KpiStore, clock: SimClock) -> FastAPI:
         graph = graph_for(graph_id, allowed)
         job = store.get(graph_id, job_id)
         if job is None:
-            raise ProblemError(404, f"Job {job_id} not found for graph {graph_id}.")
+            raise Problem(404, f"Job {job_id} not found for graph {graph_id}.")
         return JSONResponse(render_job(job, graph, clock.now()))
 
     @app.get("/kpi/graphs/{graph_id}/snapshots")
@@ -149,7 +128,7 @@ def build_app(store: KpiStore, clock: SimClock) -> FastAPI:
         wanted = _day_param("date", day)
         job = snapshot_jobs(store, graph_id, clock.now()).get(wanted) if wanted else None
         if job is None:
-            raise ProblemError(404, f"No snapshot for graph {graph_id} on {day}.")
+            raise Problem(404, f"No snapshot for graph {graph_id} on {day}.")
         return JSONResponse(render_snapshot(store, job, graph))
 
     return app
@@ -163,4 +142,4 @@ def _day_param(name: str, value: str | None) -> date | None:
             raise ValueError(value)
         return date.fromisoformat(value)
     except ValueError:
-        raise ProblemError(400, f"Invalid {name} {value!r}: expected YYYY-MM-DD.") from None
+        raise Problem(400, f"Invalid {name} {value!r}: expected YYYY-MM-DD.") from None

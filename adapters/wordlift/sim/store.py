@@ -20,6 +20,7 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from adapters.simkit import Seeded
+from adapters.timeparse import parse_instant
 from adapters.wordlift.sim.model import COMPLETED, Graph, Job
 from adapters.wordlift.sim.plan import FailureRates, plan_run
 
@@ -158,7 +159,7 @@ def parse_cursor(cursor: str) -> tuple[datetime, str]:
     try:
         if not sep or not job_id:
             raise ValueError(cursor)
-        parsed = datetime.fromisoformat(moment)
+        parsed = parse_instant(moment)
     except ValueError:
         raise BadRequest("Invalid cursor.") from None
-    return (parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)), job_id
+    return parsed, job_id

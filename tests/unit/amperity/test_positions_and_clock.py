@@ -5,8 +5,9 @@ from datetime import UTC, datetime, timedelta
 import httpx
 import pytest
 
-from adapters.amperity.positions import ListPosition, iso_ms, truncate_ms
+from adapters.amperity.positions import ListPosition
 from adapters.amperity.server_clock import ServerClock
+from adapters.timeparse import format_ms, truncate_ms
 
 END = datetime(2026, 11, 2, 12, 0, 1, tzinfo=UTC)
 
@@ -32,9 +33,9 @@ def test_malformed_positions(text: str) -> None:
         ListPosition.decode(text)
 
 
-def test_iso_ms_and_truncate() -> None:
+def test_format_ms_and_truncate() -> None:
     moment = datetime(2026, 1, 2, 3, 4, 5, 678901, tzinfo=UTC)
-    assert iso_ms(moment) == "2026-01-02T03:04:05.678Z"
+    assert format_ms(moment) == "2026-01-02T03:04:05.678Z"
     assert truncate_ms(moment).microsecond == 678000
 
 

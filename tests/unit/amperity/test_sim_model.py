@@ -3,9 +3,10 @@ from __future__ import annotations
 import re
 from datetime import UTC, datetime, timedelta
 
-from adapters.amperity.sim_model import FilePlan, TablePlan, iso
+from adapters.amperity.sim_model import FilePlan, TablePlan
 from adapters.amperity.sim_seed import JOB_COUNT, build_store, materialize
 from adapters.simkit.clock import FROZEN_EPOCH
+from adapters.timeparse import format_ms
 
 T0 = datetime(2026, 11, 2, 12, 0, 0, tzinfo=UTC)
 
@@ -55,7 +56,7 @@ def test_table_walks_through_its_states_and_counters_grow() -> None:
         if word != "succeeded":
             assert body["ended_at"] == body["started_at"]
     final = table.render("isj-1", at(100), None)
-    assert final["ended_at"] == iso(at(100))
+    assert final["ended_at"] == format_ms(at(100))
     assert final["read"] == 1500 and final["errors"] == 10
     assert final["inserted"] + final["updated"] + final["rejected"] + final["errors"] == final["read"]
     assert [f["read"] for f in final["files"]] == [1000, 500]
@@ -69,7 +70,7 @@ def test_files_are_read_one_after_another() -> None:
 
 def test_failed_and_skipped_tables() -> None:
     failed = plan("failed").render("isj-1", at(80), None)
-    assert failed["state"] == "failed" and failed["ended_at"] == iso(at(70))
+    assert failed["state"] == "failed" and failed["ended_at"] == format_ms(at(70))
     assert plan("failed").render("isj-1", at(69), None)["state"] == "running"
     skipped = plan("skipped").render("isj-1", at(0), None)
     assert (skipped["state"], skipped["files"], skipped["read"]) == ("skipped", [], 0)
@@ -81,10 +82,10 @@ def test_stop_turns_running_tables_stopping_then_stopped_and_cancels_unstarted_o
     assert running.render("isj-1", at(29), stop)["state"] == "in progress"
     assert running.render("isj-1", at(31), stop)["state"] == "stopping"
     stopped = running.render("isj-1", at(40), stop)
-    assert stopped["state"] == "stopped" and stopped["ended_at"] == iso(at(33))
+    assert stopped["state"] == "stopped" and stopped["ended_at"] == format_ms(at(33))
     assert stopped["read"] == running.render("isj-1", at(31), stop)["read"]
     later = plan(start_at=at(60)).render("isj-1", at(31), stop)
-    assert (later["state"], later["started_at"], later["ended_at"]) == ("canceled", iso(stop), iso(stop))
+    assert (later["state"], later["started_at"], later["ended_at"]) == ("canceled", format_ms(stop), format_ms(stop))
     done = plan(duration_s=10.0).render("isj-1", at(40), stop)
     assert done["state"] == "succeeded"
 

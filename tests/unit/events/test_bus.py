@@ -10,7 +10,7 @@ from adapters.model import JobStatus
 from gateway.events import EventBus, InProcessEventBus, JobRef, StatusEvent, SubscriptionOverflow
 from tests.unit.events.support import AT, drain, make_job, make_ref
 
-Q, R, S, OK, FAIL = JobStatus.QUEUED, JobStatus.RUNNING, JobStatus.SUCCEEDED, JobStatus.SUCCEEDED, JobStatus.FAILED
+Q, R, OK, FAIL = JobStatus.QUEUED, JobStatus.RUNNING, JobStatus.SUCCEEDED, JobStatus.FAILED
 
 
 async def publish(bus: EventBus, native_id: str, status: JobStatus, previous: JobStatus | None = None) -> StatusEvent:

@@ -9,7 +9,6 @@ from adapters.leia.translate import (
     JOB_TYPES,
     NATIVE_STATUSES,
     STATUS_TABLE,
-    format_time,
     job_record,
     job_records,
     job_type_record,
@@ -19,6 +18,7 @@ from adapters.leia.translate import (
     status_map,
 )
 from adapters.model import JobStatus, Source
+from adapters.timeparse import format_ms
 
 # The Job example of the 1.0.0 OpenAPI document, verbatim.
 SPEC_JOB = {
@@ -131,7 +131,7 @@ def test_times() -> None:
     assert parse_time("2018-11-07T17:02:29+01:00") == datetime(2018, 11, 7, 16, 2, 29, tzinfo=UTC)
     assert parse_time("yesterday") is None and parse_time(None) is None and parse_time("") is None
     moment = datetime(2026, 1, 2, 3, 4, 5, 678900, tzinfo=UTC)
-    assert format_time(moment) == "2026-01-02T03:04:05.678Z"
+    assert format_ms(moment) == "2026-01-02T03:04:05.678Z"
     assert query_time(moment) == ("2026-01-02T03:04:05", False)
     assert query_time(moment, round_up=True) == ("2026-01-02T03:04:06", False)
     assert query_time(moment.replace(microsecond=0), round_up=True) == ("2026-01-02T03:04:05", True)

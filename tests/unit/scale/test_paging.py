@@ -2,7 +2,8 @@ from __future__ import annotations
 
 import pytest
 
-from adapters.scale.paging import MAX_PAGE_SIZE, decode_offset, encode_offset, plan_window
+from adapters.positions import decode_offset, encode_offset, plan_window
+from adapters.scale.listing import MAX_PAGE_SIZE
 
 
 @pytest.mark.parametrize(
@@ -18,14 +19,14 @@ from adapters.scale.paging import MAX_PAGE_SIZE, decode_offset, encode_offset, p
     ],
 )
 def test_plan_window_examples(offset: int, limit: int, size: int, pages: tuple[int, ...], skip: int) -> None:
-    window = plan_window(offset, limit)
+    window = plan_window(offset, limit, MAX_PAGE_SIZE)
     assert (window.page_size, window.pages, window.skip) == (size, pages, skip)
 
 
 @pytest.mark.parametrize("limit", [1, 2, 7, 25, 100, 333, 999, 1000])
 def test_plan_window_always_covers_the_range(limit: int) -> None:
     for offset in [*range(0, 2100, 7), 10**6 + 3]:
-        window = plan_window(offset, limit)
+        window = plan_window(offset, limit, MAX_PAGE_SIZE)
         assert limit <= window.page_size <= MAX_PAGE_SIZE
         first = (window.pages[0] - 1) * window.page_size
         end = (window.pages[-1]) * window.page_size
