@@ -11,6 +11,9 @@ PORT ?= 8000
 SEED ?= 0
 SIM_SPEED ?= 1
 
+INTEROP := tests/interop
+INTEROP_STAMP := $(INTEROP)/node_modules/.installed-stamp
+
 .PHONY: install run test lint typecheck unit schema bench clean
 
 install: $(STAMP)
@@ -32,7 +35,13 @@ lint: install
 typecheck: install
 	$(BIN)/mypy gateway adapters
 
-unit: install
+# Third-party JS clients and the GraphQL-over-HTTP audit for tests/interop (needs npm).
+$(INTEROP_STAMP): $(INTEROP)/package-lock.json
+	@if command -v npm >/dev/null 2>&1; then \
+		npm ci --prefix $(INTEROP) --no-audit --no-fund --loglevel=error && touch $@; \
+	else echo "npm not found: tests/interop will skip here (and fail in CI)"; fi
+
+unit: install $(INTEROP_STAMP)
 	$(BIN)/pytest -q
 
 test: lint typecheck unit
@@ -44,4 +53,4 @@ bench: install
 	$(BIN)/python -m benchmarks
 
 clean:
-	rm -rf $(VENV) build *.egg-info .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) build *.egg-info .pytest_cache .mypy_cache .ruff_cache $(INTEROP)/node_modules
