@@ -61,6 +61,8 @@ class Capabilities:
     cancel: bool = False
     rerun: bool = False
     callbacks: bool = False
+    children: bool = False
+    """Jobs link the jobs they spawned (listable with ``JobQuery.parent_id``)."""
     total_count: bool = False
 
 

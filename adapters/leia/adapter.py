@@ -77,6 +77,7 @@ class LeiaAdapter(BaseAdapter):
         cancel=True,
         rerun=True,
         callbacks=True,
+        children=True,
         total_count=True,
     )
 
