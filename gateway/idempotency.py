@@ -2,7 +2,10 @@
 
 Behaviour (documented for clients in the README):
 - A key is remembered for ``ttl_s`` (default 24 h) in a bounded cache
-  (least recently used keys go first when it is full), per credential scope.
+  (least recently used keys go first when it is full), per scope: the gateway
+  uses the client's credential (its ``Authorization``), so one client's keys
+  never meet another's, and one key names one mutation whatever its source or
+  operation (reusing it for another one is a conflict).
 - Same key, same input: the first result is returned again (``replayed: true``),
   without another upstream call. If the first call is still running, the retry
   waits for it and gets its result.
@@ -86,4 +89,13 @@ class IdempotencyLedger(Generic[R]):
 
 async def _detached(call: Callable[[], Awaitable[R]]) -> R:
     # Shielded so a client disconnect cannot cut a mutation off halfway.
-    return await asyncio.shield(asyncio.ensure_future(call()))
+    task = asyncio.ensure_future(call())
+    task.add_done_callback(_consume)
+    return await asyncio.shield(task)
+
+
+def _consume(task: asyncio.Future[Any]) -> None:
+    # Nobody may be left to await a detached call whose client went away: read its
+    # exception here so asyncio does not log "exception was never retrieved".
+    if not task.cancelled():
+        task.exception()

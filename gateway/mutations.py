@@ -1,24 +1,42 @@
 """The write side: submit, cancel and rerun through adapters, safely.
 
-Resolvers hand this module a validated ``SubmitRequest`` or a job's global id.
-It checks what it can before any upstream call (the job exists, it can be
-cancelled or rerun), runs the upstream call through the idempotency ledger,
-turns expected refusals into typed payload errors, evicts stale cache entries,
-and tells the event bus about the new status.
+Resolvers hand this module a validated ``SubmitRequest`` or a job's key.
+It checks what it can before the upstream mutation (the source can do it, the
+job exists, its state allows it), runs checks and call through the idempotency
+ledger, turns expected refusals into typed payload errors, and tells the
+listeners (the event bus) about the new status. Resolvers evict the job's cache
+entries afterwards.
+
+Error codes, and when they come:
+
+- ``NOT_SUPPORTED``: the source has no such operation (Amperity submit/rerun,
+  WordLift cancel); nothing is sent upstream.
+- ``NOT_FOUND``: the job does not exist (or its source is not configured).
+- ``NOT_CANCELLABLE`` / ``NOT_RERUNNABLE``: the job's state does not allow it
+  (``canCancel`` / ``canRerun`` are false), or the upstream said so (CONFLICT).
+- ``CONFLICT``: a submit collides with upstream state (WordLift: an active job
+  for that graph and day).
+- ``INVALID_INPUT``: with ``field`` = the input path at fault.
+- ``FORBIDDEN``: the upstream refused our credentials for it.
+- ``IDEMPOTENCY_CONFLICT``: the key was used with another input.
+- ``OUTCOME_UNKNOWN``: the request reached the upstream and no usable answer
+  came back; it may have been applied.
 """
 
 from __future__ import annotations
 
 import enum
+import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from typing import Any
 
 from adapters.base import SubmitRequest
 from adapters.errors import ErrorKind, UpstreamError
 from adapters.model import JobRecord, NativeKey, Source
 from gateway.idempotency import IdempotencyConflict, IdempotencyLedger, input_fingerprint
+
+log = logging.getLogger("job_gateway.mutations")
 
 
 class MutationErrorCode(enum.Enum):
@@ -57,27 +75,47 @@ _CODE_BY_KIND = {
     ErrorKind.NOT_SUPPORTED: MutationErrorCode.NOT_SUPPORTED,
 }
 
+FieldPath = Callable[[tuple[str, ...]], tuple[str, ...]]
+"""Turns an adapter's field path (upstream parameter names) into the client's input path."""
 
-def problems_from(err: UpstreamError, field_prefix: tuple[str, ...] = ()) -> tuple[Problem, ...] | None:
+
+def _no_fields(path: tuple[str, ...]) -> tuple[str, ...]:
+    return path
+
+
+def outcome_unknown(err: UpstreamError) -> bool:
+    """The upstream may have acted on a mutation although no usable answer came back.
+
+    A timeout or dropped connection after sending (``maybe_applied``), or a 2xx
+    whose body could not be read (``BAD_RESPONSE``: the upstream accepted and we
+    cannot tell what it made). Both must never be retried blindly.
+    """
+    return err.maybe_applied or err.kind is ErrorKind.BAD_RESPONSE
+
+
+def problems_from(err: UpstreamError, fields: FieldPath = _no_fields) -> tuple[Problem, ...] | None:
     """Expected refusals as typed problems; ``None`` for failures that stay GraphQL errors."""
-    if err.kind in (ErrorKind.TIMEOUT, ErrorKind.UNAVAILABLE, ErrorKind.BAD_RESPONSE) and err.maybe_applied:
+    if outcome_unknown(err):
         return (
             Problem(
                 MutationErrorCode.OUTCOME_UNKNOWN,
-                f"{err.source.value} may have accepted the request but no answer came back ({err.kind.value}); "
-                "check the job list before submitting again with a new idempotency key",
+                f"{err.source.value} may have accepted the request but no usable answer came back "
+                f"({err.kind.value}); check the job list before submitting again with a new idempotency key",
             ),
         )
     code = _CODE_BY_KIND.get(err.kind)
     if code is None:
         return None
     if code is MutationErrorCode.INVALID_INPUT and err.field_errors:
-        return tuple(Problem(code, f.message, (*field_prefix, *f.path)) for f in err.field_errors)
+        return tuple(Problem(code, f.message, fields(f.path)) for f in err.field_errors)
     return (Problem(code, err.message),)
 
 
 StatusListener = Callable[[JobRecord, JobRecord | None], Awaitable[None]]
 """Called after an accepted mutation with the new record and the one before (if known)."""
+
+CurrentJob = Callable[[], Awaitable[JobRecord | None]]
+"""Reads the job a cancel or rerun is about (fresh, not from cache); ``None`` if it does not exist."""
 
 
 class MutationService:
@@ -103,7 +141,7 @@ class MutationService:
                     Problem(
                         MutationErrorCode.IDEMPOTENCY_CONFLICT,
                         "this idempotencyKey was already used with a different input",
-                        ("idempotencyKey",),
+                        ("input", "idempotencyKey"),
                     ),
                 ),
             )
@@ -112,25 +150,34 @@ class MutationService:
         return outcome
 
     async def _announce(self, job: JobRecord, before: JobRecord | None) -> None:
+        # The upstream has acted: a failing listener (event bus down) must not turn
+        # a done mutation into an error, or the ledger would let a retry do it twice.
         for listener in self.listeners:
-            await listener(job, before)
+            try:
+                await listener(job, before)
+            except Exception:
+                log.exception("mutation listener failed for %s %s", job.source.value, job.native_id)
 
     async def submit(
         self,
         adapter: Any,
-        cache_scope: str,
+        scope: str,
         request: SubmitRequest,
         key: str | None,
-        field_prefix: tuple[str, ...],
+        fields: FieldPath = _no_fields,
         client_request: SubmitRequest | None = None,
     ) -> Outcome:
-        """``client_request`` is what the client asked for, before the gateway added to it
-        (a webhook callback URL); the idempotency check compares that."""
+        """Submit through the ledger. ``scope`` namespaces idempotency keys (the caller's identity).
+
+        ``client_request`` is what the client asked for, before the gateway added to it
+        (a webhook callback URL); the idempotency check compares that.
+        """
+
         async def call() -> Outcome:
             try:
                 job = await adapter.submit_job(request)
             except UpstreamError as err:
-                problems = problems_from(err, field_prefix)
+                problems = problems_from(err, fields)
                 if problems is None:
                     raise
                 return Outcome(None, problems)
@@ -139,45 +186,68 @@ class MutationService:
 
         asked = client_request or request
         payload = {"source": adapter.source.value, "scope": asked.scope, "params": dict(asked.params)}
-        return await self._guarded(cache_scope, key, "submitJob", payload, call)
+        return await self._guarded(scope, key, "submitJob", payload, call)
 
     async def change(
         self,
         operation: str,
         adapter: Any,
-        cache_scope: str,
+        scope: str,
         job_key: NativeKey,
-        current: JobRecord | None,
+        load_current: CurrentJob,
         key: str | None,
     ) -> Outcome:
-        """Cancel or rerun an existing job (``operation`` is ``cancelJob`` or ``rerunJob``)."""
+        """Cancel or rerun an existing job (``operation`` is ``cancelJob`` or ``rerunJob``).
+
+        Everything, the checks included, runs inside the ledger: a retry of an
+        accepted cancel is answered with that result (``replayed``), not with
+        "already final" from a fresh look at the now-cancelled job.
+        """
         source: Source = adapter.source
-        if current is None:
-            return Outcome(None, (Problem(MutationErrorCode.NOT_FOUND, f"no such {source.value} job", ("id",)),))
         cancel = operation == "cancelJob"
-        if cancel and not current.can_cancel:
-            why = "it is already final" if current.status.is_final else f"{source.value} cannot cancel it"
-            return Outcome(current, (Problem(MutationErrorCode.NOT_CANCELLABLE, f"job not cancelled: {why}"),))
-        if not cancel and not current.can_rerun:
-            return Outcome(
-                current,
-                (Problem(MutationErrorCode.NOT_RERUNNABLE, f"{source.value} cannot rerun this job in its state"),),
-            )
 
         async def call() -> Outcome:
+            capable = adapter.capabilities.cancel if cancel else adapter.capabilities.rerun
+            if not capable:
+                verb = "cancel" if cancel else "rerun"
+                return Outcome(None, (Problem(MutationErrorCode.NOT_SUPPORTED, f"{source.value} cannot {verb} jobs"),))
+            current = await load_current()
+            if current is None:
+                return Outcome(
+                    None, (Problem(MutationErrorCode.NOT_FOUND, f"no such {source.value} job", ("input", "id")),)
+                )
+            refused = _precheck(cancel, current)
+            if refused is not None:
+                return Outcome(current, (refused,))
             try:
                 job = await (adapter.cancel_job(job_key) if cancel else adapter.rerun_job(job_key))
             except UpstreamError as err:
                 problems = problems_from(err)
                 if problems is None:
                     raise
-                return Outcome(current, problems)
-            await self._announce(job, current)
+                return Outcome(current, tuple(_refusal(cancel, p) for p in problems))
+            await self._announce(job, current if job.key == current.key else None)
             return Outcome(job)
 
         payload = {"source": source.value, "scope": job_key.scope, "id": job_key.native_id}
-        return await self._guarded(cache_scope, key, operation, payload, call)
+        return await self._guarded(scope, key, operation, payload, call)
 
 
-def now() -> datetime:
-    return datetime.now(UTC)
+def _precheck(cancel: bool, current: JobRecord) -> Problem | None:
+    source = current.source.value
+    if cancel and not current.can_cancel:
+        why = (
+            f"it is already final ({current.status.value})" if current.status.is_final else f"{source} cannot cancel it"
+        )
+        return Problem(MutationErrorCode.NOT_CANCELLABLE, f"job not cancelled: {why}")
+    if not cancel and not current.can_rerun:
+        return Problem(MutationErrorCode.NOT_RERUNNABLE, f"{source} cannot rerun this job ({current.status.value})")
+    return None
+
+
+def _refusal(cancel: bool, problem: Problem) -> Problem:
+    """An upstream CONFLICT on cancel/rerun means the job's state does not allow it (it ended meanwhile)."""
+    if problem.code is not MutationErrorCode.CONFLICT:
+        return problem
+    code = MutationErrorCode.NOT_CANCELLABLE if cancel else MutationErrorCode.NOT_RERUNNABLE
+    return Problem(code, problem.message, problem.field)

@@ -8,6 +8,7 @@ failures stay GraphQL errors with ``extensions.code``.
 from __future__ import annotations
 
 import dataclasses
+import hashlib
 from typing import Any, cast
 
 import strawberry
@@ -18,7 +19,7 @@ from adapters.model import JobTypeRecord, Source
 from gateway.errors import GatewayError
 from gateway.ids import InvalidId, decode_id
 from gateway.mutations import MutationErrorCode, Outcome, Problem
-from gateway.schema.mutation_inputs import InputProblems, JobSubmission, to_request
+from gateway.schema.mutation_inputs import FieldProblem, InputProblems, JobSubmission, camel, input_path, to_request
 from gateway.schema.nodes import Job, JobType
 
 Info = strawberry.Info[Any, None]
@@ -119,10 +120,34 @@ def _errors(problems: tuple[Problem, ...]) -> list[MutationError]:
     return [MutationError(code=p.code, message=p.message, field=list(p.field)) for p in problems]
 
 
-def _key(value: str | None) -> str | None:
+def _invalid(message: str, *path: str) -> Outcome:
+    return Outcome(None, (Problem(MutationErrorCode.INVALID_INPUT, message, ("input", *path)),))
+
+
+def _key(value: str | None) -> Outcome | None:
+    """A typed refusal for an unusable idempotency key, else ``None``."""
     if value is not None and not 1 <= len(value) <= MAX_KEY_LENGTH:
-        raise GatewayError(f"input.idempotencyKey: must be 1 to {MAX_KEY_LENGTH} characters")
-    return value
+        return _invalid(f"must be 1 to {MAX_KEY_LENGTH} characters", "idempotencyKey")
+    return None
+
+
+def client_scope(context: Any) -> str:
+    """The idempotency namespace of the caller: a digest of its credential, never the credential.
+
+    With client auth off every caller shares one namespace (keys are meant to be
+    random, e.g. UUIDs).
+    """
+    credential = ""
+    request = getattr(context, "request", None)
+    if request is not None:
+        credential = request.headers.get("authorization", "")
+    else:
+        params = getattr(context, "connection_params", None) or {}
+        value = params.get("Authorization") or params.get("authorization") or params.get("token") or ""
+        credential = value if isinstance(value, str) else ""
+    if not credential:
+        return "client:anonymous"
+    return "client:" + hashlib.sha256(credential.encode()).hexdigest()[:24]
 
 
 def _job(outcome: Outcome) -> Job | None:
@@ -131,24 +156,29 @@ def _job(outcome: Outcome) -> Job | None:
 
 async def _change(info: Info, operation: str, raw_id: str, key: str | None) -> Outcome:
     context = info.context
+    refused = _key(key)
+    if refused is not None:
+        return refused
     try:
         gid = decode_id(raw_id, "Job")
     except InvalidId as exc:
-        return Outcome(None, (Problem(MutationErrorCode.INVALID_INPUT, str(exc), ("input", "id")),))
+        return _invalid(str(exc), "id")
     if gid.source not in context.upstreams:
         return Outcome(
             None, (Problem(MutationErrorCode.NOT_FOUND, f"{gid.source.value} is not configured", ("input", "id")),)
         )
     adapter = context.upstreams.get(gid.source)
-    context.loaders.forget_job(gid.source, gid.key)
-    current = await context.loaders.job(gid.source, gid.key)
+
+    async def load_current() -> Any:
+        # A cancel or rerun decides on the job as it is now, not as a cache remembers it.
+        context.loaders.forget_job(gid.source, gid.key)
+        return await context.loaders.job(gid.source, gid.key)
+
     service = context.services.extras["mutations"]
-    return cast(
-        Outcome,
-        await service.change(
-            operation, adapter, context.upstreams.cache_scope(gid.source), gid.key, current, _key(key)
-        ),
-    )
+    outcome = cast(Outcome, await service.change(operation, adapter, client_scope(context), gid.key, load_current, key))
+    # The job changed upstream: no cache may keep answering with its old state.
+    context.loaders.forget_job(gid.source, gid.key)
+    return outcome
 
 
 def _scale(info: Info) -> Any:
@@ -169,6 +199,16 @@ def _messages(items: Any) -> list[ValidationMessage]:
 
 
 def _definition(d: JobTypeDefinitionInput) -> dict[str, Any]:
+    """The Scale job type body (Scale's own names); ``InputProblems`` for what cannot be sent."""
+    problems: list[FieldProblem] = []
+    if not isinstance(d.manifest, dict):
+        problems.append(FieldProblem(("input", "manifest"), "must be a JSON object (a Seed manifest)"))
+    if d.configuration is not None and not isinstance(d.configuration, dict):
+        problems.append(FieldProblem(("input", "configuration"), "must be a JSON object"))
+    if d.max_scheduled is not None and d.max_scheduled < 1:
+        problems.append(FieldProblem(("input", "maxScheduled"), "must be >= 1"))
+    if problems:
+        raise InputProblems(problems)
     body: dict[str, Any] = {"manifest": d.manifest}
     for key, value in (
         ("configuration", d.configuration),
@@ -179,57 +219,67 @@ def _definition(d: JobTypeDefinitionInput) -> dict[str, Any]:
     ):
         if value is not None:
             body[key] = value
-    if not isinstance(d.manifest, dict):
-        raise GatewayError("input.manifest: must be a JSON object (a Seed manifest)")
     return body
+
+
+_JOB_TYPE_CODES = {
+    ErrorKind.INVALID: MutationErrorCode.INVALID_INPUT,
+    ErrorKind.NOT_FOUND: MutationErrorCode.NOT_FOUND,
+    ErrorKind.CONFLICT: MutationErrorCode.CONFLICT,
+    ErrorKind.FORBIDDEN: MutationErrorCode.FORBIDDEN,
+    ErrorKind.UNAUTHENTICATED: MutationErrorCode.FORBIDDEN,
+}
+
+
+def _job_type_errors(err: UpstreamError) -> list[MutationError] | None:
+    """Scale's refusal of a job type call as typed errors (fields as input paths); ``None`` if unexpected."""
+    code = _JOB_TYPE_CODES.get(err.kind)
+    if code is None:
+        return None
+    errors = [
+        MutationError(code=code, message=f.message, field=["input", *(camel(p) for p in f.path)])
+        for f in err.field_errors
+    ]
+    return errors or [MutationError(code=code, message=err.message, field=[])]
+
+
+def _problems_payload(exc: InputProblems) -> JobTypePayload:
+    errors = [
+        MutationError(code=MutationErrorCode.INVALID_INPUT, message=p.message, field=list(p.path)) for p in exc.problems
+    ]
+    return JobTypePayload(job_type=None, errors=errors, warnings=[])
 
 
 async def _job_type_call(call: Any) -> JobTypePayload:
     try:
         record: JobTypeRecord = await call
     except UpstreamError as err:
-        if err.kind in (ErrorKind.INVALID, ErrorKind.NOT_FOUND, ErrorKind.CONFLICT, ErrorKind.FORBIDDEN):
-            code = {
-                ErrorKind.INVALID: MutationErrorCode.INVALID_INPUT,
-                ErrorKind.NOT_FOUND: MutationErrorCode.NOT_FOUND,
-                ErrorKind.CONFLICT: MutationErrorCode.CONFLICT,
-                ErrorKind.FORBIDDEN: MutationErrorCode.FORBIDDEN,
-            }[err.kind]
-            errors = [MutationError(code=code, message=f.message, field=list(f.path)) for f in err.field_errors]
-            return JobTypePayload(
-                job_type=None, errors=errors or [MutationError(code=code, message=err.message, field=[])], warnings=[]
-            )
-        raise
-    warnings = _messages(record.raw.get("warnings")) if isinstance(record.raw, dict) else []
-    return JobTypePayload(job_type=JobType.from_record(record), errors=[], warnings=warnings)
+        errors = _job_type_errors(err)
+        if errors is None:
+            raise
+        return JobTypePayload(job_type=None, errors=errors, warnings=[])
+    raw: dict[str, Any] = dict(record.raw) if isinstance(record.raw, dict) else {}
+    # An edit answers with Scale's validation (raw["validation"]); a create may carry warnings.
+    found = raw.get("validation")
+    validation: dict[str, Any] = found if isinstance(found, dict) else raw
+    errors = [
+        MutationError(code=MutationErrorCode.INVALID_INPUT, message=f"{m.name}: {m.description}", field=["input"])
+        for m in _messages(validation.get("errors"))
+    ]
+    if validation.get("is_valid") is False and not errors:
+        errors = [
+            MutationError(code=MutationErrorCode.INVALID_INPUT, message="Scale refused the change", field=["input"])
+        ]
+    return JobTypePayload(
+        job_type=JobType.from_record(record), errors=errors, warnings=_messages(validation.get("warnings"))
+    )
 
 
 @strawberry.type
 class Mutation:
     @strawberry.mutation(description="Start a job on one source. Amperity ingest jobs are read-only: refused.")
     async def submit_job(self, info: Info, input: SubmitJobInput) -> SubmitJobPayload:
-        key = _key(input.idempotency_key)
-        try:
-            source, request = to_request(input.job)
-        except InputProblems as exc:
-            problems = tuple(Problem(MutationErrorCode.INVALID_INPUT, p.message, p.path) for p in exc.problems)
-            return SubmitJobPayload(job=None, errors=_errors(problems), replayed=False)
-        context = info.context
-        if source not in context.upstreams:
-            problem = Problem(MutationErrorCode.NOT_SUPPORTED, f"{source.value} is not configured", ("input", "job"))
-            return SubmitJobPayload(job=None, errors=_errors((problem,)), replayed=False)
-        adapter = context.upstreams.get(source)
-        service = context.services.extras["mutations"]
-        prefix = ("input", "job", source.value.lower())
-        hooks = context.services.extras.get("leia_webhooks")
-        token = None
-        asked = request
-        if source is Source.LEIA and hooks is not None and "callback_url" not in request.params:
-            token, url = hooks.new_callback_url()
-            request = dataclasses.replace(request, params={**request.params, "callback_url": url})
-        outcome = await service.submit(adapter, context.upstreams.cache_scope(source), request, key, prefix, asked)
-        if token is not None and outcome.job is not None:
-            hooks.bind(token, outcome.job.native_id)
+        outcome = await _submit(info, input)
         return SubmitJobPayload(job=_job(outcome), errors=_errors(outcome.problems), replayed=outcome.replayed)
 
     @strawberry.mutation(description="Cancel a job. Cancelling a final job is a harmless NOT_CANCELLABLE answer.")
@@ -244,7 +294,18 @@ class Mutation:
 
     @strawberry.mutation(description="Scale: check a job type definition without creating it.")
     async def validate_job_type(self, info: Info, input: JobTypeDefinitionInput) -> ValidateJobTypePayload:
-        result = await _scale(info).validate_job_type(_definition(input))
+        try:
+            result = await _scale(info).validate_job_type(_definition(input))
+        except InputProblems as exc:
+            issues = [ValidationMessage(name=".".join(p.path), description=p.message) for p in exc.problems]
+            return ValidateJobTypePayload(is_valid=False, errors=issues, warnings=[])
+        except UpstreamError as err:
+            if err.kind is not ErrorKind.INVALID:
+                raise
+            issues = [ValidationMessage(name=".".join(f.path), description=f.message) for f in err.field_errors]
+            return ValidateJobTypePayload(
+                is_valid=False, errors=issues or [ValidationMessage(name="", description=err.message)], warnings=[]
+            )
         return ValidateJobTypePayload(
             is_valid=bool(result.get("is_valid")),
             errors=_messages(result.get("errors")),
@@ -253,31 +314,22 @@ class Mutation:
 
     @strawberry.mutation(description="Scale: create a job type (or a new revision of an existing version).")
     async def create_job_type(self, info: Info, input: JobTypeDefinitionInput) -> JobTypePayload:
-        return await _job_type_call(_scale(info).create_job_type(_definition(input)))
+        try:
+            body = _definition(input)
+        except InputProblems as exc:
+            return _problems_payload(exc)
+        return await _job_type_call(_scale(info).create_job_type(body))
 
     @strawberry.mutation(description="Scale: pause/activate a job type version or change its limits.")
     async def edit_job_type(self, info: Info, input: EditJobTypeInput) -> JobTypePayload:
         try:
-            gid = decode_id(input.id, "JobType")
-        except InvalidId as exc:
-            raise GatewayError(f"input.id: {exc}") from None
-        if gid.source is not Source.SCALE:
-            raise GatewayError(f"input.id: a {gid.source.value} job type cannot be edited; only SCALE ones")
-        patch: dict[str, Any] = {}
-        for key, value in (
-            ("is_paused", input.is_paused),
-            ("is_active", input.is_active),
-            ("max_scheduled", input.max_scheduled),
-            ("configuration", input.configuration),
-        ):
-            if value is not None:
-                patch[key] = value
-        if not patch:
-            raise GatewayError("input: nothing to change")
-        if input.max_scheduled is not None and input.max_scheduled < 1:
-            raise GatewayError("input.maxScheduled: must be >= 1")
+            gid, patch = _edit(input)
+        except InputProblems as exc:
+            return _problems_payload(exc)
         adapter = _scale(info)
-        current = await info.context.loaders.job_type(Source.SCALE, gid.key)
+        context = info.context
+        context.services.cache.evict("job_type", (context.upstreams.cache_scope(Source.SCALE), gid.key))
+        current = await context.loaders.job_type(Source.SCALE, gid.key)
         if current is None:
             return JobTypePayload(
                 job_type=None,
@@ -286,5 +338,80 @@ class Mutation:
                 ],
                 warnings=[],
             )
-        info.context.services.cache.evict("job_type", (info.context.upstreams.cache_scope(Source.SCALE), gid.key))
-        return await _job_type_call(adapter.edit_job_type(current.name, current.version, patch))
+        try:
+            return await _job_type_call(adapter.edit_job_type(current.name, current.version or "", patch))
+        finally:
+            # Evict after the edit too: a read racing with it may have cached the old version.
+            context.services.cache.evict("job_type", (context.upstreams.cache_scope(Source.SCALE), gid.key))
+
+
+def _edit(input: EditJobTypeInput) -> tuple[Any, dict[str, Any]]:
+    try:
+        gid = decode_id(input.id, "JobType")
+    except InvalidId as exc:
+        raise InputProblems([FieldProblem(("input", "id"), str(exc))]) from None
+    if gid.source is not Source.SCALE:
+        message = f"a {gid.source.value} job type cannot be edited; only SCALE ones"
+        raise InputProblems([FieldProblem(("input", "id"), message)])
+    problems: list[FieldProblem] = []
+    if input.max_scheduled is not None and input.max_scheduled < 1:
+        problems.append(FieldProblem(("input", "maxScheduled"), "must be >= 1"))
+    if input.configuration is not None and not isinstance(input.configuration, dict):
+        problems.append(FieldProblem(("input", "configuration"), "must be a JSON object"))
+    patch: dict[str, Any] = {}
+    for key, value in (
+        ("is_paused", input.is_paused),
+        ("is_active", input.is_active),
+        ("max_scheduled", input.max_scheduled),
+        ("configuration", input.configuration),
+    ):
+        if value is not None:
+            patch[key] = value
+    if not patch:
+        problems.append(
+            FieldProblem(("input",), "nothing to change: give isPaused, isActive, maxScheduled or configuration")
+        )
+    if problems:
+        raise InputProblems(problems)
+    return gid, patch
+
+
+async def _submit(info: Info, input: SubmitJobInput) -> Outcome:
+    refused = _key(input.idempotency_key)
+    if refused is not None:
+        return refused
+    try:
+        source, request = to_request(input.job)
+    except InputProblems as exc:
+        return Outcome(None, tuple(Problem(MutationErrorCode.INVALID_INPUT, p.message, p.path) for p in exc.problems))
+    context = info.context
+    member = ("input", "job", source.value.lower())
+    if source not in context.upstreams:
+        return Outcome(None, (Problem(MutationErrorCode.NOT_SUPPORTED, f"{source.value} is not configured", member),))
+    adapter = context.upstreams.get(source)
+    if not adapter.capabilities.submit:
+        # Nothing is sent: the source cannot start jobs (Amperity's are started by its workflows).
+        try:
+            await adapter.submit_job(request)
+        except UpstreamError as err:
+            if err.kind is ErrorKind.NOT_SUPPORTED:
+                return Outcome(None, (Problem(MutationErrorCode.NOT_SUPPORTED, err.message, member),))
+            raise
+        return Outcome(None, (Problem(MutationErrorCode.NOT_SUPPORTED, f"{source.value} cannot submit jobs", member),))
+    service = context.services.extras["mutations"]
+    hooks = context.services.extras.get("leia_webhooks")
+    token = None
+    asked = request
+    if source is Source.LEIA and hooks is not None and "callback_url" not in request.params:
+        token, url = hooks.new_callback_url()
+        request = dataclasses.replace(request, params={**request.params, "callback_url": url})
+
+    def fields(path: tuple[str, ...]) -> tuple[str, ...]:
+        return input_path(source, request.params, path)
+
+    outcome = cast(
+        Outcome, await service.submit(adapter, client_scope(context), request, input.idempotency_key, fields, asked)
+    )
+    if token is not None and outcome.job is not None and not outcome.replayed:
+        hooks.bind(token, outcome.job.native_id)
+    return outcome

@@ -9,6 +9,7 @@ the adapter's ``SubmitRequest`` (the upstream's own parameter names), or raises
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -296,3 +297,67 @@ def _leia(leia: LeiaJobInput | None, base: tuple[str, ...], problems: list[Field
         _json_size(c.rules, (*path, "conditional", "rules"), problems)
         params.update(kind="conditional", rules=c.rules)
     return SubmitRequest("", params)
+
+
+# --- upstream field errors -> GraphQL input paths ---------------------------------------
+
+_LEIA_MEMBERS = {"apply_model": "applyModel", "transform": "transform", "conditional": "conditional"}
+_LEIA_TOP = {
+    "execute_after_id": ("executeAfter",),
+    "callback_url": ("callbackUrl",),
+    "callback_headers": ("callbackUrl",),
+    "block_processing": ("blockProcessing",),
+    "kind": ("job",),
+    "scope": (),
+}
+_PHYLODB_SECOND = {"inference": "lvs", "visualization": "inferenceId"}
+_SCALE_FIELDS = {"job_type_id": ("jobType",), "input": ("input",), "configuration": ("configuration",), "scope": ()}
+
+
+def camel(name: str) -> str:
+    head, *rest = name.split("_")
+    return head + "".join(part[:1].upper() + part[1:] for part in rest)
+
+
+def input_path(source: Source, params: Mapping[str, Any], path: tuple[str, ...]) -> tuple[str, ...]:
+    """The GraphQL input path of a field an adapter complained about.
+
+    Adapters name fields by the upstream's own parameter names (``snapshot_date``,
+    ``parameters.0``, ``job_type_id``, ``scope``); clients wrote ``submitJob``'s
+    input, so a typed error must point there (``input.job.wordlift.snapshotDate``).
+    """
+    base = ("input", "job", source.value.lower())
+    if not path:
+        return base
+    head, rest = path[0], path[1:]
+    mapped: tuple[str, ...]
+    if source is Source.WORDLIFT:
+        mapped = ("graphId",) if head == "scope" else (camel(head), *rest)
+    elif source is Source.LEIA:
+        kind = _LEIA_MEMBERS.get(str(params.get("kind")), "")
+        if head in _LEIA_TOP:
+            mapped = _LEIA_TOP[head]
+        elif kind:
+            mapped = ("job", kind, camel(head), *rest)
+        else:
+            mapped = ("job",)
+    elif source is Source.PHYLODB:
+        analysis = str(params.get("analysis", ""))
+        member: tuple[str, ...] = ("analysis", analysis) if analysis in _PHYLODB_SECOND else ("analysis",)
+        if head == "scope":
+            mapped = ("projectId",)
+        elif head == "analysis":
+            mapped = ("analysis",)
+        elif head == "parameters" and rest[:1] == ("0",):
+            mapped = (*member, "datasetId")
+        elif head == "parameters" and rest[:1] == ("1",) and analysis in _PHYLODB_SECOND:
+            mapped = (*member, _PHYLODB_SECOND[analysis])
+        elif head == "parameters":
+            mapped = member
+        else:
+            mapped = (*member, camel(head), *rest)
+    elif source is Source.SCALE:
+        mapped = (*_SCALE_FIELDS[head], *rest) if head in _SCALE_FIELDS else (camel(head), *rest)
+    else:
+        mapped = ()
+    return (*base, *mapped)
