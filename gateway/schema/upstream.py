@@ -24,6 +24,7 @@ class Capabilities:
     cancel: bool
     rerun: bool
     callbacks: bool = strawberry.field(description="The upstream can push job changes (Leia callback_url).")
+    children: bool = strawberry.field(description="Jobs link the jobs they spawned (`Job.children`).")
     total_count: bool
 
 
@@ -56,6 +57,7 @@ class Upstream:
             cancel=c.cancel,
             rerun=c.rerun,
             callbacks=c.callbacks,
+            children=c.children,
             total_count=c.total_count,
         )
         if health is None:
