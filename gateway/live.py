@@ -1,10 +1,18 @@
 """Wires live status into the app: one bus, one watcher over every configured source.
 
-Each source is polled with its cheapest batch form: where an adapter offers
-``get_statuses`` (one call for many ids: Leia's ``GET /job/{ids}/status``,
-Scale's repeated ``job_id`` filter), the watcher asks only for statuses and
-loads full records just for the jobs whose status moved; otherwise it uses the
-adapter's batched ``get_jobs``.
+Each source is polled with its cheapest batch form. Where the adapter's
+``get_jobs`` is already one call for many ids (``capabilities.batch_get_jobs``:
+Scale's repeated ``job_id`` filter, phyloDB's project pages, Amperity's list
+window), the watcher uses it and gets full records in that one call. Where it
+is not but the adapter offers ``get_statuses`` (Leia's bulk
+``GET /job/{ids}/status``), the watcher asks only for statuses and loads full
+records just for the jobs whose status moved. Otherwise (WordLift) it is
+``get_jobs``, one request per distinct job.
+
+``Live`` also tracks which jobs some subscription watches, so a new subscriber
+of a job that is already watched starts from the watcher's state instead of
+loading the job from the upstream again: a thousand subscribers of one job
+cost one load, not a thousand.
 """
 
 from __future__ import annotations
@@ -12,13 +20,23 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import dataclasses
-from collections.abc import Mapping, Sequence
+from collections import Counter
+from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
 from datetime import UTC, datetime
 
 from adapters.base import Adapter
 from adapters.errors import UpstreamError
 from adapters.model import JobRecord, JobStatus, NativeKey
-from gateway.events import EventBus, InProcessEventBus, JobRef, PollingPolicy, StatusFetcher, Watcher, batch_fetcher
+from gateway.events import (
+    EventBus,
+    InProcessEventBus,
+    JobRef,
+    PollingPolicy,
+    StatusFetcher,
+    Watcher,
+    WatchHandle,
+    batch_fetcher,
+)
 from gateway.upstreams import Upstreams
 
 
@@ -33,7 +51,9 @@ class LiveLimits:
 
 def status_fetcher(adapter: Adapter, watcher_ref: list[Watcher]) -> StatusFetcher:
     get_statuses = getattr(adapter, "get_statuses", None)
-    if get_statuses is None:
+    if get_statuses is None or adapter.capabilities.batch_get_jobs:
+        # A batched get_jobs already answers every key in one call, with full records:
+        # asking for statuses first would cost that call twice whenever a status moved.
         return batch_fetcher(adapter.get_jobs)
     source = adapter.source
 
@@ -58,6 +78,26 @@ def status_fetcher(adapter: Adapter, watcher_ref: list[Watcher]) -> StatusFetche
     return fetch
 
 
+class LiveWatch:
+    """A subscription's interest in its jobs: the watcher's handle plus ``Live``'s own count."""
+
+    __slots__ = ("_handle", "_live")
+
+    def __init__(self, live: Live, handle: WatchHandle) -> None:
+        self._live = live
+        self._handle = handle
+
+    @property
+    def refs(self) -> frozenset[JobRef]:
+        return self._handle.refs
+
+    def release(self) -> None:
+        """Idempotent, like the watcher's handle."""
+        if not self._handle.released:
+            self._handle.release()
+            self._live._forget(self._handle.refs)
+
+
 class Live:
     def __init__(
         self,
@@ -68,12 +108,25 @@ class Live:
     ) -> None:
         self.bus: EventBus = bus or InProcessEventBus()
         self.limits = limits or LiveLimits()
-        holder: list[Watcher] = []
-        fetchers = {a.source: status_fetcher(a, holder) for a in upstreams if a.capabilities.get_job}
-        self.watcher = Watcher(self.bus, fetchers, policy=policy)
-        holder.append(self.watcher)
+        self._upstreams = upstreams
+        self.watcher = self._build_watcher(policy)
         self.active_subscriptions = 0
+        self._interest: Counter[JobRef] = Counter()
+        self._loading: dict[JobRef, asyncio.Task[JobRecord | None]] = {}
         self._task: asyncio.Task[None] | None = None
+
+    def _build_watcher(self, policy: PollingPolicy | None) -> Watcher:
+        holder: list[Watcher] = []
+        fetchers = {a.source: status_fetcher(a, holder) for a in self._upstreams if a.capabilities.get_job}
+        watcher = Watcher(self.bus, fetchers, policy=policy)
+        holder.append(watcher)
+        return watcher
+
+    def use_policy(self, policy: PollingPolicy) -> None:
+        """Poll by ``policy`` instead; only before ``start()`` and before anything is watched."""
+        if self._task is not None or self._interest:
+            raise RuntimeError("the watcher is already in use")
+        self.watcher = self._build_watcher(policy)
 
     def start(self) -> None:
         if self._task is None:
@@ -86,6 +139,50 @@ class Live:
             with contextlib.suppress(asyncio.CancelledError, Exception):
                 await self._task
             self._task = None
+
+    # --- interest ----------------------------------------------------------------------
+
+    def watch(self, refs: Iterable[JobRef], known: Iterable[JobRecord] = ()) -> LiveWatch:
+        """``Watcher.watch``, counted here too so ``watched_state`` knows what is being polled."""
+        handle = self.watcher.watch(refs, known)
+        self._interest.update(handle.refs)
+        return LiveWatch(self, handle)
+
+    def _forget(self, refs: frozenset[JobRef]) -> None:
+        for ref in refs:
+            self._interest[ref] -= 1
+            if self._interest[ref] <= 0:
+                del self._interest[ref]
+
+    def watched_state(self, ref: JobRef) -> JobRecord | None:
+        """The watcher's state of a job some subscription watches right now (polling keeps it fresh), else None."""
+        if ref not in self._interest:
+            return None
+        return self.watcher.current(ref)
+
+    async def load_once(self, ref: JobRef, load: Callable[[], Awaitable[JobRecord | None]]) -> JobRecord | None:
+        """``load()`` the job, unless a load of it is already under way: then share that one's answer.
+
+        A burst of subscribers to one job (a dashboard opened by many) costs one
+        upstream call. The load runs on even if the subscriber that started it leaves.
+        """
+        task = self._loading.get(ref)
+        if task is None:
+            task = asyncio.ensure_future(load())
+            self._loading[ref] = task
+            task.add_done_callback(lambda _: self._loading.pop(ref, None))
+        return await asyncio.shield(task)
+
+    @property
+    def watched_jobs(self) -> int:
+        return len(self._interest)
+
+    def position(self) -> int:
+        """The id of the latest event on the bus: an event with a larger id is news after this moment."""
+        last_id = getattr(self.bus, "last_id", None)
+        return last_id if isinstance(last_id, int) else self.bus.stats().last_id
+
+    # --- known changes -------------------------------------------------------------------
 
     async def job_changed(self, job: JobRecord, before: JobRecord | None) -> None:
         """Mutation listener: publish what our own mutation did, at once."""

@@ -35,10 +35,24 @@ class LeiaWebhooks:
         self._tokens[token] = native_id
 
     def expected_job(self, token: str) -> str | bool | None:
-        """The job a token is for; ``False`` for an unknown token."""
+        """The job a token is for; ``False`` for an unknown token, ``None`` while the submit has not returned."""
         if token not in self._tokens:
             return False
         return self._tokens[token]
+
+    def accept(self, token: str, native_id: str) -> bool:
+        """Whether a callback about ``native_id`` may use ``token``.
+
+        A token still unbound (its job ended before the submit returned) is bound
+        to the first job it reports, so it can never speak for a second one.
+        """
+        expected = self.expected_job(token)
+        if expected is False:
+            return False
+        if expected is None:
+            self._tokens[token] = native_id
+            return True
+        return expected == native_id
 
 
 def webhook_router(hooks: LeiaWebhooks, services: Any) -> APIRouter:
@@ -61,7 +75,7 @@ def webhook_router(hooks: LeiaWebhooks, services: Any) -> APIRouter:
             record = adapter.record_from_callback(payload)
         except Exception:
             return Response("body is not a Leia Job", status_code=400)
-        if expected is not None and record.native_id != expected:
+        if record.scope not in adapter.scopes or not hooks.accept(token, record.native_id):
             return Response(status_code=403)
         services.cache.evict("job", (upstreams.cache_scope(Source.LEIA), record.key))
         await services.extras["live"].watcher.notify_changed(JobRef.of(record), record)

@@ -5,12 +5,22 @@ not-yet-final jobs matching it, up to a limit, plus every job submitted later
 through the gateway that matches). Jobs already final when the subscription
 starts are reported at once, so a client always learns every final state.
 With ids, the subscription completes once every watched job is final.
+
+Resuming (``since``: the id of the last event seen) replays what the bus still
+holds after that id; a job that ended while the client was away, unwatched,
+has no event to replay, so its final state is reported at once as on a fresh
+subscription (its event carries the resume position as id). Final states are
+thus delivered at least once; intermediate ones may be skipped. A filter-only
+subscription does not know the jobs of the earlier stream, so it can only
+resume what the bus replays.
 """
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
-from collections.abc import AsyncGenerator
+import functools
+from collections.abc import AsyncGenerator, Callable
 from typing import Annotated, Any
 
 import strawberry
@@ -19,6 +29,8 @@ from adapters.model import FINAL_STATUSES, JobRecord, JobStatus
 from gateway.errors import GatewayError
 from gateway.events import JobRef, SubscriptionOverflow
 from gateway.ids import InvalidId, decode_id
+from gateway.live import Live
+from gateway.loaders import Loaders
 from gateway.reads import PageRequest
 from gateway.schema.inputs import JobFilter, job_plan
 from gateway.schema.nodes import Job, JobStatusEvent
@@ -26,7 +38,16 @@ from gateway.schema.nodes import Job, JobStatusEvent
 Info = strawberry.Info[Any, None]
 
 
-async def _known_by_ids(info: Info, ids: list[strawberry.ID]) -> tuple[set[JobRef], list[JobRecord]]:
+async def _known_by_ids(info: Info, live: Live, ids: list[strawberry.ID]) -> tuple[set[JobRef], list[JobRecord]]:
+    """The jobs named by ``ids`` and their current state (an error for an unknown one).
+
+    A job some subscription already watches starts from the watcher's state: no
+    upstream call; one that another subscriber is loading right now shares that
+    load. The others are loaded together (one batch per source) with
+    loaders of their own: over WebSocket the context, and so its loaders, lives
+    as long as the connection, and would answer a later subscription with the
+    state the job had when the connection first loaded it.
+    """
     context = info.context
     refs: set[JobRef] = set()
     for i, raw in enumerate(ids):
@@ -38,8 +59,18 @@ async def _known_by_ids(info: Info, ids: list[strawberry.ID]) -> tuple[set[JobRe
             raise GatewayError(f"ids[{i}]: {gid.source.value} is not configured")
         refs.add(JobRef(gid.source, gid.key))
     known: list[JobRecord] = []
+    missing: list[JobRef] = []
     for ref in refs:
-        record = await context.loaders.job(ref.source, ref.key)
+        state = live.watched_state(ref)
+        if state is None:
+            missing.append(ref)
+        else:
+            known.append(state)
+    loaders = Loaders(context.services.upstreams, context.services.cache)
+    records = await asyncio.gather(
+        *(live.load_once(ref, functools.partial(loaders.job, ref.source, ref.key)) for ref in missing)
+    )
+    for ref, record in zip(missing, records, strict=True):
         if record is None:
             raise GatewayError(f"no such {ref.source.value} job: {ref.key.native_id}")
         known.append(record)
@@ -83,7 +114,7 @@ class Subscription:
             strawberry.argument(description="The last event id seen: transitions after it are replayed first."),
         ] = None,
     ) -> AsyncGenerator[JobStatusEvent, None]:
-        live = info.context.services.extras["live"]
+        live: Live = info.context.services.extras["live"]
         limits = live.limits
         if ids is None and filter is None:
             raise GatewayError("give ids, a filter, or both")
@@ -98,25 +129,44 @@ class Subscription:
             raise GatewayError("this gateway is at its subscription limit; try again later", code="RESOURCE_EXHAUSTED")
 
         if ids is not None:
-            refs, known = await _known_by_ids(info, ids)
+            refs, known = await _known_by_ids(info, live, ids)
         else:
             known = await _known_by_filter(info, filter, limits.filter_watch_limit)
             refs = {JobRef.of(j) for j in known}
-        predicate = None
-        if filter is not None:
-            sources, queries, _ = job_plan(filter)
+        matches = _filter_predicate(filter)
+        # Jobs this subscription follows. With ids, the filter only chooses which of their
+        # events are sent (every event still counts towards completion). Without ids, a job
+        # followed from the start, or since it first matched, stays followed to its final
+        # state, even once its status no longer matches (a RUNNING filter still hears "done").
+        followed = set(refs)
 
-            def predicate(job: JobRecord) -> bool:
-                return (sources is None or job.source in sources) and queries[job.source].matches(job)
+        def wanted(job: JobRecord) -> bool:
+            return JobRef.of(job) in followed or matches(job)
 
-        subscription = live.bus.subscribe(refs if ids is not None else None, predicate, since_id)
-        watch = live.watcher.watch(refs, known)
+        # No await from here to the end of the scan below: an event published before
+        # ``subscribe`` shows in the watcher's state, one published after it in the stream.
+        if ids is not None:
+            subscription = live.bus.subscribe(refs, None, since_id)
+        else:
+            subscription = live.bus.subscribe(None, wanted, since_id)
+        try:
+            watches = [live.watch(refs, known)]
+        except BaseException:
+            subscription.close()
+            raise
         live.active_subscriptions += 1
         try:
+            snapshot = live.position()
+            finals = [job for job in map(_freshest(live), known) if job.status.is_final]
             pending = set(refs) if ids is not None else set()
-            for job in known:
-                if job.status.is_final and since_id is None:
-                    pending.discard(JobRef.of(job))
+            reported: set[JobRef] = set()
+            for job in finals:
+                ref = JobRef.of(job)
+                if since_id is not None and not subscription.gap and await _replays_final(live, ref, since_id):
+                    continue  # the replay carries this final state, in order
+                reported.add(ref)
+                pending.discard(ref)
+                if matches(job):
                     yield JobStatusEvent(
                         id=str(subscription.last_id),
                         job=Job.from_record(job),
@@ -127,8 +177,21 @@ class Subscription:
             if ids is not None and not pending:
                 return
             async for event in subscription:
-                yield JobStatusEvent.from_event(event)
-                if ids is not None and event.job.status.is_final:
+                if event.ref in reported and event.id <= snapshot:
+                    continue  # replayed, and older than the final state already reported
+                # A job that started matching (one submitted through the gateway, say):
+                # follow it to its final state, within the same bound as an ids subscription.
+                if (
+                    ids is None
+                    and event.ref not in followed
+                    and not event.is_final
+                    and len(followed) < limits.jobs_per_subscription
+                ):
+                    followed.add(event.ref)
+                    watches.append(live.watch([event.ref], [event.job]))
+                if ids is None or matches(event.job):
+                    yield JobStatusEvent.from_event(event)
+                if ids is not None and event.is_final:
                     pending.discard(event.ref)
                     if not pending:
                         return
@@ -138,5 +201,34 @@ class Subscription:
             ) from None
         finally:
             subscription.close()
-            watch.release()
+            for watch in watches:
+                watch.release()
             live.active_subscriptions -= 1
+
+
+def _filter_predicate(flt: JobFilter | None) -> Callable[[JobRecord], bool]:
+    if flt is None:
+        return lambda job: True
+    sources, queries, _ = job_plan(flt)
+
+    def matches(job: JobRecord) -> bool:
+        return (sources is None or job.source in sources) and queries[job.source].matches(job)
+
+    return matches
+
+
+def _freshest(live: Live) -> Callable[[JobRecord], JobRecord]:
+    """A loaded job, or the watcher's final state of it when the job ended after it was loaded."""
+
+    def pick(job: JobRecord) -> JobRecord:
+        if job.status.is_final:
+            return job
+        current = live.watcher.current(JobRef.of(job))
+        return current if current is not None and current.status.is_final else job
+
+    return pick
+
+
+async def _replays_final(live: Live, ref: JobRef, since_id: int) -> bool:
+    """Whether a resumed stream's replay holds a final state of ``ref`` (an event after ``since_id``)."""
+    return any(event.id > since_id and event.is_final for event in await live.bus.history(ref))
