@@ -23,6 +23,7 @@ from gateway.cache import RecordCache
 from gateway.config import GatewayConfig
 from gateway.context import Context, Services
 from gateway.cursor import CursorCodec
+from gateway.events import PollingPolicy
 from gateway.graphiql import router as graphiql_router
 from gateway.http_view import GatewayGraphQLRouter
 from gateway.idempotency import IdempotencyLedger
@@ -49,7 +50,13 @@ def build_services(config: GatewayConfig, upstreams: Upstreams) -> Services:
             "config": config,
         },
     )
-    live = Live(upstreams)
+    policy = PollingPolicy(
+        tick=config.poll_tick_s,
+        submitted_delay=min(0.5, config.poll_min_interval_s),
+        min_interval=config.poll_min_interval_s,
+        max_interval=config.poll_max_interval_s,
+    )
+    live = Live(upstreams, policy=policy)
     services.extras["live"] = live
     services.extras["mutations"] = MutationService(IdempotencyLedger(), listeners=[live.job_changed])
     return services

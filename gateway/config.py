@@ -49,6 +49,9 @@ _GATEWAY_KEYS: dict[str, type | tuple[type, ...]] = {
     "upstream_timeout_s": (int, float),
     "ws_init_timeout_s": (int, float),
     "client_tokens_env": str,
+    "poll_tick_s": (int, float),
+    "poll_min_interval_s": (int, float),
+    "poll_max_interval_s": (int, float),
 }
 
 
@@ -66,6 +69,9 @@ class GatewayConfig:
     max_tokens: int = 2000
     ws_init_timeout_s: float = 5.0
     client_tokens: tuple[str, ...] = ()
+    poll_tick_s: float = 0.25
+    poll_min_interval_s: float = 1.0
+    poll_max_interval_s: float = 8.0
     environ: Mapping[str, str] = field(default_factory=lambda: dict(os.environ))
 
     def ws_allowed_origins(self) -> tuple[str, ...]:
@@ -145,6 +151,8 @@ def config_from_mapping(data: Mapping[str, Any], environ: Mapping[str, str]) -> 
             setattr(config, key, value)
     if not 1 <= config.max_page_size <= 1000:
         problems.append("[gateway] max_page_size: must be between 1 and 1000")
+    if not 0 < config.poll_tick_s <= config.poll_min_interval_s <= config.poll_max_interval_s:
+        problems.append("[gateway] poll_*: need 0 < poll_tick_s <= poll_min_interval_s <= poll_max_interval_s")
     if not 1 <= config.default_page_size <= config.max_page_size:
         problems.append("[gateway] default_page_size: must be between 1 and max_page_size")
     if problems:

@@ -47,6 +47,9 @@ class LiveLimits:
     jobs_per_subscription: int = 500
     filter_watch_limit: int = 200
     """A filter-only subscription watches at most this many not-yet-final jobs."""
+    followed_jobs: int = 1_000
+    """Jobs changed by our own mutations that are polled to their end even with no subscriber."""
+    follow_s: float = 6 * 3600
 
 
 def status_fetcher(adapter: Adapter, watcher_ref: list[Watcher]) -> StatusFetcher:
@@ -114,6 +117,7 @@ class Live:
         self._interest: Counter[JobRef] = Counter()
         self._loading: dict[JobRef, asyncio.Task[JobRecord | None]] = {}
         self._task: asyncio.Task[None] | None = None
+        self._followers: set[asyncio.Task[None]] = set()
 
     def _build_watcher(self, policy: PollingPolicy | None) -> Watcher:
         holder: list[Watcher] = []
@@ -133,6 +137,8 @@ class Live:
             self._task = asyncio.create_task(self.watcher.run(), name="job-gateway-watcher")
 
     async def stop(self) -> None:
+        for task in list(self._followers):
+            task.cancel()
         self.watcher.stop()
         if self._task is not None:
             self._task.cancel()
@@ -174,6 +180,11 @@ class Live:
         return await asyncio.shield(task)
 
     @property
+    def following(self) -> int:
+        """Jobs followed to their end because our own mutation changed them (each holds one watch)."""
+        return len(self._followers)
+
+    @property
     def watched_jobs(self) -> int:
         return len(self._interest)
 
@@ -185,12 +196,37 @@ class Live:
     # --- known changes -------------------------------------------------------------------
 
     async def job_changed(self, job: JobRecord, before: JobRecord | None) -> None:
-        """Mutation listener: publish what our own mutation did, at once."""
+        """Mutation listener: publish what our own mutation did, at once, then follow the job to its end.
+
+        Following matters when nobody subscribes yet: the transitions still reach
+        the bus, so ``Job.statusHistory`` and a later ``since`` resume see them.
+        """
         ref = JobRef.of(job)
+        if before is not None and self.watcher.current(ref) is None:
+            # Seed the state the mutation started from, so the event names the status it left.
+            self.watcher.watch([ref], [before]).release()
         if before is None:
             await self.watcher.notify_submitted(ref, job)
         else:
             await self.watcher.notify_changed(ref, job)
+        if not job.status.is_final and len(self._followers) < self.limits.followed_jobs:
+            task = asyncio.create_task(self._follow(ref, job))
+            self._followers.add(task)
+            task.add_done_callback(self._followers.discard)
+
+    async def _follow(self, ref: JobRef, job: JobRecord) -> None:
+        subscription = self.bus.subscribe({ref}, None)
+        handle = self.watch([ref], [job])
+        try:
+            async with asyncio.timeout(self.limits.follow_s):
+                async for event in subscription:
+                    if event.status.is_final:
+                        return
+        except (TimeoutError, Exception):
+            return
+        finally:
+            subscription.close()
+            handle.release()
 
     @staticmethod
     def now() -> datetime:

@@ -14,8 +14,10 @@ from strawberry.extensions import (
     MaskErrors,
     MaxAliasesLimiter,
     MaxTokensLimiter,
+    ParserCache,
     QueryDepthLimiter,
     SchemaExtension,
+    ValidationCache,
 )
 from strawberry.types.execution import ExecutionResult as StrawberryExecutionResult
 
@@ -97,6 +99,8 @@ def limit_extensions(
 ) -> list[type[SchemaExtension] | Callable[[], SchemaExtension]]:
     """Built once per schema: per-request factories would defeat the validation cache."""
     limiters: list[SchemaExtension] = [
+        ParserCache(maxsize=1000),
+        ValidationCache(maxsize=1000),
         MaxTokensLimiter(max_token_count=max_tokens),
         QueryDepthLimiter(max_depth=max_depth),
         MaxAliasesLimiter(max_alias_count=max_aliases),

@@ -104,11 +104,6 @@ def test_a_failed_scale_job_read_from_cache_is_cancelled_on_its_current_state(st
     assert node(stack, failed["id"])["status"] == "CANCELED"
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="gateway/live.py Live.job_changed ignores the record before the mutation: "
-    "the event's previousStatus is null unless the watcher already watched the job",
-)
 def test_the_cancel_event_names_the_status_it_left(stack: Stack) -> None:
     running = first_job(stack, "LEIA", ["RUNNING"], where=lambda j: j["canCancel"])
     accepted(cancel(stack, running["id"]))
