@@ -10,6 +10,7 @@ bounded and expires with the job's expected lifetime.
 
 from __future__ import annotations
 
+import json
 import secrets
 from typing import Any
 
@@ -19,12 +20,16 @@ from fastapi import APIRouter, Request, Response
 from adapters.model import Source
 from gateway.events import JobRef
 
+MAX_BODY_BYTES = 1 << 20
+
 
 class LeiaWebhooks:
     def __init__(self, public_base_url: str, *, ttl_s: float = 7 * 24 * 3600, maxsize: int = 100_000) -> None:
         self.base = public_base_url.rstrip("/")
-        # token -> native job id (None until the submit returned the id)
-        self._tokens: TTLCache[str, str | None] = TTLCache(maxsize=maxsize, ttl=ttl_s)
+        # token -> the native ids of the jobs it speaks for (None until the submit returned the id).
+        # More than one only through reruns: a rerun resubmits the same callback URL.
+        self._tokens: TTLCache[str, frozenset[str] | None] = TTLCache(maxsize=maxsize, ttl=ttl_s)
+        self._by_job: TTLCache[str, str] = TTLCache(maxsize=maxsize, ttl=ttl_s)
 
     def new_callback_url(self) -> tuple[str, str]:
         token = secrets.token_urlsafe(24)
@@ -32,10 +37,18 @@ class LeiaWebhooks:
         return token, f"{self.base}/webhooks/leia/{token}"
 
     def bind(self, token: str, native_id: str) -> None:
-        self._tokens[token] = native_id
+        jobs = self._tokens.get(token) or frozenset()
+        self._tokens[token] = jobs | {native_id}
+        self._by_job[native_id] = token
 
-    def expected_job(self, token: str) -> str | bool | None:
-        """The job a token is for; ``False`` for an unknown token, ``None`` while the submit has not returned."""
+    def inherit(self, old_id: str, new_id: str) -> None:
+        """A rerun of ``old_id`` became ``new_id`` with the same callback URL: let its token speak for both."""
+        token = self._by_job.get(old_id)
+        if token is not None and token in self._tokens:
+            self.bind(token, new_id)
+
+    def expected_job(self, token: str) -> frozenset[str] | bool | None:
+        """The jobs a token is for; ``False`` for an unknown token, ``None`` while the submit has not returned."""
         if token not in self._tokens:
             return False
         return self._tokens[token]
@@ -44,15 +57,16 @@ class LeiaWebhooks:
         """Whether a callback about ``native_id`` may use ``token``.
 
         A token still unbound (its job ended before the submit returned) is bound
-        to the first job it reports, so it can never speak for a second one.
+        to the first job it reports, so it can never speak for another one.
         """
         expected = self.expected_job(token)
         if expected is False:
             return False
         if expected is None:
-            self._tokens[token] = native_id
+            self.bind(token, native_id)
             return True
-        return expected == native_id
+        assert isinstance(expected, frozenset)
+        return native_id in expected
 
 
 def webhook_router(hooks: LeiaWebhooks, services: Any) -> APIRouter:
@@ -63,8 +77,13 @@ def webhook_router(hooks: LeiaWebhooks, services: Any) -> APIRouter:
         expected = hooks.expected_job(token)
         if expected is False:
             return Response(status_code=404)
+        body = b""
+        async for chunk in request.stream():
+            body += chunk
+            if len(body) > MAX_BODY_BYTES:
+                return Response("body too large", status_code=413)
         try:
-            payload = await request.json()
+            payload = json.loads(body)
         except ValueError:
             return Response("body must be the Job JSON", status_code=400)
         upstreams = services.upstreams

@@ -178,6 +178,11 @@ async def _change(info: Info, operation: str, raw_id: str, key: str | None) -> O
     outcome = cast(Outcome, await service.change(operation, adapter, client_scope(context), gid.key, load_current, key))
     # The job changed upstream: no cache may keep answering with its old state.
     context.loaders.forget_job(gid.source, gid.key)
+    hooks = context.services.extras.get("leia_webhooks")
+    rerun = outcome.job
+    if hooks is not None and gid.source is Source.LEIA and rerun is not None and rerun.native_id != gid.key.native_id:
+        # Leia reruns resubmit the stored input, callback URL included: its token now speaks for both jobs.
+        hooks.inherit(gid.key.native_id, rerun.native_id)
     return outcome
 
 
