@@ -86,8 +86,13 @@ class Loaders:
         return record
 
     def prime_job(self, record: JobRecord) -> None:
-        """Lists already hold full records: later lookups of them in this request cost nothing."""
+        """Lists already hold full records: later lookups of them in this request cost nothing.
+
+        A final job from a list also goes into the shared cache, like one read by id.
+        """
         self._loader("job", record.source).prime(record.key, record)
+        if _cacheable("job", record):
+            self._cache.put("job", (self._upstreams.cache_scope(record.source), record.key), record)
 
     def forget_job(self, source: Source, key: NativeKey) -> None:
         self._cache.evict("job", (self._upstreams.cache_scope(source), key))

@@ -6,6 +6,12 @@ after every timed record; ties keep the fixed source order, then the source's
 own order. Each source is read in its native order, so the merge is exact when
 a source's own order is newest first and otherwise still complete and stable.
 
+One exception to "untimed last": an untimed record directly followed by a timed
+one in its own stream (a WordLift job still queued, which its upstream lists
+first by an update time it does not show) is placed right before that record.
+Otherwise it would hold back every later record of its stream until all timed
+records of the other sources had been emitted.
+
 Every emitted edge records, per source, the position right after the last
 record taken from it; items fetched but not shown are fetched again next time.
 That costs a little re-reading and buys exactly-once paging with no server-side
@@ -91,6 +97,14 @@ def _order_key(sort_time: datetime | None, index: int) -> tuple[bool, float, int
     return (sort_time is not None, sort_time.timestamp() if sort_time else 0.0, -index)
 
 
+def _head_time(buffer: _Buffer[T], sort_time: Callable[[T], datetime | None]) -> datetime | None:
+    """The merge time of a buffer's first record (see the module docstring for untimed heads)."""
+    head = sort_time(buffer.entries[0].record)
+    if head is None and len(buffer.entries) > 1:
+        return sort_time(buffer.entries[1].record)
+    return head
+
+
 async def merge_page(
     streams: Sequence[SourceStream[T]],
     start: Mapping[str, str | None],
@@ -106,7 +120,10 @@ async def merge_page(
     results = await asyncio.gather(*(_load(b, first) for b in buffers))
     errors.extend((b.name, err) for b, err in zip(buffers, results, strict=True) if err is not None)
     live = [b for b in buffers if not b.failed]
-    totals_known = all(b.total is not None for b in live) and not errors
+    # A source finished on an earlier page is not asked again, so its total is unknown
+    # here: a sum without it would shrink from page to page.
+    skipped = len(buffers) < len(streams)
+    totals_known = all(b.total is not None for b in live) and not errors and not skipped
     total = sum(b.total or 0 for b in live) if totals_known else None
 
     edges: list[MergedEdge[T]] = []
@@ -118,7 +135,7 @@ async def merge_page(
         candidates = [b for b in live if b.entries]
         if blocked or not candidates:
             break
-        best = max(candidates, key=lambda b: _order_key(sort_time(b.entries[0].record), b.index))
+        best = max(candidates, key=lambda b: _order_key(_head_time(b, sort_time), b.index))
         entry = best.entries.popleft()
         positions[best.name] = entry.position
         if best.exhausted:
@@ -130,7 +147,9 @@ async def merge_page(
             positions[buffer.name] = EXHAUSTED
     if edges:
         edges[-1] = MergedEdge(edges[-1].record, edges[-1].source, dict(positions))
-    has_next = any(not b.exhausted for b in live)
+    # A source that failed was not read to its end: more may follow, and the cursor keeps
+    # its position, so the next page asks it again.
+    has_next = any(not b.exhausted for b in buffers)
     if errors:
         total = None
     return MergedPage(edges, has_next, total, dict(positions), errors)

@@ -8,11 +8,12 @@ failing source as a partial-result error while the others' data comes back.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from adapters.base import Adapter, IngestRunQuery, JobQuery, JobTypeQuery
+from adapters.errors import UpstreamError
 from adapters.model import IngestRunRecord, JobRecord, JobTypeRecord, Source
 from gateway.cursor import CursorCodec, CursorState, InvalidCursor, fingerprint
 from gateway.errors import GatewayError
@@ -95,7 +96,14 @@ class Reads:
         fp = fingerprint(name, fp_parts)
         start = self._start(req, fp)
         page = await merge_page(streams, start.positions, size, sort_time, matches)
-        for _source, err in page.errors:
+        # A source split into several streams (one per scope) is reported once, with the
+        # most telling of its errors (an upstream status over "circuit open").
+        by_source: dict[Source, UpstreamError] = {}
+        for _stream, err in page.errors:
+            known = by_source.get(err.source)
+            if known is None or (known.status is None and err.status is not None):
+                by_source[err.source] = err
+        for err in by_source.values():
             self._context.report(path, err)
 
         def cursor(positions: Any) -> str:
@@ -118,15 +126,18 @@ class Reads:
     def _job_streams(
         self, adapters: Sequence[Adapter], queries: dict[Source, JobQuery]
     ) -> list[SourceStream[JobRecord]]:
-        def stream(adapter: Adapter) -> SourceStream[JobRecord]:
-            query = queries[adapter.source]
-
+        def stream(adapter: Adapter, name: str, query: JobQuery) -> SourceStream[JobRecord]:
             async def fetch(after: str | None, limit: int) -> Any:
                 return await adapter.list_jobs(query, after, limit)
 
-            return SourceStream(adapter.source.value, fetch)
+            return SourceStream(name, fetch)
 
-        return [stream(a) for a in adapters if a.capabilities.list_jobs]
+        return [
+            stream(adapter, name, query)
+            for adapter in adapters
+            if adapter.capabilities.list_jobs
+            for name, query in _per_scope(adapter, queries[adapter.source])
+        ]
 
     async def jobs(
         self,
@@ -135,12 +146,15 @@ class Reads:
         fp_parts: tuple[object, ...],
         req: PageRequest,
         path: Sequence[str | int],
+        *,
+        also: Callable[[JobRecord], bool] | None = None,
     ) -> JobConnection:
+        """``also``: a gateway-side check on top of the per-source queries."""
         adapters = self._upstreams.select(sources)
         streams = self._job_streams(adapters, queries)
 
         def matches(job: JobRecord) -> bool:
-            return queries[job.source].matches(job)
+            return queries[job.source].matches(job) and (also is None or also(job))
 
         page, cursor, info = await self._page("jobs", streams, fp_parts, req, _job_time, matches, path)
         loaders = self._context.loaders
@@ -199,17 +213,35 @@ class Reads:
         req: PageRequest,
         path: Sequence[str | int],
     ) -> IngestRunConnection:
-        def stream(adapter: Adapter) -> SourceStream[IngestRunRecord]:
+        def stream(adapter: Adapter, name: str, query: IngestRunQuery) -> SourceStream[IngestRunRecord]:
             async def fetch(after: str | None, limit: int) -> Any:
                 return await adapter.list_ingest_runs(query, after, limit)
 
-            return SourceStream(adapter.source.value, fetch)
+            return SourceStream(name, fetch)
 
         adapters = [a for a in self._upstreams.select(sources) if a.capabilities.ingest_runs]
-        streams = [stream(a) for a in adapters]
+        streams = [stream(a, name, q) for a in adapters for name, q in _per_scope(a, query)]
         page, cursor, info = await self._page("ingestRuns", streams, fp_parts, req, _ingest_time, query.matches, path)
         edges = [IngestRunEdge(cursor=cursor(e.positions), node=IngestRun.from_record(e.record)) for e in page.edges]
         return IngestRunConnection(edges=edges, page_info=info, total_count=page.total)
+
+
+Q = TypeVar("Q", JobQuery, IngestRunQuery)
+
+
+def _per_scope(adapter: Adapter, query: Q) -> list[tuple[str, Q]]:
+    """One stream per scope of a source with several (WordLift graphs, phyloDB projects).
+
+    An adapter walks its scopes one after another, each newest first, so its list
+    as a whole is not newest first: graph 2's newest job would come after graph
+    1's oldest. Merging the scopes as separate streams keeps the documented order.
+    Stream names are ``SOURCE`` for a single scope and ``SOURCE/<scope>`` otherwise;
+    they key the positions inside cursors.
+    """
+    scopes = [s for s in adapter.scopes if query.scopes is None or s in query.scopes]
+    if len(adapter.scopes) <= 1 or not scopes:
+        return [(adapter.source.value, query)]
+    return [(f"{adapter.source.value}/{s}", replace(query, scopes=frozenset({s}))) for s in scopes]
 
 
 def _job_time(job: JobRecord) -> datetime | None:

@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from datetime import datetime
 
 import strawberry
 
 from adapters.base import IngestRunQuery, JobQuery, JobTypeQuery
+from adapters.model import JobRecord
 from adapters.model import Source as SourceModel
 from gateway.errors import GatewayError
-from gateway.ids import InvalidId, decode_id
+from gateway.ids import GlobalId, InvalidId, decode_id
 from gateway.schema.enums import JobStatus, Source
 
 
@@ -62,12 +63,11 @@ def job_plan(
     _check_range("updated", f.updated_after, f.updated_before)
     sources = None if f.sources is None else frozenset(s for s in f.sources)
     type_ids: dict[SourceModel, set[str]] = {}
-    for i, raw in enumerate(f.job_type_ids or ()):
-        try:
-            gid = decode_id(raw, "JobType")
-        except InvalidId as exc:
-            raise GatewayError(f"filter.jobTypeIds[{i}]: {exc}") from None
+    type_scopes: dict[SourceModel, set[str]] = {}
+    for gid in job_type_keys(f):
         type_ids.setdefault(gid.source, set()).add(gid.key.native_id)
+        # A job type lives in one scope (WordLift's ``kpi`` exists once per graph): its jobs too.
+        type_scopes.setdefault(gid.source, set()).add(gid.key.scope)
     if f.job_type_ids is not None:
         typed = frozenset(type_ids)
         sources = typed if sources is None else sources & typed
@@ -76,7 +76,9 @@ def job_plan(
         source: JobQuery(
             statuses=statuses,
             job_type_ids=frozenset(type_ids[source]) if f.job_type_ids is not None and source in type_ids else None,
-            scopes=_set(f.scopes),
+            scopes=_type_scopes(_set(f.scopes), type_scopes.get(source))
+            if f.job_type_ids is not None
+            else _set(f.scopes),
             created_after=f.created_after,
             created_before=f.created_before,
             updated_after=f.updated_after,
@@ -87,7 +89,7 @@ def job_plan(
     fp = (
         sorted(s.value for s in sources) if sources is not None else None,
         sorted(s.value for s in statuses) if statuses is not None else None,
-        sorted((s.value, sorted(ids)) for s, ids in type_ids.items()),
+        sorted({(g.source.value, g.key.scope, g.key.native_id) for g in job_type_keys(f)}),
         sorted(f.scopes) if f.scopes is not None else None,
         f.created_after,
         f.created_before,
@@ -95,6 +97,42 @@ def job_plan(
         f.updated_before,
     )
     return sources, queries, fp
+
+
+def job_type_keys(f: JobFilter) -> list[GlobalId]:
+    """The decoded ``jobTypeIds``; a malformed one is a clear error naming its index."""
+    keys = []
+    for i, raw in enumerate(f.job_type_ids or ()):
+        try:
+            keys.append(decode_id(raw, "JobType"))
+        except InvalidId as exc:
+            raise GatewayError(f"filter.jobTypeIds[{i}]: {exc}") from None
+    return keys
+
+
+def job_type_matcher(f: JobFilter | None) -> Callable[[JobRecord], bool] | None:
+    """The exact (scope, type) check, when ``job_plan``'s per-source query is wider than the filter.
+
+    A query holds a set of type ids and a set of scopes; types of one source named in
+    different scopes with different ids (phyloDB ``inference/goeburst`` in project A,
+    ``visualization/radial`` in project B) would also match the crossed pairs.
+    """
+    if f is None or f.job_type_ids is None:
+        return None
+    wanted = {(g.source, g.key.scope, g.key.native_id) for g in job_type_keys(f)}
+    per_source: dict[SourceModel, set[tuple[str, str]]] = {}
+    for source, scope, native in wanted:
+        per_source.setdefault(source, set()).add((scope, native))
+    crossed = any(len(pairs) < len({s for s, _ in pairs}) * len({n for _, n in pairs}) for pairs in per_source.values())
+    if not crossed:
+        return None
+    return lambda job: (job.source, job.scope, job.job_type_id or "") in wanted
+
+
+def _type_scopes(scopes: frozenset[str] | None, of_types: set[str] | None) -> frozenset[str] | None:
+    if of_types is None:
+        return scopes
+    return frozenset(of_types) if scopes is None else scopes & frozenset(of_types)
 
 
 def job_type_plan(f: JobTypeFilter | None) -> tuple[frozenset[SourceModel] | None, JobTypeQuery, tuple[object, ...]]:

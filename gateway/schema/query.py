@@ -10,7 +10,15 @@ import strawberry
 from gateway.errors import GatewayError
 from gateway.ids import GlobalId, InvalidId, decode_id
 from gateway.reads import PageRequest
-from gateway.schema.inputs import IngestRunFilter, JobFilter, JobTypeFilter, ingest_plan, job_plan, job_type_plan
+from gateway.schema.inputs import (
+    IngestRunFilter,
+    JobFilter,
+    JobTypeFilter,
+    ingest_plan,
+    job_plan,
+    job_type_matcher,
+    job_type_plan,
+)
 from gateway.schema.nodes import IngestRunConnection, JobConnection, JobTypeConnection, Node
 from gateway.schema.upstream import Upstream
 
@@ -62,7 +70,8 @@ class Query:
     ) -> JobConnection:
         sources, queries, fp = job_plan(filter)
         req = PageRequest(first, after, last, before)
-        return await info.context.reads.jobs(sources, queries, fp, req, info.path.as_list())
+        also = job_type_matcher(filter)
+        return await info.context.reads.jobs(sources, queries, fp, req, info.path.as_list(), also=also)
 
     @strawberry.field(description="Job types of every configured source, source by source.")
     async def job_types(
