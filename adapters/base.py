@@ -63,7 +63,21 @@ class Capabilities:
     callbacks: bool = False
     children: bool = False
     """Jobs link the jobs they spawned (listable with ``JobQuery.parent_id``)."""
+    list_order: str = "updated"
+    """The time the source's lists are sorted by, newest first: ``updated`` (last update,
+    else the latest known time), ``created``, ``started``, or ``none`` (no time order)."""
     total_count: bool = False
+
+
+def list_time(record: JobRecord | IngestRunRecord, order: str) -> datetime | None:
+    """The time a record is listed by, for a source whose ``Capabilities.list_order`` is ``order``."""
+    if order == "none":
+        return None
+    if order == "created":
+        return getattr(record, "created_at", None) or record.started_at
+    if order == "started":
+        return record.started_at or getattr(record, "created_at", None)
+    return record.sort_time
 
 
 @dataclass(frozen=True, slots=True)

@@ -62,6 +62,7 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--duration", type=float, default=3.0, help="seconds of load per scenario and latency")
     parser.add_argument("--max-requests", type=int, default=2000, help="cap per scenario and latency")
     parser.add_argument("--latency-ms", type=int, default=50, help="added upstream latency of the second round")
+    parser.add_argument("--no-subscriptions", action="store_true", help="skip the subscription benchmark")
     return parser
 
 
@@ -149,11 +150,33 @@ def run(args: argparse.Namespace) -> str:
         elapsed_s=time.monotonic() - clock,
         load=(load_before[0], load_after[0]),
     )
+    if not args.smoke and not args.no_subscriptions:
+        report += _subscriptions_section()
     out = args.out if args.out is not None else (None if args.smoke else ROOT / "BENCHMARKS.md")
     if out is not None:
         out.write_text(report)
         print(f"\nwritten to {out}")
     return report
+
+
+def _subscriptions_section() -> str:
+    from benchmarks import subscriptions
+
+    print("\nsubscriptions:", flush=True)
+    lines: list[str] = []
+
+    def report(line: str) -> None:
+        print(line, flush=True)
+        lines.append(line)
+
+    subscriptions.run(report)
+    body = "\n".join(line for line in lines if not line.startswith("  ws x") and not line.startswith("  schema x"))
+    return (
+        "\n## Subscriptions\n\n"
+        "`python -m benchmarks.subscriptions` (method in its module docstring): N subscribers over the "
+        "simulators watching overlapping jobs; upstream polls per tick follow distinct jobs, not subscribers.\n\n"
+        f"```\n{body.strip()}\n```\n"
+    )
 
 
 def main(argv: list[str] | None = None) -> int:

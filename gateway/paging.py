@@ -1,10 +1,10 @@
 """Merging several sources' pages into one Relay page, each item exactly once.
 
-Order: newest first by each record's ``sort_time`` (last update, else the
-latest time the source reports). Records without any time (phyloDB jobs) come
-after every timed record; ties keep the fixed source order, then the source's
-own order. Each source is read in its native order, so the merge is exact when
-a source's own order is newest first and otherwise still complete and stable.
+Order: newest first by a time the caller supplies per record: the time the
+record's own source lists it by (``Capabilities.list_order``), so every stream
+is already sorted by its merge key and the merge is exact. Records without any
+time (phyloDB jobs) come after every timed record; ties keep the fixed source
+order, then the source's own order.
 
 One exception to "untimed last": an untimed record directly followed by a timed
 one in its own stream (a WordLift job still queued, which its upstream lists

@@ -12,7 +12,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from adapters.base import Adapter, IngestRunQuery, JobQuery, JobTypeQuery
+from adapters.base import Adapter, IngestRunQuery, JobQuery, JobTypeQuery, list_time
 from adapters.errors import UpstreamError
 from adapters.model import IngestRunRecord, JobRecord, JobTypeRecord, Source
 from gateway.cursor import CursorCodec, CursorState, InvalidCursor, fingerprint
@@ -58,6 +58,7 @@ class Reads:
         self._upstreams = upstreams
         self._codec = codec
         self._limits = limits
+        self._list_orders: dict[Source, str] = {}
 
     def _size(self, req: PageRequest) -> int:
         if req.last is not None or req.before is not None:
@@ -121,6 +122,14 @@ class Reads:
         )
         return page, cursor, info
 
+    def _list_time(self, record: JobRecord | IngestRunRecord) -> datetime | None:
+        """The time the record's own source lists it by: merging on it interleaves the streams exactly."""
+        order = self._list_orders.get(record.source)
+        if order is None:
+            order = self._upstreams.get(record.source).capabilities.list_order
+            self._list_orders[record.source] = order
+        return list_time(record, order)
+
     # --- jobs --------------------------------------------------------------------------
 
     def _job_streams(
@@ -156,7 +165,7 @@ class Reads:
         def matches(job: JobRecord) -> bool:
             return queries[job.source].matches(job) and (also is None or also(job))
 
-        page, cursor, info = await self._page("jobs", streams, fp_parts, req, _job_time, matches, path)
+        page, cursor, info = await self._page("jobs", streams, fp_parts, req, self._list_time, matches, path)
         loaders = self._context.loaders
         edges = []
         for e in page.edges:
@@ -221,7 +230,9 @@ class Reads:
 
         adapters = [a for a in self._upstreams.select(sources) if a.capabilities.ingest_runs]
         streams = [stream(a, name, q) for a in adapters for name, q in _per_scope(a, query)]
-        page, cursor, info = await self._page("ingestRuns", streams, fp_parts, req, _ingest_time, query.matches, path)
+        page, cursor, info = await self._page(
+            "ingestRuns", streams, fp_parts, req, self._list_time, query.matches, path
+        )
         edges = [IngestRunEdge(cursor=cursor(e.positions), node=IngestRun.from_record(e.record)) for e in page.edges]
         return IngestRunConnection(edges=edges, page_info=info, total_count=page.total)
 
@@ -242,14 +253,6 @@ def _per_scope(adapter: Adapter, query: Q) -> list[tuple[str, Q]]:
     if len(adapter.scopes) <= 1 or not scopes:
         return [(adapter.source.value, query)]
     return [(f"{adapter.source.value}/{s}", replace(query, scopes=frozenset({s}))) for s in scopes]
-
-
-def _job_time(job: JobRecord) -> datetime | None:
-    return job.sort_time
-
-
-def _ingest_time(run: IngestRunRecord) -> datetime | None:
-    return run.sort_time
 
 
 def _no_time(_: JobTypeRecord) -> datetime | None:

@@ -126,6 +126,7 @@ class AmperityAdapter(BaseAdapter):
         rerun=False,
         callbacks=False,
         total_count=True,
+        list_order="started",
     )
 
     def __init__(

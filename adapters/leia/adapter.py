@@ -79,6 +79,7 @@ class LeiaAdapter(BaseAdapter):
         callbacks=True,
         children=True,
         total_count=True,
+        list_order="created",
     )
 
     def __init__(

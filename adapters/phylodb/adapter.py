@@ -94,6 +94,7 @@ class PhyloDBAdapter(BaseAdapter):
         submit=True,
         cancel=True,
         rerun=True,
+        list_order="none",
     )
 
     def __init__(

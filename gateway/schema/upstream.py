@@ -26,6 +26,9 @@ class Capabilities:
     callbacks: bool = strawberry.field(description="The upstream can push job changes (Leia callback_url).")
     children: bool = strawberry.field(description="Jobs link the jobs they spawned (`Job.children`).")
     total_count: bool
+    list_order: str = strawberry.field(
+        description="The time this source's lists follow, newest first: updated, created, started or none."
+    )
 
 
 @strawberry.type(description="A configured upstream and how it is doing.")
@@ -59,6 +62,7 @@ class Upstream:
             callbacks=c.callbacks,
             children=c.children,
             total_count=c.total_count,
+            list_order=c.list_order,
         )
         if health is None:
             return cls(

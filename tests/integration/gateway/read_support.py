@@ -114,6 +114,21 @@ def job_time(node: dict[str, Any]) -> datetime | None:
     return None
 
 
+LIST_ORDER = {"LEIA": ("createdAt", "startedAt"), "AMPERITY": ("startedAt", "createdAt"), "PHYLODB": ()}
+"""The fields each source lists by (its Capabilities.list_order); the rest list by last update."""
+
+
+def list_time(node: dict[str, Any]) -> datetime | None:
+    """The README's merge time: the time the record's own source lists it by."""
+    fields = LIST_ORDER.get(node["source"])
+    if fields is None:
+        return job_time(node) if "finishedAt" in node or "updatedAt" in node else run_time(node)
+    for name in fields:
+        if node.get(name):
+            return parse(node[name])
+    return None
+
+
 def run_time(node: dict[str, Any]) -> datetime | None:
     for name in ("updatedAt", "endedAt", "startedAt"):
         if node.get(name):
