@@ -80,6 +80,7 @@ class UpstreamClient:
         retry: RetryPolicy | None = None,
         breaker: CircuitBreaker | None = None,
         rate_limit_per_s: float | None = None,
+        rate_limit_burst: float | None = None,
         error_parser: ErrorParser = default_error_parser,
         kind_for: Callable[[int], ErrorKind] = kind_for_status,
         secrets: Iterable[str] = (),
@@ -89,7 +90,7 @@ class UpstreamClient:
         self.retry = retry or RetryPolicy()
         self.budget = RetryBudget()
         self.breaker = breaker or CircuitBreaker()
-        self.limiter = RateLimiter(rate_limit_per_s) if rate_limit_per_s else None
+        self.limiter = RateLimiter(rate_limit_per_s, rate_limit_burst) if rate_limit_per_s else None
         self.error_parser = error_parser
         self.kind_for = kind_for
         self._secrets = tuple(s for s in secrets if s)
@@ -98,6 +99,9 @@ class UpstreamClient:
         self._last_ok: float | None = None
         self._requests = 0
         self._failures = 0
+        self._inflight: dict[tuple[str, str, tuple[int, ...]], asyncio.Task[httpx.Response]] = {}
+        self.coalesced = 0
+        """Reads answered by sharing an identical call already in flight."""
         self.http = httpx.AsyncClient(
             base_url=base_url,
             auth=auth,
@@ -149,7 +153,40 @@ class UpstreamClient:
         Raises ``UpstreamError`` for everything else, with a message that never
         contains a credential.
         """
+        if method.upper() == "GET" and headers is None and json_body is None:
+            # Identical reads already in flight (many clients asking for the same page or
+            # job at once) share one upstream call and its answer.
+            key = (path, str(httpx.QueryParams(params)) if params else "", tuple(sorted(accept_statuses)))
+            task = self._inflight.get(key)
+            if task is None:
+                task = asyncio.ensure_future(
+                    self._send(method, path, operation, params, None, None, True, accept_statuses)
+                )
+                self._inflight[key] = task
+                task.add_done_callback(lambda done: self._settle(key, done))
+            else:
+                self.coalesced += 1
+            return await asyncio.shield(task)
         retryable = method.upper() in _IDEMPOTENT_METHODS if idempotent is None else idempotent
+        return await self._send(method, path, operation, params, json_body, headers, retryable, accept_statuses)
+
+    def _settle(self, key: tuple[str, str, tuple[int, ...]], task: asyncio.Task[httpx.Response]) -> None:
+        if self._inflight.get(key) is task:
+            del self._inflight[key]
+        if not task.cancelled():
+            task.exception()  # retrieved here so an error nobody awaited is not logged as lost
+
+    async def _send(
+        self,
+        method: str,
+        path: str,
+        operation: str,
+        params: Any,
+        json_body: Any,
+        headers: Mapping[str, str] | None,
+        retryable: bool,
+        accept_statuses: Collection[int],
+    ) -> httpx.Response:
         self.budget.on_request()
         attempt = 1
         while True:

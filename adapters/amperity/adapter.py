@@ -110,6 +110,9 @@ class _Window:
     """The upstream's ``total`` agreed with what it sent (nothing was cut off)."""
 
 
+RATE_LIMIT_BURST = 3.0
+
+
 class AmperityAdapter(BaseAdapter):
     source = Source.AMPERITY
     capabilities = Capabilities(
@@ -154,6 +157,9 @@ class AmperityAdapter(BaseAdapter):
             },
             timeout_s=timeout_s,
             rate_limit_per_s=rate_limit_per_s,
+            # A small burst leaves headroom when requests bunch up on their way (a busy
+            # event loop, a proxy): Amperity's own window may be stricter than a bucket.
+            rate_limit_burst=RATE_LIMIT_BURST,
             error_parser=parse_error,
             secrets=[token],
             transport=transport,

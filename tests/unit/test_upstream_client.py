@@ -138,3 +138,41 @@ async def test_rate_limiter_spaces_requests() -> None:
     for _ in range(6):
         await limiter.acquire()
     assert time.monotonic() - started >= 0.09
+
+
+@respx.mock
+async def test_identical_reads_in_flight_share_one_call() -> None:
+    import asyncio
+
+    async def slow(request: httpx.Request) -> httpx.Response:
+        await asyncio.sleep(0.05)
+        return httpx.Response(200, json={"page": request.url.params.get("page")})
+
+    route = respx.get(f"{BASE}/jobs").mock(side_effect=slow)
+    c = client()
+    same = [c.get_json("/jobs", operation="list", params={"page": "1"}) for _ in range(10)]
+    other = c.get_json("/jobs", operation="list", params={"page": "2"})
+    answers = await asyncio.gather(*same, other)
+    assert answers[:10] == [{"page": "1"}] * 10 and answers[10] == {"page": "2"}
+    assert route.call_count == 2 and c.coalesced == 9
+    # Once answered, the next read goes upstream again: nothing is cached here.
+    await c.get_json("/jobs", operation="list", params={"page": "1"})
+    assert route.call_count == 3
+
+
+@respx.mock
+async def test_a_shared_read_survives_its_first_caller_leaving() -> None:
+    import asyncio
+
+    async def slow(request: httpx.Request) -> httpx.Response:
+        await asyncio.sleep(0.05)
+        return httpx.Response(200, json={"ok": True})
+
+    respx.get(f"{BASE}/x").mock(side_effect=slow)
+    c = client()
+    first = asyncio.create_task(c.get_json("/x", operation="x"))
+    await asyncio.sleep(0.01)
+    second = asyncio.create_task(c.get_json("/x", operation="x"))
+    await asyncio.sleep(0.01)
+    first.cancel()
+    assert await second == {"ok": True}
