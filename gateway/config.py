@@ -46,7 +46,6 @@ _GATEWAY_KEYS: dict[str, type | tuple[type, ...]] = {
     "max_depth": int,
     "max_aliases": int,
     "max_tokens": int,
-    "upstream_timeout_s": (int, float),
     "ws_init_timeout_s": (int, float),
     "client_tokens_env": str,
     "poll_tick_s": (int, float),

@@ -51,6 +51,11 @@ def decode_id(value: str, expected_type: str | None = None) -> GlobalId:
         source = Source(parts[1])
     except ValueError:
         raise InvalidId(f"not a valid id: {value[:64]!r}") from None
+    gid = GlobalId(parts[0], source, NativeKey(unquote(parts[2]), unquote(parts[3])))
+    # Base64 decoding skips stray characters: only the exact encoding we issue is accepted,
+    # so an edited id can never turn into another well-formed one.
+    if gid.encode() != value:
+        raise InvalidId(f"not a valid id: {value[:64]!r}")
     if expected_type is not None and parts[0] != expected_type:
         raise InvalidId(f"id {value[:64]!r} is a {parts[0]}, not a {expected_type}")
-    return GlobalId(parts[0], source, NativeKey(unquote(parts[2]), unquote(parts[3])))
+    return gid
