@@ -44,6 +44,9 @@ MAX_REFILL_SIZE = 200
 class SourceStream(Generic[T]):
     name: str
     fetch: PageFetch[T]
+    untimed: bool = False
+    """Its records carry no time: they can only follow every timed record, so the
+    stream is read only once the timed streams of the page have run dry."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -73,6 +76,8 @@ class _Buffer(Generic[T]):
     total: int | None = None
     refills: int = 0
     failed: bool = False
+    untimed: bool = False
+    loaded: bool = False
 
     @property
     def exhausted(self) -> bool:
@@ -80,6 +85,7 @@ class _Buffer(Generic[T]):
 
 
 async def _load(buffer: _Buffer[T], limit: int) -> UpstreamError | None:
+    buffer.loaded = True
     try:
         page = await buffer.fetch(buffer.position, limit)
     except UpstreamError as err:
@@ -113,17 +119,22 @@ async def merge_page(
     matches: Callable[[T], bool],
 ) -> MergedPage[T]:
     buffers = [
-        _Buffer(s.name, i, s.fetch, start.get(s.name)) for i, s in enumerate(streams) if start.get(s.name) != EXHAUSTED
+        _Buffer(s.name, i, s.fetch, start.get(s.name), untimed=s.untimed)
+        for i, s in enumerate(streams)
+        if start.get(s.name) != EXHAUSTED
     ]
     positions: dict[str, str | None] = {s.name: start.get(s.name) for s in streams}
     errors: list[tuple[str, UpstreamError]] = []
-    results = await asyncio.gather(*(_load(b, first) for b in buffers))
-    errors.extend((b.name, err) for b, err in zip(buffers, results, strict=True) if err is not None)
-    live = [b for b in buffers if not b.failed]
+    timed = [b for b in buffers if not b.untimed]
+    deferred = [b for b in buffers if b.untimed] if timed else []
+    first_reads = timed or buffers
+    results = await asyncio.gather(*(_load(b, first) for b in first_reads))
+    errors.extend((b.name, err) for b, err in zip(first_reads, results, strict=True) if err is not None)
+    live = [b for b in first_reads if not b.failed]
     # A source finished on an earlier page is not asked again, so its total is unknown
     # here: a sum without it would shrink from page to page.
     skipped = len(buffers) < len(streams)
-    totals_known = all(b.total is not None for b in live) and not errors and not skipped
+    totals_known = all(b.total is not None for b in live) and not errors and not skipped and not deferred
     total = sum(b.total or 0 for b in live) if totals_known else None
 
     edges: list[MergedEdge[T]] = []
@@ -133,6 +144,13 @@ async def merge_page(
             blocked |= await _skip_unmatched(buffer, positions, matches, first, errors)
         live = [b for b in live if not b.failed]
         candidates = [b for b in live if b.entries]
+        if not blocked and not candidates and deferred:
+            # Every timed record of this page is out: now the untimed streams' turn.
+            results = await asyncio.gather(*(_load(b, first) for b in deferred))
+            errors.extend((b.name, err) for b, err in zip(deferred, results, strict=True) if err is not None)
+            live += [b for b in deferred if not b.failed]
+            deferred = []
+            continue
         if blocked or not candidates:
             break
         best = max(candidates, key=lambda b: _order_key(_head_time(b, sort_time), b.index))

@@ -139,7 +139,7 @@ class Reads:
             async def fetch(after: str | None, limit: int) -> Any:
                 return await adapter.list_jobs(query, after, limit)
 
-            return SourceStream(name, fetch)
+            return SourceStream(name, fetch, untimed=adapter.capabilities.list_order == "none")
 
         return [
             stream(adapter, name, query)
@@ -226,7 +226,7 @@ class Reads:
             async def fetch(after: str | None, limit: int) -> Any:
                 return await adapter.list_ingest_runs(query, after, limit)
 
-            return SourceStream(name, fetch)
+            return SourceStream(name, fetch, untimed=adapter.capabilities.list_order == "none")
 
         adapters = [a for a in self._upstreams.select(sources) if a.capabilities.ingest_runs]
         streams = [stream(a, name, q) for a in adapters for name, q in _per_scope(a, query)]

@@ -74,3 +74,19 @@ async def test_sparse_filter_pages_to_the_end_without_loss() -> None:
             break
         positions = dict(page.end_positions)
     assert sorted(seen) == sorted(keep) and len(seen) == len(set(seen))
+
+
+async def test_untimed_streams_are_read_only_when_the_timed_ones_run_dry() -> None:
+    calls: list[tuple[str, str | None, int]] = []
+    timed = stream("a", [1, 2, 3, 4, 5], calls)
+    untimed = SourceStream("u", stream("u", [None, None, None], calls).fetch, untimed=True)
+    page = await merge_page([timed, untimed], {}, 3, lambda r: r[1], lambda r: True)
+    assert [e.record[0] for e in page.edges] == ["a0", "a1", "a2"]
+    assert [c[0] for c in calls] == ["a"] and page.has_next and page.total is None
+    seen = [e.record[0] for e in page.edges]
+    positions = dict(page.edges[-1].positions)
+    while page.has_next:
+        page = await merge_page([timed, untimed], positions, 3, lambda r: r[1], lambda r: True)
+        seen.extend(e.record[0] for e in page.edges)
+        positions = dict(page.end_positions)
+    assert seen == ["a0", "a1", "a2", "a3", "a4", "u0", "u1", "u2"]
