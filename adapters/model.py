@@ -80,6 +80,8 @@ class JobRecord:
     can_cancel: bool = False
     can_rerun: bool = False
     raw: Mapping[str, Any] = field(default_factory=dict)
+    ingest_run: IngestRunRecord | None = None
+    """The ingest run itself, when the upstream sends job and run as one record (Amperity)."""
 
     @property
     def key(self) -> NativeKey:
@@ -161,6 +163,8 @@ class IngestRunRecord:
     errors: int | None = None
     tables: tuple[IngestTableRecord, ...] = ()
     raw: Mapping[str, Any] = field(default_factory=dict)
+    job: JobRecord | None = None
+    """The job record itself, when the upstream sends run and job as one record (Amperity)."""
 
     @property
     def key(self) -> NativeKey:

@@ -49,6 +49,7 @@ import dataclasses
 import logging
 import re
 from collections.abc import Callable, Sequence
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from typing import Any, TypeVar
 from urllib.parse import quote
@@ -297,11 +298,13 @@ class AmperityAdapter(BaseAdapter):
             )
         return body
 
+    # An ingest job is both a Job and an IngestRun: each record carries the other, so
+    # following Job.ingestRun or IngestRun.job costs no second read of the same record.
     def _job(self, raw: dict[str, Any]) -> JobRecord:
-        return translate.to_job(raw, self.tenant)
+        return replace(translate.to_job(raw, self.tenant), ingest_run=translate.to_ingest_run(raw, self.tenant))
 
     def _run(self, raw: dict[str, Any]) -> IngestRunRecord:
-        return translate.to_ingest_run(raw, self.tenant)
+        return replace(translate.to_ingest_run(raw, self.tenant), job=translate.to_job(raw, self.tenant))
 
     # --- job types ------------------------------------------------------------------
 

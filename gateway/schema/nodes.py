@@ -93,6 +93,8 @@ class Job(Node):
     @strawberry.field(description="The ingest run this job performed (Amperity, Scale ingest jobs).")
     async def ingest_run(self, info: Info) -> IngestRun | None:
         r = self.record
+        if r.ingest_run is not None:
+            return IngestRun.from_record(r.ingest_run)
         if r.ingest_run_id is None:
             return None
         return await info.context.load_ingest_run(r.source, NativeKey(r.scope, r.ingest_run_id))
@@ -284,6 +286,8 @@ class IngestRun(Node):
     @strawberry.field(description="The job that performed this ingest.")
     async def job(self, info: Info) -> Job | None:
         r = self.record
+        if r.job is not None:
+            return Job.from_record(r.job)
         if r.job_id is None:
             return None
         return await info.context.load_job(r.source, NativeKey(r.scope, r.job_id))

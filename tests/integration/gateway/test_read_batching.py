@@ -108,10 +108,9 @@ def test_ingest_runs_with_their_jobs(stack: Stack) -> None:
     )
     runs = edges(data, "ingestRuns")
     assert runs and all(r["job"] for r in runs)
-    # Amperity: the list, then the jobs as one more window read (no batch get). The minimum
-    # would be the list alone (an ingest run and its job are one upstream record), but the
-    # adapter hands the gateway only the IngestRun record.
-    assert calls == Counter({"AMPERITY.list_ingest_jobs": 2})
+    # Amperity: the list alone, the minimum: an ingest run and its job are one upstream
+    # record, and the adapter hands the gateway both.
+    assert calls == Counter({"AMPERITY.list_ingest_jobs": 1})
 
 
 def test_amperity_jobs_with_their_ingest_runs(stack: Stack) -> None:
@@ -120,9 +119,8 @@ def test_amperity_jobs_with_their_ingest_runs(stack: Stack) -> None:
     )
     nodes = edges(data, "jobs")
     assert nodes and all(n["ingestRun"] for n in nodes)
-    # The list, then the runs as one window read (Amperity has no batch get). As above, the
-    # minimum would be the list alone.
-    assert calls == Counter({"AMPERITY.list_ingest_jobs": 2})
+    # The list alone, as above.
+    assert calls == Counter({"AMPERITY.list_ingest_jobs": 1})
 
 
 def test_jobs_of_each_job_type_is_one_list_per_type(stack: Stack) -> None:
