@@ -29,26 +29,26 @@ ROOT = Path(__file__).resolve().parent.parent
 WARMUP = 2
 
 NOTES = """\
-- **Where the gateway makes more calls than the minimum.** All-sources lists read phyloDB's three
-  projects on every page (3 calls) although its jobs carry no time and can only come after every timed
-  job: the gateway cannot know that before reading (a capability saying "this source's records have no
-  time" would let it skip them until the timed sources run out). Filtered lists read WordLift, phyloDB
-  and Amperity in full pages and filter in the gateway (their APIs cannot filter): e.g. FAILED jobs cost
-  7 WordLift calls instead of 3. Ingest runs with their jobs cost one Amperity call more than needed:
-  the adapter answers `IngestRun.job` with a second window read although the list already held the
-  same upstream record. Leia `nodes` cost one GET per id: Leia has no batch Job read.
+- **Where the gateway makes more calls than the minimum.** Filtered lists read WordLift in full pages
+  and filter in the gateway (its API cannot filter by status): FAILED jobs cost 7 WordLift calls where
+  3 would do if WordLift could filter. Leia `nodes` cost one GET per id: Leia has no batch Job read
+  (its bulk status call gives statuses only; the subscription watcher uses that). Everything else is
+  at the minimum: phyloDB, whose jobs carry no time, is read only once the timed sources run dry; an
+  Amperity ingest run and its job come from one record; final jobs and job types come from the cache.
+- **Identical reads share one call.** Reads already in flight are shared by every request that needs
+  the same upstream page, so under load "calls/req" falls well below the cold count; Amperity list
+  windows are rounded to the second so that concurrent lists coalesce too.
 - **Amperity's rate limit bounds every row that lists it.** Amperity allows 10 requests/s per tenant
-  and the adapter stays under it (9.5/s), so those queries top out near 9.5 executions/s (ingest runs
-  with jobs, 2 Amperity calls each, near 4.7/s) and their latency under load is mostly waiting for the
-  limiter; compare "4 sources (no Amperity)".
+  and the adapter stays under it (9.5/s); requests that cannot share a call wait for the limiter, which
+  is most of those rows' latency under load; compare "4 sources (no Amperity)".
 - **The simulators cost CPU on the same two cores.** A Scale list costs the simulator about 9 ms of CPU
   (it derives every job's state from the clock), about as much as the gateway spends on the request;
   "node: a final Scale job" served from the cache (0 calls/req) shows the gateway alone.
 - **Page size and depth.** The calls do not change with either. Scale pages by offset, so page 50
   costs what page 1 costs (one call, same latency); all-sources page 50 costs the same calls as page 1
   too, the cursor holding every stream's position. Latency grows with the page size (Scale: about
-  twice as long for 100 items as for 10): per-item work in the gateway (records to GraphQL objects,
-  serialization) and in the simulator (rendering jobs). All-sources rows hide it behind Amperity's limit.
+  three times as long for 100 items as for 10): per-item work in the gateway (records to GraphQL
+  objects, serialization) and in the simulator (rendering jobs).
 - **Added upstream latency** (50 ms per call): calls of one query run concurrently, so a query pays
   about one round trip per dependent level (list, then batch), not one per call.
 """

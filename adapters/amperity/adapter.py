@@ -205,12 +205,12 @@ class AmperityAdapter(BaseAdapter):
         if position is not None:
             return await self._fetch_window(position.window_end, position, lower, upper)
         skew = self.clock.skew
-        window = await self._fetch_window(truncate_ms(self.clock.now() + WINDOW_LEAD), None, lower, upper)
+        window = await self._fetch_window(_window_end(self.clock.now()), None, lower, upper)
         if abs((self.clock.skew - skew).total_seconds()) >= TOLERANCE_S:
             # The answer showed the server's clock elsewhere than we assumed (first call, or its
             # clock jumped): ask once more for the window the server means.
             log.info("amperity: server clock is %s from ours; asking the window again", self.clock.skew)
-            window = await self._fetch_window(truncate_ms(self.clock.now() + WINDOW_LEAD), None, lower, upper)
+            window = await self._fetch_window(_window_end(self.clock.now()), None, lower, upper)
         return window
 
     async def _fetch_window(
@@ -411,6 +411,17 @@ def _first_start(raw: dict[str, Any]) -> datetime | None:
 def _earliest(*moments: datetime | None) -> datetime | None:
     known = [m for m in moments if m is not None]
     return min(known) if known else None
+
+
+def _window_end(now: datetime) -> datetime:
+    """The end of a fresh list window: just ahead of now, rounded up to the whole second.
+
+    Rounding makes lists asked for within the same second identical requests, which
+    the client then answers with one upstream call (a big saving under a 10/s limit).
+    """
+    ahead = now + WINDOW_LEAD
+    whole = ahead.replace(microsecond=0)
+    return whole if whole == ahead else whole + timedelta(seconds=1)
 
 
 def _ceil_ms(moment: datetime) -> datetime:
