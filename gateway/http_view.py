@@ -63,8 +63,41 @@ def _error_response(status: int, message: str, graphql_response: bool) -> Respon
     return Response(body, status_code=status, media_type=media)
 
 
+def _media_by_preference(accept: str) -> list[str]:
+    """Media types of an Accept header, most preferred first (by q, then by order)."""
+    ranked: list[tuple[float, int, str]] = []
+    for index, part in enumerate(accept.split(",")):
+        media, *params = (p.strip() for p in part.split(";"))
+        q = 1.0
+        for param in params:
+            name, _, value = param.partition("=")
+            if name.strip().lower() == "q":
+                try:
+                    q = float(value)
+                except ValueError:
+                    q = 0.0
+        if media:
+            ranked.append((-q, index, media.lower()))
+    return [media for _, _, media in sorted(ranked)]
+
+
+_STREAMING_MEDIA = frozenset({"text/event-stream", "multipart/mixed"})
+_JSON_MEDIA = frozenset({GRAPHQL_RESPONSE, "application/graphql+json", "application/json", "*/*"})
+
+
 class GatewayGraphQLRouter(GraphQLRouter[Any, None]):
     client_auth: ClientAuth = ClientAuth(())
+
+    def _get_stream_transport_from_headers(self, headers: Any) -> Any:
+        # Stream only when the client prefers a stream. Clients such as urql list
+        # text/event-stream after the JSON types for plain queries: they want JSON.
+        accept = next((value for key, value in headers.items() if key.lower() == "accept"), "")
+        for media in _media_by_preference(accept):
+            if media in _JSON_MEDIA:
+                return None
+            if media in _STREAMING_MEDIA:
+                return super()._get_stream_transport_from_headers(headers)
+        return None
 
     async def on_ws_connect(self, context: Any) -> Any:
         if not self.client_auth.check_params(getattr(context, "connection_params", None)):

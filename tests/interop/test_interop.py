@@ -69,3 +69,18 @@ def test_graphql_sse_and_graphql_ws_clients_receive_final_states(stack: Stack) -
         }
         assert statuses == {j["id"]: j["status"] for j in jobs}, (transport, received)
     assert httpx.get(f"{stack.url}/healthz").status_code == 200
+
+
+@pytest.mark.parametrize("source", ["SCALE", "WORDLIFT"])
+def test_apollo_client_and_urql_page_through_a_source(stack: Stack, source: str) -> None:
+    node = _require_node()
+    run = _node(node, "frameworks.mjs", stack.graphql_url, source)
+    assert run.returncode == 0, run.stderr
+    seen = json.loads(run.stdout.strip().splitlines()[-1])
+    expected = stack.query(f"{{ jobs(first: 1, filter: {{sources: [{source}]}}) {{ edges {{ node {{ id }} }} }} }}")
+    first_id = expected["data"]["jobs"]["edges"][0]["node"]["id"]
+    for client in ("apollo", "urql"):
+        got = seen[client]
+        assert got["count"] == got["distinct"] > 25, (client, got)
+        assert got["first"] == first_id and got["node"]["id"] == first_id, (client, got)
+    assert seen["apollo"]["count"] == seen["urql"]["count"]

@@ -111,3 +111,19 @@ def test_health_ready_and_metrics(client: TestClient) -> None:
     client.post("/graphql", json={"query": "query Named { upstreams { source } }"})
     text = client.get("/metrics").text
     assert 'job_gateway_graphql_requests_total{operation="Named",outcome="ok"} 1.0' in text
+
+
+def test_a_query_streams_only_when_the_client_prefers_a_stream(client: TestClient) -> None:
+    query = {"query": "{ upstreams { source } }"}
+    urql_style = "application/graphql-response+json, application/graphql+json, application/json, text/event-stream, multipart/mixed"
+    r = client.post("/graphql", json=query, headers={"accept": urql_style})
+    assert r.status_code == 200 and r.headers["content-type"].startswith(GRAPHQL_RESPONSE)
+    with client.stream("POST", "/graphql", json=query, headers={"accept": "text/event-stream"}) as streamed:
+        assert streamed.headers["content-type"].startswith("text/event-stream")
+        assert "event: next" in "".join(streamed.iter_text())
+    weighted = "text/event-stream;q=0.5, application/json"
+    assert (
+        client.post("/graphql", json=query, headers={"accept": weighted})
+        .headers["content-type"]
+        .startswith("application/json")
+    )
