@@ -8,7 +8,7 @@ Frozen clock by default, so upstream data stands still; tests move it with
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
@@ -20,7 +20,7 @@ from adapters.observe import add_observer, remove_observer
 from gateway.app import create_app
 from gateway.config import config_from_mapping
 from gateway.simulation import SimulatorSet, build_simulators
-from tests.support.server import serve
+from tests.support.server import free_port, serve
 
 
 @dataclass
@@ -56,15 +56,33 @@ class Stack:
 
 
 @contextmanager
-def running_stack(seed: int = 0, speed: float = 0.0, gateway: dict[str, Any] | None = None) -> Iterator[Stack]:
+def running_stack(
+    seed: int = 0,
+    speed: float = 0.0,
+    gateway: dict[str, Any] | None = None,
+    *,
+    sources: dict[str, dict[str, Any]] | None = None,
+    wrap_simulators: Callable[[Any], Any] | None = None,
+    prepare: Callable[[Any], None] | None = None,
+    public_base_url: bool = False,
+) -> Iterator[Stack]:
+    """The stack; ``sources`` overrides keys of ``[sources.*]`` tables (e.g. ``timeout_s``),
+    ``wrap_simulators`` puts an ASGI wrapper in front of the simulators, ``prepare`` sees the
+    app before it serves, and ``public_base_url`` points the gateway's callbacks at itself."""
     sims = build_simulators(seed=seed, speed=speed)
-    with serve(sims.app) as sim_url:
-        tables = {
-            "gateway": {"cursor_secret": "integration", **(gateway or {})},
-            "sources": sims.gateway_tables(sim_url),
-        }
-        app = create_app(config_from_mapping(tables, {}))
-        with serve(app) as url:
+    upstream = wrap_simulators(sims.app) if wrap_simulators is not None else sims.app
+    with serve(upstream) as sim_url:
+        tables = sims.gateway_tables(sim_url)
+        for name, extra in (sources or {}).items():
+            tables[name] = {**tables[name], **extra}
+        port = free_port()
+        settings: dict[str, Any] = {"cursor_secret": "integration", **(gateway or {})}
+        if public_base_url:
+            settings["public_base_url"] = f"http://127.0.0.1:{port}"
+        app = create_app(config_from_mapping({"gateway": settings, "sources": tables}, {}))
+        if prepare is not None:
+            prepare(app)
+        with serve(app, port=port) as url:
             stack = Stack(sims, sim_url, url, app)
 
             def observe(source: Source, operation: str, outcome: str, seconds: float) -> None:

@@ -22,15 +22,9 @@ from typing import Any
 import httpx
 from websockets.asyncio.client import ClientConnection, connect
 
-from adapters.model import Source
-from adapters.observe import add_observer, remove_observer
-from gateway.app import create_app
-from gateway.config import config_from_mapping
 from gateway.events import PollingPolicy
 from gateway.live import Live
-from gateway.simulation import build_simulators
-from tests.support.server import free_port, serve
-from tests.support.stack import Stack
+from tests.support.stack import Stack, running_stack
 
 FAST = PollingPolicy(tick=0.02, submitted_delay=0.05, min_interval=0.05, max_interval=0.2, piggyback=0.02)
 """Polls every watched job at least every 0.2 s of real time: a clock advance shows within ~0.3 s."""
@@ -67,25 +61,12 @@ def live_stack(
     *, policy: PollingPolicy = FAST, gateway: dict[str, Any] | None = None, webhooks: bool = False
 ) -> Iterator[Stack]:
     """All five simulators (frozen clock) and the gateway over loopback, the watcher polling by ``policy``."""
-    sims = build_simulators(seed=0, speed=0.0)
-    with serve(sims.app) as sim_url:
-        port = free_port()
-        settings: dict[str, Any] = {"cursor_secret": "integration", **(gateway or {})}
-        if webhooks:
-            settings["public_base_url"] = f"http://127.0.0.1:{port}"
-        app = create_app(config_from_mapping({"gateway": settings, "sources": sims.gateway_tables(sim_url)}, {}))
+
+    def prepare(app: Any) -> None:
         app.state.services.extras["live"].use_policy(policy)
-        with serve(app, port=port) as url:
-            stack = Stack(sims, sim_url, url, app)
 
-            def observe(source: Source, operation: str, outcome: str, seconds: float) -> None:
-                stack.calls[(source.value, operation)] += 1
-
-            add_observer(observe)
-            try:
-                yield stack
-            finally:
-                remove_observer(observe)
+    with running_stack(gateway=gateway, prepare=prepare, public_base_url=webhooks) as stack:
+        yield stack
 
 
 # --- GraphQL over HTTP -------------------------------------------------------------------

@@ -18,14 +18,9 @@ import pytest
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from adapters.model import Source
-from adapters.observe import add_observer, remove_observer
 from adapters.simkit import Faults
-from gateway.app import create_app
-from gateway.config import config_from_mapping
 from gateway.ids import encode_id
-from gateway.simulation import build_simulators
-from tests.support.server import serve
-from tests.support.stack import Stack
+from tests.support.stack import Stack, running_stack
 
 JOB_FIELDS = "id source nativeId scope status nativeStatus canCancel canRerun jobTypeName raw"
 PAYLOAD = "replayed errors { code message field } job { " + JOB_FIELDS + " }"
@@ -298,23 +293,8 @@ class LoseAnswers:
 def stack_with(sources: dict[str, dict[str, Any]], seed: int = 0, wrap: LoseAnswers | None = None) -> Iterator[Stack]:
     """``running_stack()`` whose ``[sources.*]`` tables are overridden (e.g. a short ``timeout_s``),
     optionally with the simulators behind a ``LoseAnswers`` wrapper."""
-    sims = build_simulators(seed=seed, speed=0.0)
-    with serve(wrap.wrap(sims.app) if wrap is not None else sims.app) as sim_url:
-        tables = sims.gateway_tables(sim_url)
-        for name, extra in sources.items():
-            tables[name] = {**tables[name], **extra}
-        app = create_app(config_from_mapping({"gateway": {"cursor_secret": "integration"}, "sources": tables}, {}))
-        with serve(app) as url:
-            stack = Stack(sims, sim_url, url, app)
-
-            def observe(source: Source, operation: str, outcome: str, seconds: float) -> None:
-                stack.calls[(source.value, operation)] += 1
-
-            add_observer(observe)
-            try:
-                yield stack
-            finally:
-                remove_observer(observe)
+    with running_stack(seed, sources=sources, wrap_simulators=wrap.wrap if wrap is not None else None) as stack:
+        yield stack
 
 
 def post_raw(stack: Stack, query: str, variables: dict[str, Any], timeout: float) -> httpx.Response:

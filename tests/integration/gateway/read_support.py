@@ -17,14 +17,9 @@ from typing import Any
 from adapters.base import JobTypeQuery
 from adapters.http import UpstreamClient
 from adapters.model import Source
-from adapters.observe import add_observer, remove_observer
 from adapters.registry import BY_NAME, SOURCES
 from adapters.settings import SourceSettings
-from gateway.app import create_app
-from gateway.config import config_from_mapping
-from gateway.simulation import build_simulators
-from tests.support.server import serve
-from tests.support.stack import Stack
+from tests.support.stack import Stack, running_stack
 
 SOURCE_ORDER = [s.value for s in Source]
 """The documented tie-break order of merged lists."""
@@ -268,20 +263,5 @@ def capabilities(stack: Stack) -> dict[str, dict[str, bool]]:
 @contextmanager
 def stack_with_timeouts(timeouts: dict[str, float]) -> Iterator[Stack]:
     """Like ``running_stack`` but with per-source ``timeout_s`` (for hang tests)."""
-    sims = build_simulators(seed=0, speed=0.0)
-    with serve(sims.app) as sim_url:
-        tables = sims.gateway_tables(sim_url)
-        for name, seconds in timeouts.items():
-            tables[name] = {**tables[name], "timeout_s": seconds}
-        app = create_app(config_from_mapping({"gateway": {"cursor_secret": "hang"}, "sources": tables}, {}))
-        with serve(app) as url:
-            stack = Stack(sims, sim_url, url, app)
-
-            def observe(source: Source, operation: str, outcome: str, seconds: float) -> None:
-                stack.calls[(source.value, operation)] += 1
-
-            add_observer(observe)
-            try:
-                yield stack
-            finally:
-                remove_observer(observe)
+    with running_stack(sources={name: {"timeout_s": seconds} for name, seconds in timeouts.items()}) as stack:
+        yield stack
