@@ -155,5 +155,22 @@ def config_from_mapping(data: Mapping[str, Any], environ: Mapping[str, str]) -> 
     if not 1 <= config.default_page_size <= config.max_page_size:
         problems.append("[gateway] default_page_size: must be between 1 and max_page_size")
     if problems:
+        # Report the sources' own problems in the same message, so one start shows them all.
+        problems.extend(_source_problems(config))
         raise ConfigError("; ".join(problems))
     return config
+
+
+def _source_problems(config: GatewayConfig) -> list[str]:
+    from adapters.settings import SourceSettings
+
+    found: list[str] = []
+    for name, table in config.sources.items():
+        entry = BY_NAME.get(name)
+        if entry is None:
+            continue
+        try:
+            entry.build_adapter()(SourceSettings(name, table, config.environ))
+        except ConfigError as exc:
+            found.append(str(exc))
+    return found
