@@ -175,6 +175,10 @@ class Adapter(Protocol):
 
     async def get_ingest_runs(self, keys: Sequence[NativeKey]) -> list[IngestRunRecord | UpstreamError]: ...
 
+    async def ingest_run_ids(self, jobs: Sequence[JobRecord]) -> list[str | None]:
+        """The ingest run each job performed, where a listed record could not say (one per job)."""
+        ...
+
     async def submit_job(self, request: SubmitRequest) -> JobRecord: ...
 
     async def cancel_job(self, key: NativeKey) -> JobRecord: ...
@@ -215,6 +219,9 @@ class BaseAdapter:
 
     async def get_ingest_runs(self, keys: Sequence[NativeKey]) -> list[IngestRunRecord | UpstreamError]:
         return [not_supported(self.source, "ingest runs") for _ in keys]
+
+    async def ingest_run_ids(self, jobs: Sequence[JobRecord]) -> list[str | None]:
+        return [job.ingest_run_id for job in jobs]
 
     async def submit_job(self, request: SubmitRequest) -> JobRecord:
         raise not_supported(self.source, "submitting jobs")

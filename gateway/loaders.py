@@ -85,6 +85,28 @@ class Loaders:
         record: IngestRunRecord | None = await self._load("ingest_run", source, key)
         return record
 
+    async def ingest_run_id(self, job: JobRecord) -> str | None:
+        """Which ingest run a job performed, asking the adapter (batched) when its record cannot say."""
+        if job.ingest_run_id is not None:
+            return job.ingest_run_id
+        loader = self._loaders.get(("ingest_run_id", job.source))
+        if loader is None:
+            adapter = self._upstreams.get(job.source)
+            records: dict[NativeKey, JobRecord] = {}
+
+            async def batch(keys: list[NativeKey]) -> list[Any]:
+                try:
+                    return list(await adapter.ingest_run_ids([records[k] for k in keys]))
+                except UpstreamError as err:
+                    return [err] * len(keys)
+
+            loader = DataLoader(batch, max_batch_size=100)
+            loader.records = records  # type: ignore[attr-defined]
+            self._loaders[("ingest_run_id", job.source)] = loader
+        loader.records[job.key] = job  # type: ignore[attr-defined]
+        found: str | None = await loader.load(job.key)
+        return found
+
     def prime_job(self, record: JobRecord) -> None:
         """Lists already hold full records: later lookups of them in this request cost nothing.
 

@@ -87,6 +87,9 @@ def _invalid(message: str, *fields: tuple[str, str]) -> UpstreamError:
     return UpstreamError(ErrorKind.INVALID, Source.SCALE, message, field_errors=errors)
 
 
+DETAIL_CONCURRENCY = 8
+
+
 class ScaleAdapter(BaseAdapter):
     source = Source.SCALE
     capabilities = Capabilities(
@@ -323,6 +326,27 @@ class ScaleAdapter(BaseAdapter):
             exact=exact,
             operation=operation,
         )
+
+    async def ingest_run_ids(self, jobs: Sequence[JobRecord]) -> list[str | None]:
+        """List items carry no job input, so an ingest job's ingest is read from its details.
+
+        Only ``scale-ingest`` jobs whose record lacks it cost a call (one GET each, bounded).
+        """
+        unknown = [
+            j.key
+            for j in jobs
+            if j.ingest_run_id is None and j.job_type_name == tr.INGEST_JOB_TYPE and j.native_id.isdigit()
+        ]
+
+        async def details(key: NativeKey) -> JobRecord:
+            return await self._job(int(key.native_id), "get_job")
+
+        found = dict(zip(unknown, await gather_per_key(unknown, details, DETAIL_CONCURRENCY), strict=True))
+        out: list[str | None] = []
+        for job in jobs:
+            record = found.get(job.key)
+            out.append(record.ingest_run_id if isinstance(record, JobRecord) else job.ingest_run_id)
+        return out
 
     async def get_ingest_runs(self, keys: Sequence[NativeKey]) -> list[IngestRunRecord | UpstreamError]:
         return await gather_per_key(keys, self._ingest)

@@ -95,9 +95,10 @@ class Job(Node):
         r = self.record
         if r.ingest_run is not None:
             return IngestRun.from_record(r.ingest_run)
-        if r.ingest_run_id is None:
+        run_id = await info.context.loaders.ingest_run_id(r)
+        if run_id is None:
             return None
-        return await info.context.load_ingest_run(r.source, NativeKey(r.scope, r.ingest_run_id))
+        return await info.context.load_ingest_run(r.source, NativeKey(r.scope, run_id))
 
     @strawberry.field(description="The job this one waits for (Leia `execute_after_id`).")
     async def depends_on(self, info: Info) -> Job | None:
