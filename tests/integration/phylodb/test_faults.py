@@ -12,9 +12,9 @@ from adapters.errors import ErrorKind, UpstreamError
 from adapters.phylodb import PhyloDBAdapter
 from adapters.phylodb.simdata import SimState
 from adapters.simkit.app import SimulatorApp
-from tests.support.server import free_port
+from tests.support.server import free_port, serve
 
-from .conftest import make_adapter, serve_abandonable
+from .conftest import make_adapter
 
 
 async def _faults(url: str, **faults: Any) -> None:
@@ -65,7 +65,7 @@ async def test_429_burst_honours_retry_after(url: str, adapter: PhyloDBAdapter) 
 
 
 async def test_hang_times_out(sim: SimulatorApp) -> None:
-    with serve_abandonable(sim.app) as url:
+    with serve(sim.app) as url:
         adapter = make_adapter(sim, url, timeout_s=0.2)
         await _faults(url, hang_rate=1)
         started = time.monotonic()

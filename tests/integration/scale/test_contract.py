@@ -25,7 +25,7 @@ from adapters.simkit.app import SimulatorApp
 from tests.unit.scale import examples as ex
 
 SPECS = Path(__file__).parent / "specs"
-"""Unmodified copies of the upstream files in ``/work/shared/upstreams`` (``ngageoint/scale`` @ ``1b6a3b87``)."""
+"""Unmodified copies of the upstream files in the shared ``upstreams/`` folder (``ngageoint/scale`` @ ``1b6a3b87``)."""
 _NEVER_NULL = frozenset({"id", "name", "status", "count", "results", "is_valid", "errors", "warnings", "job_counts"})
 DEVIATIONS = {
     "manifest": "documented as a string, shown as an object in every example but one: Scale returns the object",

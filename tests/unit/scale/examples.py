@@ -1,6 +1,6 @@
 """The example requests and responses of the Scale v6 job type page (the seed), as Python data.
 
-Copied from ``/work/shared/upstreams/scale-v6-job-types.txt``. The page's JSON is
+Copied from the shared ``upstreams/scale-v6-job-types.txt`` seed page. The page's JSON is
 not quite JSON (``"version": "1.0.0" "title"`` lacks a comma, ``"is_published", true``
 has one too many, manifests are shown as ``{ ... }``); those are mended here and
 nothing else is changed.
