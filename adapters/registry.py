@@ -35,4 +35,3 @@ SOURCES: tuple[SourceEntry, ...] = (
 )
 
 BY_NAME = {entry.name: entry for entry in SOURCES}
-BY_SOURCE = {entry.source: entry for entry in SOURCES}

@@ -10,8 +10,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from graphql import GraphQLError
-
 from adapters.errors import UpstreamError
 
 
@@ -32,9 +30,3 @@ def upstream_extensions(err: UpstreamError) -> dict[str, Any]:
     if err.retry_after is not None:
         ext["retryAfter"] = err.retry_after
     return ext
-
-
-def is_expected(error: GraphQLError) -> bool:
-    """Whether an error may be shown as is (validation errors, our own codes)."""
-    original = error.original_error
-    return original is None or isinstance(original, GatewayError | UpstreamError | GraphQLError)

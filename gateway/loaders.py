@@ -7,7 +7,7 @@ outlives a request, and only for final jobs and job types.
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Coroutine, Sequence
+from collections.abc import Callable, Coroutine
 from typing import Any
 
 from aiodataloader import DataLoader
@@ -16,8 +16,6 @@ from adapters.errors import ErrorKind, UpstreamError
 from adapters.model import IngestRunRecord, JobRecord, JobTypeRecord, NativeKey, Source
 from gateway.cache import RecordCache
 from gateway.upstreams import Upstreams
-
-BatchGet = Callable[[Sequence[NativeKey]], Awaitable[list[Any]]]
 
 
 def _cacheable(kind: str, record: object) -> bool:

@@ -379,6 +379,16 @@ def _time_range(lower: datetime | None, before: datetime | None) -> tuple[Params
     return params, exact
 
 
+def _status_params(words: list[str] | None) -> tuple[Params, bool] | None:
+    """``status`` filters for a status query's native words and whether they are exact;
+    ``None`` when no native word matches (nothing can match)."""
+    if words is None:
+        return [], False
+    if not words:
+        return None
+    return [("status", word) for word in words], True
+
+
 def _job_params(query: JobQuery) -> tuple[Params, bool] | None:
     """Scale filters for ``query`` and whether they are all of it; ``None`` when no job can match."""
     if (query.scopes is not None and "" not in query.scopes) or query.parent_id is not None:
@@ -386,13 +396,10 @@ def _job_params(query: JobQuery) -> tuple[Params, bool] | None:
     params: Params = []
     exact = True
     if query.statuses is not None:
-        words = tr.native_job_statuses(query.statuses)
-        if words is None:
-            exact = False
-        elif not words:
+        status = _status_params(tr.native_job_statuses(query.statuses))
+        if status is None:
             return None
-        else:
-            params.extend(("status", word) for word in words)
+        params, exact = status
     if query.job_type_ids is not None:
         ids = sorted((i for i in query.job_type_ids if i.isascii() and i.isdigit()), key=int)
         if not ids:
@@ -414,13 +421,10 @@ def _ingest_params(query: IngestRunQuery) -> tuple[Params, bool] | None:
     params: Params = []
     exact = True
     if query.states is not None:
-        words = tr.native_ingest_statuses(query.states)
-        if words is None:
-            exact = False
-        elif not words:
+        status = _status_params(tr.native_ingest_statuses(query.states))
+        if status is None:
             return None
-        else:
-            params.extend(("status", word) for word in words)
+        params, exact = status
     if query.started_after is not None:
         # An ingest is modified after it starts: a bound Scale can apply, the exact check is local.
         params.append(("started", when(query.started_after)))

@@ -333,11 +333,3 @@ class IngestRunConnection:
     edges: list[IngestRunEdge]
     page_info: PageInfo
     total_count: int | None = None
-
-
-def node_from_record(record: Any) -> Job | JobType | IngestRun:
-    if isinstance(record, JobRecord):
-        return Job.from_record(record)
-    if isinstance(record, JobTypeRecord):
-        return JobType.from_record(record)
-    return IngestRun.from_record(record)
