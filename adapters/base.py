@@ -16,6 +16,7 @@ from datetime import datetime
 from typing import Any, Generic, Protocol, TypeVar, runtime_checkable
 
 from adapters.errors import ErrorKind, UpstreamError, not_supported
+from adapters.http import UpstreamClient
 from adapters.model import (
     IngestRunRecord,
     JobRecord,
@@ -190,6 +191,82 @@ class Adapter(Protocol):
         ...
 
     async def aclose(self) -> None: ...
+
+
+# --- optional capabilities ---------------------------------------------------------------
+# What only some sources can do. The gateway checks an adapter against these with
+# ``isinstance`` (each is ``runtime_checkable``) and never reaches past them.
+
+
+@runtime_checkable
+class StatusReader(Protocol):
+    """A status-only batch read cheaper than ``get_jobs`` (Leia's bulk ``GET /job/{ids}/status``)."""
+
+    async def get_statuses(self, keys: Sequence[NativeKey]) -> Mapping[NativeKey, JobStatus | UpstreamError]:
+        """One answer per key: the job's normalized status, or the error for that key alone."""
+        ...
+
+
+@dataclass(frozen=True, slots=True)
+class ValidationIssue:
+    name: str
+    description: str
+
+
+@dataclass(frozen=True, slots=True)
+class JobTypeValidation:
+    """The upstream's verdict on a job type definition, sent nowhere else."""
+
+    is_valid: bool
+    errors: tuple[ValidationIssue, ...] = ()
+    warnings: tuple[ValidationIssue, ...] = ()
+
+
+@runtime_checkable
+class JobTypeAdmin(Protocol):
+    """Job types managed through the gateway (Scale): validate, create, edit.
+
+    Definitions and patches use the upstream's own field names. The edited or created
+    record carries the upstream's validation of the change as ``validation``.
+    """
+
+    async def validate_job_type(self, definition: Mapping[str, object]) -> JobTypeValidation: ...
+
+    async def create_job_type(self, definition: Mapping[str, object]) -> JobTypeEdit: ...
+
+    async def edit_job_type(self, job_type: JobTypeRecord, patch: Mapping[str, object]) -> JobTypeEdit: ...
+
+
+@dataclass(frozen=True, slots=True)
+class JobTypeEdit:
+    """A job type after a create or edit, with what the upstream said about the change."""
+
+    job_type: JobTypeRecord
+    validation: JobTypeValidation
+
+
+@runtime_checkable
+class CallbackSource(Protocol):
+    """Pushes job changes to a URL given at submit time (Leia's ``callback_url``).
+
+    The gateway hands out one URL per submitted job (``/webhooks/<source>/<token>``)
+    and turns each POST to it into a status event.
+    """
+
+    def with_callback(self, request: SubmitRequest, url: str) -> SubmitRequest | None:
+        """``request`` asking the upstream to call ``url``; ``None`` when the client chose a callback of its own."""
+        ...
+
+    def record_from_callback(self, payload: object) -> JobRecord:
+        """The record a callback body carries; raises ``ValueError`` for a body that is not one."""
+        ...
+
+
+@runtime_checkable
+class HttpBacked(Protocol):
+    """An adapter that talks to its upstream through the shared client: its health and call counts show."""
+
+    client: UpstreamClient
 
 
 class BaseAdapter:

@@ -25,7 +25,7 @@ import httpx
 
 from adapters.errors import ErrorKind, FieldError, UpstreamError, kind_for_status
 from adapters.model import Source
-from adapters.observe import notify
+from adapters.observe import RequestObserver
 from adapters.resilience import CircuitBreaker, CircuitState, RateLimiter, RetryBudget, RetryPolicy
 
 log = logging.getLogger("job_gateway.upstream")
@@ -102,6 +102,8 @@ class UpstreamClient:
         self._inflight: dict[tuple[str, str, tuple[int, ...]], asyncio.Task[httpx.Response]] = {}
         self.coalesced = 0
         """Reads answered by sharing an identical call already in flight."""
+        self.observers: list[RequestObserver] = []
+        """Told of every call; the app that owns this client adds its metrics here (never process-wide)."""
         self.http = httpx.AsyncClient(
             base_url=base_url,
             auth=auth,
@@ -280,7 +282,8 @@ class UpstreamClient:
         return UpstreamError(kind, self.source, message)
 
     def _observe(self, operation: str, outcome: str, seconds: float) -> None:
-        notify(self.source, operation, outcome, seconds)
+        for observer in tuple(self.observers):
+            observer(self.source, operation, outcome, seconds)
 
     async def get_json(self, path: str, *, operation: str, **kwargs: Any) -> Any:
         response = await self.request("GET", path, operation=operation, **kwargs)

@@ -53,7 +53,6 @@ import httpx
 from websockets.asyncio.client import ClientConnection, connect
 
 from adapters.model import Source
-from adapters.observe import add_observer, remove_observer
 from gateway.app import create_app
 from gateway.config import config_from_mapping
 from gateway.context import Context
@@ -116,22 +115,24 @@ def simulators() -> Iterator[tuple[SimulatorSet, str]]:
 def build_app(sims: SimulatorSet, sim_url: str) -> Any:
     tables = {"gateway": {"cursor_secret": "bench"}, "sources": sims.gateway_tables(sim_url)}
     app = create_app(config_from_mapping(tables, {}))
-    app.state.services.extras["live"].use_policy(POLICY)
+    app.state.services.live.use_policy(POLICY)
     return app
 
 
 @contextmanager
-def counting() -> Iterator[Counter[Source]]:
+def counting(app: Any) -> Iterator[Counter[Source]]:
+    """Upstream calls ``app``'s adapters make while the block runs, by source."""
     calls: Counter[Source] = Counter()
+    upstreams = app.state.services.upstreams
 
     def observe(source: Source, operation: str, outcome: str, seconds: float) -> None:
         calls[source] += 1
 
-    add_observer(observe)
+    upstreams.add_observer(observe)
     try:
         yield calls
     finally:
-        remove_observer(observe)
+        upstreams.remove_observer(observe)
 
 
 POOL_QUERY = f"query($f: JobFilter) {{ jobs(first: {POOL_PER_SOURCE}, filter: $f) {{ edges {{ node {{ id }} }} }} }}"
@@ -195,7 +196,7 @@ async def schema_scenario(n: int) -> Result:
         app = build_app(sims, sim_url)
         services = app.state.services
         schema = app.state.schema
-        live: Live = services.extras["live"]
+        live: Live = services.live
         try:
             pool: list[str] = []
             for variables in pool_variables():
@@ -254,7 +255,7 @@ async def schema_scenario(n: int) -> Result:
             if sample != n:
                 result.notes.append(f"memory measured on {sample} subscribers")
 
-            with counting() as calls:
+            with counting(app) as calls:
                 t0 = time.perf_counter()
                 tasks = await wave(n)
                 result.setup_s = time.perf_counter() - t0
@@ -304,7 +305,7 @@ def _released(live: Live) -> bool:
 async def ws_scenario(n: int) -> Result:
     with simulators() as (sims, sim_url):
         app = build_app(sims, sim_url)
-        live: Live = app.state.services.extras["live"]
+        live: Live = app.state.services.live
         with serve(app) as url:
             pool: list[str] = []
             async with httpx.AsyncClient(timeout=30) as client:
@@ -341,7 +342,7 @@ async def ws_scenario(n: int) -> Result:
 
             gc.collect()
             rss0 = rss_bytes()
-            with counting() as calls:
+            with counting(app) as calls:
                 t0 = time.perf_counter()
                 tasks = [asyncio.create_task(client_task(i)) for i in range(n)]
                 await ready.wait()

@@ -17,49 +17,19 @@ from strawberry.subscriptions import (
     MULTIPART_SUBSCRIPTION_PROTOCOL,
 )
 
-from adapters.observe import add_observer, remove_observer
 from gateway.auth import ClientAuth
-from gateway.cache import RecordCache
 from gateway.config import GatewayConfig
-from gateway.context import Context, Services
-from gateway.cursor import CursorCodec
-from gateway.events import PollingPolicy
+from gateway.context import Context
 from gateway.graphiql import router as graphiql_router
 from gateway.http_view import GatewayGraphQLRouter
-from gateway.idempotency import IdempotencyLedger
-from gateway.live import Live
-from gateway.metrics import CONTENT_TYPE_LATEST, Metrics
-from gateway.mutations import MutationService
-from gateway.reads import PageLimits
+from gateway.metrics import CONTENT_TYPE_LATEST
 from gateway.schema.build import SchemaLimits, build_schema
+from gateway.services import build_services
 from gateway.upstreams import Upstreams
-from gateway.webhooks import LeiaWebhooks, webhook_router
+from gateway.webhooks import webhook_router
 from gateway.wiring import build_upstreams
 
 log = logging.getLogger("job_gateway")
-
-
-def build_services(config: GatewayConfig, upstreams: Upstreams) -> Services:
-    services = Services(
-        upstreams=upstreams,
-        codec=CursorCodec(config.cursor_secret),
-        cache=RecordCache(),
-        limits=PageLimits(default=config.default_page_size, maximum=config.max_page_size),
-        extras={
-            "metrics": Metrics(),
-            "config": config,
-        },
-    )
-    policy = PollingPolicy(
-        tick=config.poll_tick_s,
-        submitted_delay=min(0.5, config.poll_min_interval_s),
-        min_interval=config.poll_min_interval_s,
-        max_interval=config.poll_max_interval_s,
-    )
-    live = Live(upstreams, policy=policy)
-    services.extras["live"] = live
-    services.extras["mutations"] = MutationService(IdempotencyLedger(), listeners=[live.job_changed])
-    return services
 
 
 def create_app(config: GatewayConfig | None = None, *, upstreams: Upstreams | None = None) -> FastAPI:
@@ -67,8 +37,7 @@ def create_app(config: GatewayConfig | None = None, *, upstreams: Upstreams | No
     config = config or GatewayConfig()
     upstreams = upstreams if upstreams is not None else build_upstreams(config)
     services = build_services(config, upstreams)
-    metrics: Metrics = services.extras["metrics"]
-    live: Live = services.extras["live"]
+    live = services.live
     schema = build_schema(
         SchemaLimits(
             max_depth=config.max_depth,
@@ -80,13 +49,11 @@ def create_app(config: GatewayConfig | None = None, *, upstreams: Upstreams | No
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        add_observer(metrics.observe_upstream)
         live.start()
         try:
             yield
         finally:
             await live.stop()
-            remove_observer(metrics.observe_upstream)
             await upstreams.aclose()
 
     async def context_getter() -> Context:
@@ -124,10 +91,8 @@ def create_app(config: GatewayConfig | None = None, *, upstreams: Upstreams | No
             allow_headers=["content-type", "authorization", "x-request-id"],
         )
 
-    if config.public_base_url:
-        hooks = LeiaWebhooks(config.public_base_url)
-        services.extras["leia_webhooks"] = hooks
-        app.include_router(webhook_router(hooks, services))
+    if services.callbacks is not None:
+        app.include_router(webhook_router(services))
 
     @app.get("/healthz", include_in_schema=False)
     async def healthz() -> dict[str, str]:
@@ -145,6 +110,6 @@ def create_app(config: GatewayConfig | None = None, *, upstreams: Upstreams | No
 
     @app.get("/metrics", include_in_schema=False)
     async def prometheus() -> Response:
-        return Response(metrics.render(), media_type=CONTENT_TYPE_LATEST)
+        return Response(services.metrics.render(), media_type=CONTENT_TYPE_LATEST)
 
     return app

@@ -4,7 +4,7 @@ Each source is polled with its cheapest batch form. Where the adapter's
 ``get_jobs`` is already one call for many ids (``capabilities.batch_get_jobs``:
 Scale's repeated ``job_id`` filter, phyloDB's project pages, Amperity's list
 window), the watcher uses it and gets full records in that one call. Where it
-is not but the adapter offers ``get_statuses`` (Leia's bulk
+is not but the adapter is a ``StatusReader`` (Leia's bulk
 ``GET /job/{ids}/status``), the watcher asks only for statuses and loads full
 records just for the jobs whose status moved. Otherwise (WordLift) it is
 ``get_jobs``, one request per distinct job.
@@ -24,7 +24,7 @@ from collections import Counter
 from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
 from datetime import UTC, datetime
 
-from adapters.base import Adapter
+from adapters.base import Adapter, StatusReader
 from adapters.errors import UpstreamError
 from adapters.model import JobRecord, JobStatus, NativeKey
 from gateway.events import (
@@ -53,15 +53,15 @@ class LiveLimits:
 
 
 def status_fetcher(adapter: Adapter, watcher_ref: list[Watcher]) -> StatusFetcher:
-    get_statuses = getattr(adapter, "get_statuses", None)
-    if get_statuses is None or adapter.capabilities.batch_get_jobs:
+    if not isinstance(adapter, StatusReader) or adapter.capabilities.batch_get_jobs:
         # A batched get_jobs already answers every key in one call, with full records:
         # asking for statuses first would cost that call twice whenever a status moved.
         return batch_fetcher(adapter.get_jobs)
     source = adapter.source
+    reader = adapter
 
     async def fetch(keys: Sequence[NativeKey]) -> Mapping[NativeKey, JobRecord | UpstreamError]:
-        statuses: Mapping[NativeKey, JobStatus | UpstreamError] = await get_statuses(keys)
+        statuses: Mapping[NativeKey, JobStatus | UpstreamError] = await reader.get_statuses(keys)
         out: dict[NativeKey, JobRecord | UpstreamError] = {}
         moved: list[NativeKey] = []
         for key in keys:
@@ -190,8 +190,7 @@ class Live:
 
     def position(self) -> int:
         """The id of the latest event on the bus: an event with a larger id is news after this moment."""
-        last_id = getattr(self.bus, "last_id", None)
-        return last_id if isinstance(last_id, int) else self.bus.stats().last_id
+        return self.bus.last_id
 
     # --- known changes -------------------------------------------------------------------
 

@@ -2,18 +2,14 @@
 
 from __future__ import annotations
 
-import time
-from collections.abc import Iterator
-
 from prometheus_client import CollectorRegistry, Counter, Histogram, generate_latest
 from prometheus_client.exposition import CONTENT_TYPE_LATEST
-from strawberry.extensions import SchemaExtension
 
 from adapters.model import Source
 
 LATENCY_BUCKETS = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0)
 
-__all__ = ["CONTENT_TYPE_LATEST", "GraphQLMetrics", "Metrics"]
+__all__ = ["CONTENT_TYPE_LATEST", "Metrics"]
 
 
 class Metrics:
@@ -58,20 +54,3 @@ class Metrics:
 
     def render(self) -> bytes:
         return generate_latest(self.registry)
-
-
-class GraphQLMetrics(SchemaExtension):
-    """Times each operation; labels it by operation name (``anonymous`` when unnamed)."""
-
-    def on_operation(self) -> Iterator[None]:
-        started = time.perf_counter()
-        yield
-        ctx = self.execution_context
-        metrics = getattr(getattr(ctx.context, "services", None), "extras", {}).get("metrics")
-        if not isinstance(metrics, Metrics):
-            return
-        result = ctx.result
-        errors = getattr(result, "errors", None) if result is not None else ctx.pre_execution_errors
-        outcome = "error" if errors or ctx.pre_execution_errors else "ok"
-        name = (ctx.operation_name or "anonymous")[:64]
-        metrics.observe_graphql(name, outcome, time.perf_counter() - started)

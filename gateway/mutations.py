@@ -28,12 +28,12 @@ from __future__ import annotations
 import enum
 import logging
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, field
-from typing import Any
+from dataclasses import dataclass
 
-from adapters.base import SubmitRequest
+from adapters.base import Adapter, CallbackSource, SubmitRequest
 from adapters.errors import ErrorKind, UpstreamError
 from adapters.model import JobRecord, NativeKey, Source
+from gateway.callbacks import CallbackTokens
 from gateway.idempotency import IdempotencyConflict, IdempotencyLedger, input_fingerprint
 
 log = logging.getLogger("job_gateway.mutations")
@@ -63,7 +63,6 @@ class Outcome:
     job: JobRecord | None
     problems: tuple[Problem, ...] = ()
     replayed: bool = False
-    extra: dict[str, Any] = field(default_factory=dict)
 
 
 _CODE_BY_KIND = {
@@ -119,16 +118,23 @@ CurrentJob = Callable[[], Awaitable[JobRecord | None]]
 
 
 class MutationService:
-    def __init__(self, ledger: IdempotencyLedger[Outcome], listeners: list[StatusListener] | None = None) -> None:
+    def __init__(
+        self,
+        ledger: IdempotencyLedger[Outcome],
+        listeners: list[StatusListener] | None = None,
+        callbacks: CallbackTokens | None = None,
+    ) -> None:
         self.ledger = ledger
         self.listeners = listeners if listeners is not None else []
+        self.callbacks = callbacks
+        """Set when upstreams can reach us: jobs of a ``CallbackSource`` then report by callback."""
 
     async def _guarded(
         self,
         scope: str,
         key: str | None,
         operation: str,
-        payload: Any,
+        payload: object,
         call: Callable[[], Awaitable[Outcome]],
     ) -> Outcome:
         fingerprint = input_fingerprint(operation, payload)
@@ -146,7 +152,7 @@ class MutationService:
                 ),
             )
         if replayed:
-            return Outcome(outcome.job, outcome.problems, True, outcome.extra)
+            return Outcome(outcome.job, outcome.problems, True)
         return outcome
 
     async def _announce(self, job: JobRecord, before: JobRecord | None) -> None:
@@ -160,22 +166,22 @@ class MutationService:
 
     async def submit(
         self,
-        adapter: Any,
+        adapter: Adapter,
         scope: str,
         request: SubmitRequest,
         key: str | None,
         fields: FieldPath = _no_fields,
-        client_request: SubmitRequest | None = None,
     ) -> Outcome:
         """Submit through the ledger. ``scope`` namespaces idempotency keys (the caller's identity).
 
-        ``client_request`` is what the client asked for, before the gateway added to it
-        (a webhook callback URL); the idempotency check compares that.
+        The idempotency check compares what the client asked for, before the gateway
+        added to it (a callback URL with a fresh token).
         """
+        sent, token = self._with_callback(adapter, request)
 
         async def call() -> Outcome:
             try:
-                job = await adapter.submit_job(request)
+                job = await adapter.submit_job(sent)
             except UpstreamError as err:
                 problems = problems_from(err, fields)
                 if problems is None:
@@ -184,14 +190,24 @@ class MutationService:
             await self._announce(job, None)
             return Outcome(job)
 
-        asked = client_request or request
-        payload = {"source": adapter.source.value, "scope": asked.scope, "params": dict(asked.params)}
-        return await self._guarded(scope, key, "submitJob", payload, call)
+        payload = {"source": adapter.source.value, "scope": request.scope, "params": dict(request.params)}
+        outcome = await self._guarded(scope, key, "submitJob", payload, call)
+        if token is not None and self.callbacks is not None and outcome.job is not None and not outcome.replayed:
+            self.callbacks.bind(token, outcome.job.native_id)
+        return outcome
+
+    def _with_callback(self, adapter: Adapter, request: SubmitRequest) -> tuple[SubmitRequest, str | None]:
+        """``request`` with a callback URL of ours, and its token; unchanged when no callback applies."""
+        if self.callbacks is None or not isinstance(adapter, CallbackSource):
+            return request, None
+        token, url = self.callbacks.new_callback_url(adapter.source)
+        sent = adapter.with_callback(request, url)
+        return (request, None) if sent is None else (sent, token)
 
     async def change(
         self,
         operation: str,
-        adapter: Any,
+        adapter: Adapter,
         scope: str,
         job_key: NativeKey,
         load_current: CurrentJob,
@@ -230,7 +246,13 @@ class MutationService:
             return Outcome(job)
 
         payload = {"source": source.value, "scope": job_key.scope, "id": job_key.native_id}
-        return await self._guarded(scope, key, operation, payload, call)
+        outcome = await self._guarded(scope, key, operation, payload, call)
+        new = outcome.job
+        if self.callbacks is not None and new is not None and new.native_id != job_key.native_id:
+            # A resubmitting rerun sends the stored input again, callback URL included:
+            # that URL's token now speaks for both jobs.
+            self.callbacks.inherit(job_key.native_id, new.native_id)
+        return outcome
 
 
 def _precheck(cancel: bool, current: JobRecord) -> Problem | None:

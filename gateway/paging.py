@@ -40,6 +40,10 @@ MAX_REFILLS = 4
 MAX_REFILL_SIZE = 200
 
 
+Positions = Mapping[str, str | None]
+"""Stream name -> adapter position after the last record taken from it (what a cursor carries)."""
+
+
 @dataclass(frozen=True, slots=True)
 class SourceStream(Generic[T]):
     name: str
@@ -53,7 +57,7 @@ class SourceStream(Generic[T]):
 class MergedEdge(Generic[T]):
     record: T
     source: str
-    positions: Mapping[str, str | None]
+    positions: Positions
 
 
 @dataclass
@@ -61,7 +65,7 @@ class MergedPage(Generic[T]):
     edges: list[MergedEdge[T]]
     has_next: bool
     total: int | None
-    end_positions: Mapping[str, str | None]
+    end_positions: Positions
     errors: list[tuple[str, UpstreamError]] = field(default_factory=list)
 
 

@@ -2,7 +2,8 @@
 
 Resolvers call into this module; it plans which sources to ask, merges their
 pages (``gateway.paging``), encodes cursors (``gateway.cursor``) and reports a
-failing source as a partial-result error while the others' data comes back.
+failing source (``report``) so the others' data still comes back. It returns
+``Connection``s of records; the GraphQL layer turns them into its own types.
 """
 
 from __future__ import annotations
@@ -10,32 +11,21 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import Generic, TypeVar
 
-from adapters.base import Adapter, IngestRunQuery, JobQuery, JobTypeQuery, list_time
+from adapters.base import Adapter, IngestRunQuery, JobQuery, JobTypeQuery, Page, list_time
 from adapters.errors import UpstreamError
 from adapters.model import IngestRunRecord, JobRecord, JobTypeRecord, Source
 from gateway.cursor import CursorCodec, CursorState, InvalidCursor, fingerprint
 from gateway.errors import GatewayError
-from gateway.paging import MergedPage, SourceStream, merge_page
-from gateway.schema.nodes import (
-    IngestRun,
-    IngestRunConnection,
-    IngestRunEdge,
-    Job,
-    JobConnection,
-    JobEdge,
-    JobType,
-    JobTypeConnection,
-    JobTypeEdge,
-    PageInfo,
-)
+from gateway.loaders import Loaders
+from gateway.paging import MergedPage, Positions, SourceStream, merge_page
 from gateway.upstreams import Upstreams
 
-if TYPE_CHECKING:
-    from gateway.context import Context
-
 T = TypeVar("T")
+
+Report = Callable[[Sequence[str | int], UpstreamError], None]
+"""Records a failing source at a response path; its error joins the response."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,9 +42,38 @@ class PageRequest:
     before: str | None = None
 
 
+@dataclass(frozen=True, slots=True)
+class PageInfo:
+    has_next_page: bool
+    has_previous_page: bool
+    start_cursor: str | None
+    end_cursor: str | None
+
+
+NO_PAGE = PageInfo(has_next_page=False, has_previous_page=False, start_cursor=None, end_cursor=None)
+
+
+@dataclass(frozen=True, slots=True)
+class Edge(Generic[T]):
+    cursor: str
+    record: T
+
+
+@dataclass(frozen=True, slots=True)
+class Connection(Generic[T]):
+    """One page of a merged list: records with their cursors, Relay's page info, the total if known."""
+
+    edges: list[Edge[T]]
+    page_info: PageInfo
+    total_count: int | None = None
+
+
 class Reads:
-    def __init__(self, context: Context, upstreams: Upstreams, codec: CursorCodec, limits: PageLimits) -> None:
-        self._context = context
+    def __init__(
+        self, upstreams: Upstreams, codec: CursorCodec, limits: PageLimits, loaders: Loaders, report: Report
+    ) -> None:
+        self._report = report
+        self._loaders = loaders
         self._upstreams = upstreams
         self._codec = codec
         self._limits = limits
@@ -92,7 +111,7 @@ class Reads:
         sort_time: Callable[[T], datetime | None],
         matches: Callable[[T], bool],
         path: Sequence[str | int],
-    ) -> tuple[MergedPage[T], Callable[[Any], str], PageInfo]:
+    ) -> tuple[MergedPage[T], Callable[[Positions], str], PageInfo]:
         size = self._size(req)
         fp = fingerprint(name, fp_parts)
         start = self._start(req, fp)
@@ -105,9 +124,9 @@ class Reads:
             if known is None or (known.status is None and err.status is not None):
                 by_source[err.source] = err
         for err in by_source.values():
-            self._context.report(path, err)
+            self._report(path, err)
 
-        def cursor(positions: Any) -> str:
+        def cursor(positions: Positions) -> str:
             return self._codec.encode(CursorState(positions), fp)
 
         # With no edges (a sparse filter, a failed source) the end cursor still records
@@ -136,7 +155,7 @@ class Reads:
         self, adapters: Sequence[Adapter], queries: dict[Source, JobQuery]
     ) -> list[SourceStream[JobRecord]]:
         def stream(adapter: Adapter, name: str, query: JobQuery) -> SourceStream[JobRecord]:
-            async def fetch(after: str | None, limit: int) -> Any:
+            async def fetch(after: str | None, limit: int) -> Page[JobRecord]:
                 return await adapter.list_jobs(query, after, limit)
 
             return SourceStream(name, fetch, untimed=adapter.capabilities.list_order == "none")
@@ -157,7 +176,7 @@ class Reads:
         path: Sequence[str | int],
         *,
         also: Callable[[JobRecord], bool] | None = None,
-    ) -> JobConnection:
+    ) -> Connection[JobRecord]:
         """``also``: a gateway-side check on top of the per-source queries."""
         adapters = self._upstreams.select(sources)
         streams = self._job_streams(adapters, queries)
@@ -166,27 +185,24 @@ class Reads:
             return queries[job.source].matches(job) and (also is None or also(job))
 
         page, cursor, info = await self._page("jobs", streams, fp_parts, req, self._list_time, matches, path)
-        loaders = self._context.loaders
         edges = []
         for e in page.edges:
-            loaders.prime_job(e.record)
-            edges.append(JobEdge(cursor=cursor(e.positions), node=Job.from_record(e.record)))
-        return JobConnection(edges=edges, page_info=info, total_count=page.total)
+            self._loaders.prime_job(e.record)
+            edges.append(Edge(cursor(e.positions), e.record))
+        return Connection(edges, info, page.total)
 
-    async def jobs_of_type(self, job_type: JobTypeRecord, req: PageRequest, path: Sequence[str | int]) -> JobConnection:
+    async def jobs_of_type(
+        self, job_type: JobTypeRecord, req: PageRequest, path: Sequence[str | int]
+    ) -> Connection[JobRecord]:
         query = JobQuery(job_type_ids=frozenset({job_type.native_id}), scopes=frozenset({job_type.scope}))
         fp = ("type", job_type.source.value, job_type.scope, job_type.native_id)
         return await self.jobs(frozenset({job_type.source}), {job_type.source: query}, fp, req, path)
 
-    async def job_children(self, job: JobRecord, req: PageRequest, path: Sequence[str | int]) -> JobConnection:
+    async def job_children(self, job: JobRecord, req: PageRequest, path: Sequence[str | int]) -> Connection[JobRecord]:
         adapter = self._upstreams.get(job.source)
-        if not getattr(adapter.capabilities, "children", False):
+        if not adapter.capabilities.children:
             self._size(req)
-            return JobConnection(
-                edges=[],
-                page_info=PageInfo(has_next_page=False, has_previous_page=False, start_cursor=None, end_cursor=None),
-                total_count=0,
-            )
+            return Connection([], NO_PAGE, 0)
         query = JobQuery(parent_id=job.native_id, scopes=frozenset({job.scope}))
         fp = ("children", job.source.value, job.scope, job.native_id)
         return await self.jobs(frozenset({job.source}), {job.source: query}, fp, req, path)
@@ -200,17 +216,16 @@ class Reads:
         fp_parts: tuple[object, ...],
         req: PageRequest,
         path: Sequence[str | int],
-    ) -> JobTypeConnection:
+    ) -> Connection[JobTypeRecord]:
         def stream(adapter: Adapter) -> SourceStream[JobTypeRecord]:
-            async def fetch(after: str | None, limit: int) -> Any:
+            async def fetch(after: str | None, limit: int) -> Page[JobTypeRecord]:
                 return await adapter.list_job_types(query, after, limit)
 
             return SourceStream(adapter.source.value, fetch)
 
         streams = [stream(a) for a in self._upstreams.select(sources)]
         page, cursor, info = await self._page("jobTypes", streams, fp_parts, req, _no_time, query.matches, path)
-        edges = [JobTypeEdge(cursor=cursor(e.positions), node=JobType.from_record(e.record)) for e in page.edges]
-        return JobTypeConnection(edges=edges, page_info=info, total_count=page.total)
+        return Connection([Edge(cursor(e.positions), e.record) for e in page.edges], info, page.total)
 
     # --- ingest runs ---------------------------------------------------------------------
 
@@ -221,9 +236,9 @@ class Reads:
         fp_parts: tuple[object, ...],
         req: PageRequest,
         path: Sequence[str | int],
-    ) -> IngestRunConnection:
+    ) -> Connection[IngestRunRecord]:
         def stream(adapter: Adapter, name: str, query: IngestRunQuery) -> SourceStream[IngestRunRecord]:
-            async def fetch(after: str | None, limit: int) -> Any:
+            async def fetch(after: str | None, limit: int) -> Page[IngestRunRecord]:
                 return await adapter.list_ingest_runs(query, after, limit)
 
             return SourceStream(name, fetch, untimed=adapter.capabilities.list_order == "none")
@@ -233,8 +248,7 @@ class Reads:
         page, cursor, info = await self._page(
             "ingestRuns", streams, fp_parts, req, self._list_time, query.matches, path
         )
-        edges = [IngestRunEdge(cursor=cursor(e.positions), node=IngestRun.from_record(e.record)) for e in page.edges]
-        return IngestRunConnection(edges=edges, page_info=info, total_count=page.total)
+        return Connection([Edge(cursor(e.positions), e.record) for e in page.edges], info, page.total)
 
 
 Q = TypeVar("Q", JobQuery, IngestRunQuery)

@@ -6,10 +6,11 @@ import asyncio
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 
-from adapters.base import Adapter
+from adapters.base import Adapter, HttpBacked
 from adapters.errors import ErrorKind, UpstreamError
-from adapters.http import UpstreamClient, UpstreamHealth
+from adapters.http import UpstreamHealth
 from adapters.model import Source
+from adapters.observe import RequestObserver
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,8 +51,18 @@ class Upstreams:
 
     @staticmethod
     def health(adapter: Adapter) -> UpstreamHealth | None:
-        client = getattr(adapter, "client", None)
-        return client.health if isinstance(client, UpstreamClient) else None
+        return adapter.client.health if isinstance(adapter, HttpBacked) else None
+
+    def add_observer(self, observer: RequestObserver) -> None:
+        """Tell ``observer`` of every upstream call these adapters make (and no other app's)."""
+        for adapter in self:
+            if isinstance(adapter, HttpBacked) and observer not in adapter.client.observers:
+                adapter.client.observers.append(observer)
+
+    def remove_observer(self, observer: RequestObserver) -> None:
+        for adapter in self:
+            if isinstance(adapter, HttpBacked) and observer in adapter.client.observers:
+                adapter.client.observers.remove(observer)
 
     async def probe(self, timeout_s: float = 5.0) -> list[ProbeResult]:
         async def one(adapter: Adapter) -> ProbeResult:

@@ -304,9 +304,19 @@ class LeiaAdapter(BaseAdapter):
             raise _not_found(key)
         return await self._get_one(key)
 
-    def record_from_callback(self, payload: Any) -> JobRecord:
-        """The record a ``callback_url`` POST carries (the Job JSON), for the gateway's webhook route."""
-        return self._record(payload)
+    # --- CallbackSource ----------------------------------------------------------------
+
+    def with_callback(self, request: SubmitRequest, url: str) -> SubmitRequest | None:
+        if "callback_url" in request.params:
+            return None  # the client's own callback wins; Leia takes one URL per job
+        return replace(request, params={**request.params, "callback_url": url})
+
+    def record_from_callback(self, payload: object) -> JobRecord:
+        """The record a ``callback_url`` POST carries (the Job JSON)."""
+        try:
+            return self._record(payload)
+        except Exception as exc:  # an untrusted body: whatever fails to read it makes it "not a job"
+            raise ValueError(f"not a LEIA job: {exc}") from None
 
     # --- job types --------------------------------------------------------------------
 

@@ -52,16 +52,25 @@ from typing import Any, TypeVar
 
 import httpx
 
-from adapters.base import BaseAdapter, Capabilities, IngestRunQuery, JobQuery, JobTypeQuery, Page, SubmitRequest
+from adapters.base import (
+    BaseAdapter,
+    Capabilities,
+    IngestRunQuery,
+    JobQuery,
+    JobTypeEdit,
+    JobTypeQuery,
+    JobTypeValidation,
+    Page,
+    SubmitRequest,
+)
 from adapters.batching import gather_per_key
 from adapters.errors import ErrorKind, FieldError, UpstreamError
 from adapters.http import UpstreamClient
-from adapters.model import IngestRunRecord, JobRecord, JobStatus, JobTypeRecord, NativeKey, Source
+from adapters.model import IngestRunRecord, JobRecord, JobTypeRecord, NativeKey, Source
 from adapters.scale import job_types
 from adapters.scale import translate as tr
 from adapters.scale.listing import Params, chunks, list_body, list_page, translated, when
 from adapters.scale.problems import parse_error
-from adapters.scale.records import JobTypeFailure, JobTypeQueueCount, JobTypeRevision, JobTypeStatusCount
 
 BATCH = 100
 _SUBMIT_KEYS = frozenset({"job_type_id", "input", "configuration"})
@@ -144,15 +153,6 @@ class ScaleAdapter(BaseAdapter):
     async def get_jobs(self, keys: Sequence[NativeKey]) -> list[JobRecord | UpstreamError]:
         found = await self._jobs_by_id(keys)
         return [found.get(key) or _not_found("job", key) for key in keys]
-
-    async def get_statuses(self, keys: Sequence[NativeKey]) -> dict[NativeKey, JobStatus | UpstreamError]:
-        """Current status of each job, in as few list calls as ``get_jobs`` (for the subscription watcher)."""
-        found = await self._jobs_by_id(keys)
-        answers: dict[NativeKey, JobStatus | UpstreamError] = {}
-        for key in keys:
-            answer = found.get(key) or _not_found("job", key)
-            answers[key] = answer if isinstance(answer, UpstreamError) else answer.status
-        return answers
 
     async def _jobs_by_id(self, keys: Iterable[NativeKey]) -> dict[NativeKey, JobRecord | UpstreamError]:
         ids = sorted({i for key in keys if (i := _native_int(key)) is not None})
@@ -257,41 +257,15 @@ class ScaleAdapter(BaseAdapter):
             return dict.fromkeys(ids, err)
         return {int(r.native_id): r for r in records if r.native_id.isdigit()}
 
-    async def job_type_details(self, name: str, version: str) -> JobTypeRecord:
-        """One version's details; ``raw`` holds its ``manifest`` and ``configuration``."""
-        return await job_types.details(self.client, name, version)
+    async def validate_job_type(self, definition: Mapping[str, object]) -> JobTypeValidation:
+        return await job_types.validate(self.client, definition)
 
-    async def job_type_revisions(self, name: str, version: str) -> list[JobTypeRevision]:
-        return await job_types.revisions(self.client, name, version)
+    async def create_job_type(self, definition: Mapping[str, object]) -> JobTypeEdit:
+        return await job_types.create(self.client, definition)
 
-    async def job_type_revision(self, name: str, version: str, revision_num: int) -> JobTypeRevision:
-        return await job_types.revision(self.client, name, version, revision_num)
-
-    async def job_type_status_counts(
-        self, *, started: datetime | None = None, ended: datetime | None = None, is_active: bool | None = None
-    ) -> dict[str, tuple[JobTypeStatusCount, ...]]:
-        """Job counts by status per job type id (Scale's default window: the last 3 hours, plus all RUNNING)."""
-        return await job_types.status_counts(self.client, started=started, ended=ended, is_active=is_active)
-
-    async def pending_job_types(self) -> list[JobTypeQueueCount]:
-        return await job_types.queue_counts(self.client, "pending")
-
-    async def running_job_types(self) -> list[JobTypeQueueCount]:
-        return await job_types.queue_counts(self.client, "running")
-
-    async def job_type_system_failures(self) -> list[JobTypeFailure]:
-        return await job_types.system_failures(self.client)
-
-    async def validate_job_type(self, payload: Mapping[str, Any]) -> dict[str, Any]:
-        """``{"is_valid", "errors", "warnings"}``, each issue ``{"name", "description"}``."""
-        return await job_types.validate(self.client, payload)
-
-    async def create_job_type(self, payload: Mapping[str, Any]) -> JobTypeRecord:
-        return await job_types.create(self.client, payload)
-
-    async def edit_job_type(self, name: str, version: str, patch: Mapping[str, Any]) -> JobTypeRecord:
-        """The job type after the PATCH, with Scale's validation answer in ``raw["validation"]``."""
-        return await job_types.edit(self.client, name, version, patch)
+    async def edit_job_type(self, job_type: JobTypeRecord, patch: Mapping[str, object]) -> JobTypeEdit:
+        """The job type after the PATCH, with Scale's validation answer."""
+        return await job_types.edit(self.client, job_type.name, job_type.version or "", patch)
 
     # --- ingests -------------------------------------------------------------------------------------
 

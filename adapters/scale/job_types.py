@@ -1,23 +1,20 @@
-"""Scale's job type services beyond the common protocol: details, revisions, statistics, create, validate, edit.
+"""Scale's job type administration (the ``JobTypeAdmin`` capability): validate, create, edit.
 
-The adapter exposes these as extra methods; each is one request (or one per
-1000 records for the statistics lists).
+Each is one request; an edit reads the job type back to show what now holds.
 """
 
 from __future__ import annotations
 
-import dataclasses
 from collections.abc import Mapping
-from datetime import datetime
 from typing import Any
 from urllib.parse import quote
 
+from adapters.base import JobTypeEdit, JobTypeValidation
 from adapters.errors import ErrorKind, FieldError, UpstreamError
 from adapters.http import UpstreamClient
 from adapters.model import JobTypeRecord, Source
 from adapters.scale import translate as tr
-from adapters.scale.listing import read_all, translated, when
-from adapters.scale.records import JobTypeFailure, JobTypeQueueCount, JobTypeRevision, JobTypeStatusCount
+from adapters.scale.listing import translated
 
 _EDITABLE = frozenset(
     {
@@ -58,52 +55,13 @@ async def details(client: UpstreamClient, name: str, version: str) -> JobTypeRec
     return translated(tr.job_type_record, body, "a job type")
 
 
-async def revisions(client: UpstreamClient, name: str, version: str) -> list[JobTypeRevision]:
-    _require_key(name, version)
-    items = await read_all(client, type_path(name, version, "revisions"), [], "job_type_revisions")
-    return [translated(tr.revision_record, item, "a job type revision") for item in items]
-
-
-async def revision(client: UpstreamClient, name: str, version: str, revision_num: int) -> JobTypeRevision:
-    _require_key(name, version)
-    path = type_path(name, version, "revisions", str(revision_num))
-    body = await client.get_json(path, operation="job_type_revision")
-    return translated(tr.revision_record, body, "a job type revision")
-
-
-async def status_counts(
-    client: UpstreamClient,
-    *,
-    started: datetime | None = None,
-    ended: datetime | None = None,
-    is_active: bool | None = None,
-) -> dict[str, tuple[JobTypeStatusCount, ...]]:
-    params = [(k, when(v)) for k, v in (("started", started), ("ended", ended)) if v is not None]
-    if is_active is not None:
-        params.append(("is_active", "true" if is_active else "false"))
-    items = await read_all(client, "/v6/job-types/status/", params, "job_type_status")
-    return dict(translated(tr.status_counts, item, "job type statistics") for item in items)
-
-
-async def queue_counts(client: UpstreamClient, which: str) -> list[JobTypeQueueCount]:
-    """``which`` is ``pending`` or ``running``."""
-    items = await read_all(client, f"/v6/job-types/{which}/", [], f"job_types_{which}")
-    key = f"longest_{which}"
-    return [translated(lambda item: tr.queue_count(item, key), item, "job type counts") for item in items]
-
-
-async def system_failures(client: UpstreamClient) -> list[JobTypeFailure]:
-    items = await read_all(client, "/v6/job-types/system-failures/", [], "job_type_failures")
-    return [translated(tr.failure, item, "job type failures") for item in items]
-
-
 def _payload(payload: Any) -> dict[str, Any]:
     if not isinstance(payload, Mapping):
         raise _invalid("the job type payload must be an object", "payload")
     return dict(payload)
 
 
-async def validate(client: UpstreamClient, payload: Any) -> dict[str, Any]:
+async def validate(client: UpstreamClient, payload: Any) -> JobTypeValidation:
     body = _payload(payload)
     if body.get("manifest") is None:
         raise _invalid("a Seed manifest is required", "manifest")
@@ -111,17 +69,19 @@ async def validate(client: UpstreamClient, payload: Any) -> dict[str, Any]:
     return translated(tr.validation, client.decode(response), "a validation answer")
 
 
-async def create(client: UpstreamClient, payload: Any) -> JobTypeRecord:
+async def create(client: UpstreamClient, payload: Any) -> JobTypeEdit:
     body = _payload(payload)
     for name in ("docker_image", "manifest"):
         if body.get(name) is None:
             raise _invalid(f"{name} is required", name)
     response = await client.request("POST", "/v6/job-types/", operation="create_job_type", json_body=body)
-    return translated(tr.job_type_record, client.decode(response), "a job type")
+    record = translated(tr.job_type_record, client.decode(response), "a job type")
+    # A create answers with the job type itself; Scale may add warnings to it.
+    return JobTypeEdit(record, JobTypeValidation(True, warnings=tr.issues(record.raw.get("warnings"))))
 
 
-async def edit(client: UpstreamClient, name: str, version: str, patch: Any) -> JobTypeRecord:
-    """PATCH the job type; the validation answer rides along in ``raw["validation"]``.
+async def edit(client: UpstreamClient, name: str, version: str, patch: Any) -> JobTypeEdit:
+    """PATCH the job type; the answer carries Scale's validation of the change.
 
     Scale answers a PATCH with validation only and applies nothing when it is not
     valid, so the record is fetched again to show what now holds.
@@ -134,4 +94,4 @@ async def edit(client: UpstreamClient, name: str, version: str, patch: Any) -> J
     response = await client.request("PATCH", type_path(name, version), operation="edit_job_type", json_body=body)
     outcome = translated(tr.validation, client.decode(response), "a validation answer")
     record = await details(client, name, version)
-    return dataclasses.replace(record, raw={**record.raw, "validation": outcome})
+    return JobTypeEdit(record, outcome)

@@ -25,8 +25,6 @@ Params = list[tuple[str, str]]
 
 MAX_PAGE_SIZE = 1000
 """Scale's largest ``page_size``."""
-_MAX_PAGES = 50
-"""Bound for reading a whole list page by page (50 000 records)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -136,19 +134,6 @@ async def list_page(
         # A whole window was filtered out here: read wider windows until something matches.
         size = min(MAX_PAGE_SIZE, size * 4)
     return Page(entries, has_more=has_more, total=count if exact else None)
-
-
-async def read_all(client: UpstreamClient, path: str, params: Params, operation: str) -> list[Any]:
-    """Every record of a short list, 1000 per request."""
-    results: list[Any] = []
-    for page in range(1, _MAX_PAGES + 1):
-        body = await read_page(client, path, params, page, MAX_PAGE_SIZE, operation)
-        if body is None:
-            break
-        results.extend(body.results)
-        if body.next is None or len(results) >= body.count:
-            break
-    return results
 
 
 def chunks(values: Sequence[int], size: int) -> list[list[int]]:

@@ -26,13 +26,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from adapters.base import JobTypeValidation, ValidationIssue
 from adapters.model import IngestRunRecord, JobRecord, JobStatus, JobTypeRecord, Source
-from adapters.scale.records import (
-    JobTypeFailure,
-    JobTypeQueueCount,
-    JobTypeRevision,
-    JobTypeStatusCount,
-)
 from adapters.timeparse import parse_time
 
 INGEST_JOB_TYPE = "scale-ingest"
@@ -183,80 +178,20 @@ def job_type_record(item: Any) -> JobTypeRecord:
     )
 
 
-def revision_record(item: Any) -> JobTypeRevision:
-    return JobTypeRevision(
-        native_id=_id(item, "job type revision"),
-        revision_num=_int(item.get("revision_num")) or 0,
-        docker_image=_text(item.get("docker_image")),
-        created_at=parse_time(item.get("created")),
-        manifest=item.get("manifest") if isinstance(item.get("manifest"), Mapping | str) else None,
-        raw=dict(item),
-    )
-
-
-def status_counts(item: Any) -> tuple[str, tuple[JobTypeStatusCount, ...]]:
-    """One ``/job-types/status/`` result: the job type id and its counts by status."""
-    if not isinstance(item, Mapping):
-        raise ShapeError("job type status is not an object")
-    type_id = _id(item.get("job_type"), "job type")
-    counts = []
-    for entry in item.get("job_counts") or []:
-        if not isinstance(entry, Mapping):
-            raise ShapeError("job count is not an object")
-        word = _word(entry, "status", "job count")
-        counts.append(
-            JobTypeStatusCount(
-                status=job_status(word),
-                native_status=word,
-                count=_int(entry.get("count")) or 0,
-                most_recent=parse_time(entry.get("most_recent")),
-                category=_text(entry.get("category")),
-            )
-        )
-    return type_id, tuple(counts)
-
-
-def queue_count(item: Any, time_key: str) -> JobTypeQueueCount:
-    """One ``/job-types/pending/`` (``longest_pending``) or ``/running/`` (``longest_running``) result."""
-    if not isinstance(item, Mapping):
-        raise ShapeError("job type count is not an object")
-    return JobTypeQueueCount(
-        job_type=job_type_record(item.get("job_type")),
-        count=_int(item.get("count")) or 0,
-        longest=parse_time(item.get(time_key)),
-    )
-
-
-def failure(item: Any) -> JobTypeFailure:
-    if not isinstance(item, Mapping):
-        raise ShapeError("system failure is not an object")
-    found = item.get("error")
-    error: Mapping[str, Any] = found if isinstance(found, Mapping) else {}
-    return JobTypeFailure(
-        job_type=job_type_record(item.get("job_type")),
-        error_name=_text(error.get("name")),
-        error_title=_text(error.get("title")) or _text(error.get("name")),
-        category=_text(error.get("category")),
-        count=_int(item.get("count")) or 0,
-        first_error=parse_time(item.get("first_error")),
-        last_error=parse_time(item.get("last_error")),
-    )
-
-
-def validation(body: Any) -> dict[str, Any]:
+def validation(body: Any) -> JobTypeValidation:
     """The ``{is_valid, errors, warnings}`` answer of validation and PATCH, each issue ``{name, description}``."""
     if not isinstance(body, Mapping) or not isinstance(body.get("is_valid"), bool):
         raise ShapeError("validation answer has no is_valid")
+    return JobTypeValidation(body["is_valid"], issues(body.get("errors")), issues(body.get("warnings")))
 
-    def issues(key: str) -> list[dict[str, str]]:
-        found = body.get(key)
-        return [
-            {"name": str(i.get("name", "")), "description": str(i.get("description", ""))}
-            for i in (found if isinstance(found, list) else [])
-            if isinstance(i, Mapping)
-        ]
 
-    return {"is_valid": body["is_valid"], "errors": issues("errors"), "warnings": issues("warnings")}
+def issues(found: Any) -> tuple[ValidationIssue, ...]:
+    """Scale's validation messages; anything that is not one is left out."""
+    return tuple(
+        ValidationIssue(str(i.get("name", "")), str(i.get("description", "")))
+        for i in (found if isinstance(found, list) else [])
+        if isinstance(i, Mapping)
+    )
 
 
 # --- ingests ------------------------------------------------------------------------------------------

@@ -139,6 +139,11 @@ class EventBus(Protocol):
 
     def stats(self) -> BusStats: ...
 
+    @property
+    def last_id(self) -> int:
+        """The id of the latest event published (cheap, unlike ``stats``)."""
+        ...
+
 
 class LocalSubscription:
     """The ``Subscription`` of an ``InProcessEventBus``: a filter, a backlog and a wake-up signal."""

@@ -1,8 +1,9 @@
-"""Schema extensions: error policy (codes, partial results, masking) and request limits."""
+"""Schema extensions: error policy (codes, partial results, masking), request limits, operation metrics."""
 
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Callable, Iterator
 from typing import Any, cast
 
@@ -22,8 +23,8 @@ from strawberry.extensions import (
 from strawberry.types.execution import ExecutionResult as StrawberryExecutionResult
 
 from adapters.errors import UpstreamError
+from gateway.context import Context
 from gateway.errors import GatewayError, upstream_extensions
-from gateway.metrics import GraphQLMetrics
 
 log = logging.getLogger("job_gateway.graphql")
 
@@ -44,7 +45,7 @@ class ErrorPolicy(MaskErrors):
         yield
         result = self.execution_context.result
         context = self.execution_context.context
-        partial: list[GraphQLError] = list(getattr(context, "partial_errors", ()) or ())
+        partial = context.partial_errors if isinstance(context, Context) else []
         if isinstance(result, GraphQLExecutionResult | StrawberryExecutionResult):
             if partial:
                 result.errors = [*(result.errors or []), *partial]
@@ -65,7 +66,8 @@ class ErrorPolicy(MaskErrors):
             return _with_extensions(error, {"code": original.code, **original.extensions})
         if isinstance(original, UpstreamError):
             return _with_extensions(error, upstream_extensions(original))
-        request_id = getattr(self.execution_context.context, "request_id", None)
+        context = self.execution_context.context
+        request_id = context.request_id if isinstance(context, Context) else None
         log.error(
             "unexpected error in %s (request %s)",
             ".".join(str(p) for p in error.path or ()),
@@ -112,3 +114,18 @@ def limit_extensions(
     extensions.append(ErrorPolicy)
     extensions.append(GraphQLMetrics)
     return extensions
+
+
+class GraphQLMetrics(SchemaExtension):
+    """Times each operation; labels it by operation name (``anonymous`` when unnamed)."""
+
+    def on_operation(self) -> Iterator[None]:
+        started = time.perf_counter()
+        yield
+        ctx = self.execution_context
+        if not isinstance(ctx.context, Context):
+            return
+        errors = ctx.result.errors if ctx.result is not None else ctx.pre_execution_errors
+        outcome = "error" if errors or ctx.pre_execution_errors else "ok"
+        name = (ctx.operation_name or "anonymous")[:64]
+        ctx.context.services.metrics.observe_graphql(name, outcome, time.perf_counter() - started)

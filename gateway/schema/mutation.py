@@ -7,22 +7,21 @@ failures stay GraphQL errors with ``extensions.code``.
 
 from __future__ import annotations
 
-import dataclasses
 import hashlib
-from typing import Any, cast
+from collections.abc import Awaitable, Sequence
 
 import strawberry
 from strawberry.scalars import JSON
 
+from adapters.base import JobTypeAdmin, JobTypeEdit, ValidationIssue
 from adapters.errors import ErrorKind, UpstreamError
-from adapters.model import JobTypeRecord, Source
+from adapters.model import JobRecord, Source
+from gateway.context import Context, Info
 from gateway.errors import GatewayError
-from gateway.ids import InvalidId, decode_id
+from gateway.ids import GlobalId, InvalidId, decode_id
 from gateway.mutations import MutationErrorCode, Outcome, Problem
 from gateway.schema.mutation_inputs import FieldProblem, InputProblems, JobSubmission, camel, input_path, to_request
 from gateway.schema.nodes import Job, JobType
-
-Info = strawberry.Info[Any, None]
 
 strawberry.enum(MutationErrorCode, description="Why a mutation was refused.")
 
@@ -131,20 +130,13 @@ def _key(value: str | None) -> Outcome | None:
     return None
 
 
-def client_scope(context: Any) -> str:
+def client_scope(context: Context) -> str:
     """The idempotency namespace of the caller: a digest of its credential, never the credential.
 
     With client auth off every caller shares one namespace (keys are meant to be
     random, e.g. UUIDs).
     """
-    credential = ""
-    request = getattr(context, "request", None)
-    if request is not None:
-        credential = request.headers.get("authorization", "")
-    else:
-        params = getattr(context, "connection_params", None) or {}
-        value = params.get("Authorization") or params.get("authorization") or params.get("token") or ""
-        credential = value if isinstance(value, str) else ""
+    credential = context.credential
     if not credential:
         return "client:anonymous"
     return "client:" + hashlib.sha256(credential.encode()).hexdigest()[:24]
@@ -169,41 +161,35 @@ async def _change(info: Info, operation: str, raw_id: str, key: str | None) -> O
         )
     adapter = context.upstreams.get(gid.source)
 
-    async def load_current() -> Any:
+    async def load_current() -> JobRecord | None:
         # A cancel or rerun decides on the job as it is now, not as a cache remembers it.
         context.loaders.forget_job(gid.source, gid.key)
         return await context.loaders.job(gid.source, gid.key)
 
-    service = context.services.extras["mutations"]
-    outcome = cast(Outcome, await service.change(operation, adapter, client_scope(context), gid.key, load_current, key))
+    outcome = await context.services.mutations.change(
+        operation, adapter, client_scope(context), gid.key, load_current, key
+    )
     # The job changed upstream: no cache may keep answering with its old state.
     context.loaders.forget_job(gid.source, gid.key)
-    hooks = context.services.extras.get("leia_webhooks")
-    rerun = outcome.job
-    if hooks is not None and gid.source is Source.LEIA and rerun is not None and rerun.native_id != gid.key.native_id:
-        # Leia reruns resubmit the stored input, callback URL included: its token now speaks for both jobs.
-        hooks.inherit(gid.key.native_id, rerun.native_id)
     return outcome
 
 
-def _scale(info: Info) -> Any:
+def _admin(info: Info, source: Source = Source.SCALE) -> JobTypeAdmin:
+    """The source's job-type administration; a clear error where it has none."""
     upstreams = info.context.upstreams
-    if Source.SCALE not in upstreams:
-        raise GatewayError("SCALE is not configured", code="NOT_CONFIGURED")
-    return upstreams.get(Source.SCALE)
+    if source not in upstreams:
+        raise GatewayError(f"{source.value} is not configured", code="NOT_CONFIGURED")
+    adapter = upstreams.get(source)
+    if not isinstance(adapter, JobTypeAdmin):
+        raise GatewayError(f"{source.value} job types cannot be managed through the gateway", code="NOT_SUPPORTED")
+    return adapter
 
 
-def _messages(items: Any) -> list[ValidationMessage]:
-    out = []
-    for item in items or ():
-        if isinstance(item, dict):
-            out.append(ValidationMessage(name=str(item.get("name", "")), description=str(item.get("description", ""))))
-        else:
-            out.append(ValidationMessage(name="", description=str(item)))
-    return out
+def _messages(items: Sequence[ValidationIssue]) -> list[ValidationMessage]:
+    return [ValidationMessage(name=i.name, description=i.description) for i in items]
 
 
-def _definition(d: JobTypeDefinitionInput) -> dict[str, Any]:
+def _definition(d: JobTypeDefinitionInput) -> dict[str, object]:
     """The Scale job type body (Scale's own names); ``InputProblems`` for what cannot be sent."""
     problems: list[FieldProblem] = []
     if not isinstance(d.manifest, dict):
@@ -214,7 +200,7 @@ def _definition(d: JobTypeDefinitionInput) -> dict[str, Any]:
         problems.append(FieldProblem(("input", "maxScheduled"), "must be >= 1"))
     if problems:
         raise InputProblems(problems)
-    body: dict[str, Any] = {"manifest": d.manifest}
+    body: dict[str, object] = {"manifest": d.manifest}
     for key, value in (
         ("configuration", d.configuration),
         ("docker_image", d.docker_image),
@@ -255,28 +241,24 @@ def _problems_payload(exc: InputProblems) -> JobTypePayload:
     return JobTypePayload(job_type=None, errors=errors, warnings=[])
 
 
-async def _job_type_call(call: Any) -> JobTypePayload:
+async def _job_type_call(call: Awaitable[JobTypeEdit]) -> JobTypePayload:
     try:
-        record: JobTypeRecord = await call
+        edit = await call
     except UpstreamError as err:
         errors = _job_type_errors(err)
         if errors is None:
             raise
         return JobTypePayload(job_type=None, errors=errors, warnings=[])
-    raw: dict[str, Any] = dict(record.raw) if isinstance(record.raw, dict) else {}
-    # An edit answers with Scale's validation (raw["validation"]); a create may carry warnings.
-    found = raw.get("validation")
-    validation: dict[str, Any] = found if isinstance(found, dict) else raw
+    validation = edit.validation
     errors = [
         MutationError(code=MutationErrorCode.INVALID_INPUT, message=f"{m.name}: {m.description}", field=["input"])
-        for m in _messages(validation.get("errors"))
+        for m in validation.errors
     ]
-    if validation.get("is_valid") is False and not errors:
-        errors = [
-            MutationError(code=MutationErrorCode.INVALID_INPUT, message="Scale refused the change", field=["input"])
-        ]
+    if not validation.is_valid and not errors:
+        message = f"{edit.job_type.source.value} refused the change"
+        errors = [MutationError(code=MutationErrorCode.INVALID_INPUT, message=message, field=["input"])]
     return JobTypePayload(
-        job_type=JobType.from_record(record), errors=errors, warnings=_messages(validation.get("warnings"))
+        job_type=JobType.from_record(edit.job_type), errors=errors, warnings=_messages(validation.warnings)
     )
 
 
@@ -300,7 +282,7 @@ class Mutation:
     @strawberry.mutation(description="Scale: check a job type definition without creating it.")
     async def validate_job_type(self, info: Info, input: JobTypeDefinitionInput) -> ValidateJobTypePayload:
         try:
-            result = await _scale(info).validate_job_type(_definition(input))
+            result = await _admin(info).validate_job_type(_definition(input))
         except InputProblems as exc:
             issues = [ValidationMessage(name=".".join(p.path), description=p.message) for p in exc.problems]
             return ValidateJobTypePayload(is_valid=False, errors=issues, warnings=[])
@@ -312,9 +294,7 @@ class Mutation:
                 is_valid=False, errors=issues or [ValidationMessage(name="", description=err.message)], warnings=[]
             )
         return ValidateJobTypePayload(
-            is_valid=bool(result.get("is_valid")),
-            errors=_messages(result.get("errors")),
-            warnings=_messages(result.get("warnings")),
+            is_valid=result.is_valid, errors=_messages(result.errors), warnings=_messages(result.warnings)
         )
 
     @strawberry.mutation(description="Scale: create a job type (or a new revision of an existing version).")
@@ -323,7 +303,7 @@ class Mutation:
             body = _definition(input)
         except InputProblems as exc:
             return _problems_payload(exc)
-        return await _job_type_call(_scale(info).create_job_type(body))
+        return await _job_type_call(_admin(info).create_job_type(body))
 
     @strawberry.mutation(description="Scale: pause/activate a job type version or change its limits.")
     async def edit_job_type(self, info: Info, input: EditJobTypeInput) -> JobTypePayload:
@@ -331,10 +311,10 @@ class Mutation:
             gid, patch = _edit(input)
         except InputProblems as exc:
             return _problems_payload(exc)
-        adapter = _scale(info)
+        admin = _admin(info, gid.source)
         context = info.context
-        context.services.cache.evict("job_type", (context.upstreams.cache_scope(Source.SCALE), gid.key))
-        current = await context.loaders.job_type(Source.SCALE, gid.key)
+        context.services.cache.evict("job_type", (context.upstreams.cache_scope(gid.source), gid.key))
+        current = await context.loaders.job_type(gid.source, gid.key)
         if current is None:
             return JobTypePayload(
                 job_type=None,
@@ -344,13 +324,13 @@ class Mutation:
                 warnings=[],
             )
         try:
-            return await _job_type_call(adapter.edit_job_type(current.name, current.version or "", patch))
+            return await _job_type_call(admin.edit_job_type(current, patch))
         finally:
             # Evict after the edit too: a read racing with it may have cached the old version.
-            context.services.cache.evict("job_type", (context.upstreams.cache_scope(Source.SCALE), gid.key))
+            context.services.cache.evict("job_type", (context.upstreams.cache_scope(gid.source), gid.key))
 
 
-def _edit(input: EditJobTypeInput) -> tuple[Any, dict[str, Any]]:
+def _edit(input: EditJobTypeInput) -> tuple[GlobalId, dict[str, object]]:
     try:
         gid = decode_id(input.id, "JobType")
     except InvalidId as exc:
@@ -363,7 +343,7 @@ def _edit(input: EditJobTypeInput) -> tuple[Any, dict[str, Any]]:
         problems.append(FieldProblem(("input", "maxScheduled"), "must be >= 1"))
     if input.configuration is not None and not isinstance(input.configuration, dict):
         problems.append(FieldProblem(("input", "configuration"), "must be a JSON object"))
-    patch: dict[str, Any] = {}
+    patch: dict[str, object] = {}
     for key, value in (
         ("is_paused", input.is_paused),
         ("is_active", input.is_active),
@@ -403,20 +383,10 @@ async def _submit(info: Info, input: SubmitJobInput) -> Outcome:
                 return Outcome(None, (Problem(MutationErrorCode.NOT_SUPPORTED, err.message, member),))
             raise
         return Outcome(None, (Problem(MutationErrorCode.NOT_SUPPORTED, f"{source.value} cannot submit jobs", member),))
-    service = context.services.extras["mutations"]
-    hooks = context.services.extras.get("leia_webhooks")
-    token = None
-    asked = request
-    if source is Source.LEIA and hooks is not None and "callback_url" not in request.params:
-        token, url = hooks.new_callback_url()
-        request = dataclasses.replace(request, params={**request.params, "callback_url": url})
 
     def fields(path: tuple[str, ...]) -> tuple[str, ...]:
         return input_path(source, request.params, path)
 
-    outcome = cast(
-        Outcome, await service.submit(adapter, client_scope(context), request, input.idempotency_key, fields, asked)
+    return await context.services.mutations.submit(
+        adapter, client_scope(context), request, input.idempotency_key, fields
     )
-    if token is not None and outcome.job is not None and not outcome.replayed:
-        hooks.bind(token, outcome.job.native_id)
-    return outcome

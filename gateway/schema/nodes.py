@@ -1,24 +1,31 @@
+# mypy: disable-error-code="type-var"
 """The common graph's object types: Job, JobType, IngestRun, their connections and PageInfo.
 
 Plain fields are copied from the record at construction, so they resolve as
 attributes (no per-field coroutine); only links to other nodes are async, and
-each goes through a per-request dataloader.
+each goes through a per-request dataloader. Connections are Strawberry's generic
+Relay ``Connection`` with a ``totalCount``, built from the services' record pages.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
-from typing import Annotated, Any, cast
+from typing import Annotated, TypeVar, cast
 
 import strawberry
+from strawberry import relay
 from strawberry.scalars import JSON
 
-from adapters.model import IngestRunRecord, IngestTableRecord, JobRecord, JobTypeRecord, NativeKey
+from adapters.model import IngestRunRecord, IngestTableRecord, JobRecord, JobTypeRecord, NativeKey, Source
+from gateway.context import Context, Info
+from gateway.events import JobRef, StatusEvent
 from gateway.ids import encode_id
-from gateway.schema.enums import JobStatus, Source
+from gateway.reads import Connection, PageRequest
+from gateway.schema.enums import JobStatus
 
-Info = strawberry.Info[Any, None]
-"""Resolvers get a ``gateway.context.Context``; typed loosely to keep the import graph acyclic."""
+NodeType = TypeVar("NodeType")
+R = TypeVar("R")
 
 
 @strawberry.interface(description="An object with a global id, fetchable with `node` / `nodes`.")
@@ -26,12 +33,52 @@ class Node:
     id: strawberry.ID
 
 
-@strawberry.type
-class PageInfo:
-    has_next_page: bool
-    has_previous_page: bool
-    start_cursor: str | None
-    end_cursor: str | None
+# Strawberry bounds relay.Connection's node type to its own relay.Node; ours is a plain
+# interface (our ids and cursors, not Strawberry's), which works the same at run time.
+# The mypy plugin reports that bound on generated code without a line, hence the
+# file-wide ``disable-error-code`` at the top of this module.
+@strawberry.type(name="Connection")
+class CountedConnection(relay.Connection[NodeType]):
+    """A Relay connection (named ``<Node>Connection`` in the schema) that can tell its total."""
+
+    total_count: int | None = strawberry.field(
+        default=None, description="Matching records in all involved sources, when every one of them can tell."
+    )
+
+    @classmethod
+    def of(cls, page: Connection[R], node: Callable[[R], NodeType]) -> CountedConnection[NodeType]:
+        info = page.page_info
+        return cls(
+            edges=[relay.Edge(cursor=e.cursor, node=node(e.record)) for e in page.edges],
+            page_info=relay.PageInfo(
+                has_next_page=info.has_next_page,
+                has_previous_page=info.has_previous_page,
+                start_cursor=info.start_cursor,
+                end_cursor=info.end_cursor,
+            ),
+            total_count=page.total_count,
+        )
+
+
+async def job_node(context: Context, source: Source, key: NativeKey) -> Job | None:
+    if source not in context.upstreams:
+        return None
+    record = await context.loaders.job(source, key)
+    return None if record is None else Job.from_record(record)
+
+
+async def job_type_node(context: Context, source: Source, key: NativeKey) -> JobType | None:
+    if source not in context.upstreams:
+        return None
+    record = await context.loaders.job_type(source, key)
+    return None if record is None else JobType.from_record(record)
+
+
+async def ingest_run_node(context: Context, source: Source, key: NativeKey) -> IngestRun | None:
+    if source not in context.upstreams:
+        return None
+    record = await context.loaders.ingest_run(source, key)
+    return None if record is None else IngestRun.from_record(record)
 
 
 @strawberry.type(description="A named number reported by the source (documents seen, executions, ...).")
@@ -88,7 +135,7 @@ class Job(Node):
         r = self.record
         if r.job_type_id is None:
             return None
-        return await info.context.load_job_type(r.source, NativeKey(r.scope, r.job_type_id))
+        return await job_type_node(info.context, r.source, NativeKey(r.scope, r.job_type_id))
 
     @strawberry.field(description="The ingest run this job performed (Amperity, Scale ingest jobs).")
     async def ingest_run(self, info: Info) -> IngestRun | None:
@@ -98,39 +145,33 @@ class Job(Node):
         run_id = await info.context.loaders.ingest_run_id(r)
         if run_id is None:
             return None
-        return await info.context.load_ingest_run(r.source, NativeKey(r.scope, run_id))
+        return await ingest_run_node(info.context, r.source, NativeKey(r.scope, run_id))
 
     @strawberry.field(description="The job this one waits for (Leia `execute_after_id`).")
     async def depends_on(self, info: Info) -> Job | None:
         r = self.record
         if r.depends_on_id is None:
             return None
-        return await info.context.load_job(r.source, NativeKey(r.scope, r.depends_on_id))
+        return await job_node(info.context, r.source, NativeKey(r.scope, r.depends_on_id))
 
     @strawberry.field(description="The job that spawned this one (Leia conditional jobs).")
     async def parent(self, info: Info) -> Job | None:
         r = self.record
         if r.parent_id is None:
             return None
-        return await info.context.load_job(r.source, NativeKey(r.scope, r.parent_id))
+        return await job_node(info.context, r.source, NativeKey(r.scope, r.parent_id))
 
     @strawberry.field(description="Status transitions the gateway observed for this job (bounded).")
     async def status_history(self, info: Info) -> list[JobStatusEvent]:
-        live = info.context.services.extras.get("live")
-        if live is None:
-            return []
-        from gateway.events import JobRef
-
-        events = await live.bus.history(JobRef(self.record.source, self.record.key))
+        events = await info.context.services.live.bus.history(JobRef(self.record.source, self.record.key))
         return [JobStatusEvent.from_event(e) for e in events]
 
     @strawberry.field(description="Jobs spawned by this one, where the source links them.")
     async def children(
         self, info: Info, first: int | None = None, after: str | None = None
-    ) -> Annotated[JobConnection, strawberry.lazy("gateway.schema.nodes")]:
-        from gateway.reads import PageRequest
-
-        return await info.context.reads.job_children(self.record, PageRequest(first, after), info.path.as_list())
+    ) -> Annotated[CountedConnection[Job], strawberry.lazy("gateway.schema.nodes")]:
+        page = await info.context.reads.job_children(self.record, PageRequest(first, after), info.path.as_list())
+        return CountedConnection.of(page, Job.from_record)
 
 
 @strawberry.type(description="A status transition of a job, as the gateway observed it.")
@@ -142,7 +183,7 @@ class JobStatusEvent:
     at: datetime
 
     @classmethod
-    def from_event(cls, event: Any) -> JobStatusEvent:
+    def from_event(cls, event: StatusEvent) -> JobStatusEvent:
         return cls(
             id=str(event.id),
             job=Job.from_record(event.job),
@@ -192,10 +233,9 @@ class JobType(Node):
     @strawberry.field(description="Jobs of this type, newest first.")
     async def jobs(
         self, info: Info, first: int | None = None, after: str | None = None
-    ) -> Annotated[JobConnection, strawberry.lazy("gateway.schema.nodes")]:
-        from gateway.reads import PageRequest
-
-        return await info.context.reads.jobs_of_type(self.record, PageRequest(first, after), info.path.as_list())
+    ) -> Annotated[CountedConnection[Job], strawberry.lazy("gateway.schema.nodes")]:
+        page = await info.context.reads.jobs_of_type(self.record, PageRequest(first, after), info.path.as_list())
+        return CountedConnection.of(page, Job.from_record)
 
 
 @strawberry.type
@@ -291,45 +331,4 @@ class IngestRun(Node):
             return Job.from_record(r.job)
         if r.job_id is None:
             return None
-        return await info.context.load_job(r.source, NativeKey(r.scope, r.job_id))
-
-
-@strawberry.type
-class JobEdge:
-    cursor: str
-    node: Job
-
-
-@strawberry.type
-class JobConnection:
-    edges: list[JobEdge]
-    page_info: PageInfo
-    total_count: int | None = strawberry.field(
-        default=None, description="Matching jobs in all involved sources, when every one of them can tell."
-    )
-
-
-@strawberry.type
-class JobTypeEdge:
-    cursor: str
-    node: JobType
-
-
-@strawberry.type
-class JobTypeConnection:
-    edges: list[JobTypeEdge]
-    page_info: PageInfo
-    total_count: int | None = None
-
-
-@strawberry.type
-class IngestRunEdge:
-    cursor: str
-    node: IngestRun
-
-
-@strawberry.type
-class IngestRunConnection:
-    edges: list[IngestRunEdge]
-    page_info: PageInfo
-    total_count: int | None = None
+        return await job_node(info.context, r.source, NativeKey(r.scope, r.job_id))

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import asyncio
-from typing import Any
 
 import strawberry
 
+from gateway.context import Context, Info
 from gateway.errors import GatewayError
 from gateway.ids import GlobalId, InvalidId, decode_id
 from gateway.reads import PageRequest
@@ -19,21 +19,27 @@ from gateway.schema.inputs import (
     job_type_matcher,
     job_type_plan,
 )
-from gateway.schema.nodes import IngestRunConnection, JobConnection, JobTypeConnection, Node
+from gateway.schema.nodes import (
+    CountedConnection,
+    IngestRun,
+    Job,
+    JobType,
+    Node,
+    ingest_run_node,
+    job_node,
+    job_type_node,
+)
 from gateway.schema.upstream import Upstream
-
-Info = strawberry.Info[Any, None]
-"""Resolvers get a ``gateway.context.Context``; typed loosely to keep the import graph acyclic."""
 
 MAX_NODES = 100
 
 
-async def _resolve(context: Any, gid: GlobalId) -> Any:
+async def _resolve(context: Context, gid: GlobalId) -> Node | None:
     if gid.type_name == "Job":
-        return await context.load_job(gid.source, gid.key)
+        return await job_node(context, gid.source, gid.key)
     if gid.type_name == "JobType":
-        return await context.load_job_type(gid.source, gid.key)
-    return await context.load_ingest_run(gid.source, gid.key)
+        return await job_type_node(context, gid.source, gid.key)
+    return await ingest_run_node(context, gid.source, gid.key)
 
 
 def _decode(value: str, where: str) -> GlobalId:
@@ -47,7 +53,7 @@ def _decode(value: str, where: str) -> GlobalId:
 class Query:
     @strawberry.field(description="Any Job, JobType or IngestRun by its global id; null if it no longer exists.")
     async def node(self, info: Info, id: strawberry.ID) -> Node | None:
-        return await _resolve(info.context, _decode(id, "id"))  # type: ignore[no-any-return]
+        return await _resolve(info.context, _decode(id, "id"))
 
     @strawberry.field(description=f"Several nodes at once (at most {MAX_NODES}), batched per source.")
     async def nodes(self, info: Info, ids: list[strawberry.ID]) -> list[Node | None]:
@@ -67,11 +73,12 @@ class Query:
         last: int | None = None,
         before: str | None = None,
         filter: JobFilter | None = None,
-    ) -> JobConnection:
+    ) -> CountedConnection[Job]:
         sources, queries, fp = job_plan(filter)
         req = PageRequest(first, after, last, before)
         also = job_type_matcher(filter)
-        return await info.context.reads.jobs(sources, queries, fp, req, info.path.as_list(), also=also)
+        page = await info.context.reads.jobs(sources, queries, fp, req, info.path.as_list(), also=also)
+        return CountedConnection.of(page, Job.from_record)
 
     @strawberry.field(description="Job types of every configured source, source by source.")
     async def job_types(
@@ -82,10 +89,11 @@ class Query:
         last: int | None = None,
         before: str | None = None,
         filter: JobTypeFilter | None = None,
-    ) -> JobTypeConnection:
+    ) -> CountedConnection[JobType]:
         sources, query, fp = job_type_plan(filter)
         req = PageRequest(first, after, last, before)
-        return await info.context.reads.job_types(sources, query, fp, req, info.path.as_list())
+        page = await info.context.reads.job_types(sources, query, fp, req, info.path.as_list())
+        return CountedConnection.of(page, JobType.from_record)
 
     @strawberry.field(description="Ingest runs (Amperity ingest jobs, Scale ingests), newest first.")
     async def ingest_runs(
@@ -96,10 +104,11 @@ class Query:
         last: int | None = None,
         before: str | None = None,
         filter: IngestRunFilter | None = None,
-    ) -> IngestRunConnection:
+    ) -> CountedConnection[IngestRun]:
         sources, query, fp = ingest_plan(filter)
         req = PageRequest(first, after, last, before)
-        return await info.context.reads.ingest_runs(sources, query, fp, req, info.path.as_list())
+        page = await info.context.reads.ingest_runs(sources, query, fp, req, info.path.as_list())
+        return CountedConnection.of(page, IngestRun.from_record)
 
     @strawberry.field(description="The configured upstreams, their health and capabilities.")
     def upstreams(self, info: Info) -> list[Upstream]:

@@ -21,11 +21,12 @@ import asyncio
 import dataclasses
 import functools
 from collections.abc import AsyncGenerator, Callable
-from typing import Annotated, Any
+from typing import Annotated
 
 import strawberry
 
 from adapters.model import FINAL_STATUSES, JobRecord, JobStatus
+from gateway.context import Info
 from gateway.errors import GatewayError
 from gateway.events import JobRef, SubscriptionOverflow
 from gateway.ids import InvalidId, decode_id
@@ -34,8 +35,6 @@ from gateway.loaders import Loaders
 from gateway.reads import PageRequest
 from gateway.schema.inputs import JobFilter, job_plan
 from gateway.schema.nodes import Job, JobStatusEvent
-
-Info = strawberry.Info[Any, None]
 
 
 async def _known_by_ids(info: Info, live: Live, ids: list[strawberry.ID]) -> tuple[set[JobRef], list[JobRecord]]:
@@ -94,7 +93,7 @@ async def _known_by_filter(info: Info, flt: JobFilter | None, limit: int) -> lis
             PageRequest(min(page_size, limit - len(found)), after),
             ["jobStatusChanged"],
         )
-        found.extend(edge.node.record for edge in conn.edges)
+        found.extend(edge.record for edge in conn.edges)
         if not conn.page_info.has_next_page or conn.page_info.end_cursor is None:
             break
         after = conn.page_info.end_cursor
@@ -114,7 +113,7 @@ class Subscription:
             strawberry.argument(description="The last event id seen: transitions after it are replayed first."),
         ] = None,
     ) -> AsyncGenerator[JobStatusEvent, None]:
-        live: Live = info.context.services.extras["live"]
+        live = info.context.services.live
         limits = live.limits
         if ids is None and filter is None:
             raise GatewayError("give ids, a filter, or both")

@@ -16,7 +16,6 @@ from typing import Any
 import httpx
 
 from adapters.model import Source
-from adapters.observe import add_observer, remove_observer
 from gateway.app import create_app
 from gateway.config import config_from_mapping
 from gateway.simulation import SimulatorSet, build_simulators
@@ -88,9 +87,9 @@ def running_stack(
             def observe(source: Source, operation: str, outcome: str, seconds: float) -> None:
                 stack.calls[(source.value, operation)] += 1
 
-            add_observer(observe)
+            app.state.services.upstreams.add_observer(observe)
             try:
                 yield stack
             finally:
-                remove_observer(observe)
+                app.state.services.upstreams.remove_observer(observe)
                 stack.http.close()

@@ -42,7 +42,7 @@ def test_websocket_subscription_sees_the_final_state_and_completes(
         assert ws.receive_json() == {"type": "complete", "id": "1"}
         ws.send_json({"type": "ping"})
         assert ws.receive_json()["type"] == "pong"
-    live = client.app.state.services.extras["live"]  # type: ignore[attr-defined]
+    live = client.app.state.services.live  # type: ignore[attr-defined]
     assert live.active_subscriptions == 0
     assert live.bus.stats().subscribers == 0
 

@@ -52,7 +52,7 @@ mutation Cancel($id: ID!) { cancelJob(input: {id: $id}) { job { id status } erro
 
 
 def live_of(stack: Stack) -> Live:
-    live: Live = stack.app.state.services.extras["live"]
+    live: Live = stack.app.state.services.live
     return live
 
 
@@ -63,7 +63,7 @@ def live_stack(
     """All five simulators (frozen clock) and the gateway over loopback, the watcher polling by ``policy``."""
 
     def prepare(app: Any) -> None:
-        app.state.services.extras["live"].use_policy(policy)
+        app.state.services.live.use_policy(policy)
 
     with running_stack(gateway=gateway, prepare=prepare, public_base_url=webhooks) as stack:
         yield stack

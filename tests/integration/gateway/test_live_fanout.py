@@ -18,7 +18,6 @@ from typing import Any
 import pytest
 
 from adapters.model import Source
-from adapters.observe import add_observer, remove_observer
 from gateway.app import create_app
 from gateway.config import config_from_mapping
 from gateway.context import Context
@@ -61,18 +60,18 @@ async def in_process() -> AsyncIterator[InProcess]:
     with serve(sims.app) as sim_url:
         tables = {"gateway": {"cursor_secret": "fanout"}, "sources": sims.gateway_tables(sim_url)}
         app = create_app(config_from_mapping(tables, {}))
-        live: Live = app.state.services.extras["live"]
+        live: Live = app.state.services.live
         live.use_policy(EVERY_TICK)
         harness = InProcess(sims, app.state.schema, app.state.services, live)
 
         def observe(source: Source, operation: str, outcome: str, seconds: float) -> None:
             harness.calls[source] += 1
 
-        add_observer(observe)
+        app.state.services.upstreams.add_observer(observe)
         try:
             yield harness
         finally:
-            remove_observer(observe)
+            app.state.services.upstreams.remove_observer(observe)
             await app.state.services.upstreams.aclose()
 
 

@@ -20,7 +20,7 @@ from tests.support.stack import Stack, running_stack
 
 
 def _bus_last_id(stack: Stack) -> int:
-    last: int = stack.app.state.services.extras["live"].bus.stats().last_id
+    last: int = stack.app.state.services.live.bus.stats().last_id
     return last
 
 

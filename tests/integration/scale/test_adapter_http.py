@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Iterator
 from datetime import timedelta
 
@@ -9,8 +10,7 @@ import pytest
 
 from adapters.base import IngestRunQuery, JobQuery, JobTypeQuery, SubmitRequest
 from adapters.errors import ErrorKind, UpstreamError
-from adapters.model import JobRecord, JobStatus, NativeKey
-from adapters.observe import add_observer, remove_observer
+from adapters.model import JobRecord, JobStatus, JobTypeRecord, NativeKey
 from adapters.scale import ScaleAdapter
 from adapters.scale.sim_store import Store, view
 from adapters.scale.translate import job_status
@@ -57,11 +57,11 @@ class Calls:
 
 
 @pytest.fixture
-def calls() -> Iterator[Calls]:
+def calls(adapter: ScaleAdapter) -> Iterator[Calls]:
     counter = Calls()
-    add_observer(counter)
+    adapter.client.observers.append(counter)
     yield counter
-    remove_observer(counter)
+    adapter.client.observers.remove(counter)
 
 
 @pytest.mark.parametrize("limit", [7, 100, 333, 1000])
@@ -121,8 +121,9 @@ async def test_submit_cancel_rerun_life_cycle(adapter: ScaleAdapter, sim: Simula
     running = (await adapter.get_jobs([submitted.key]))[0]
     assert isinstance(running, JobRecord) and running.status is JobStatus.RUNNING
     clock.advance(600)
-    statuses = await adapter.get_statuses([submitted.key])
-    assert statuses[submitted.key] in (JobStatus.SUCCEEDED, JobStatus.FAILED, JobStatus.QUEUED, JobStatus.RUNNING)
+    later = (await adapter.get_jobs([submitted.key]))[0]
+    assert isinstance(later, JobRecord)
+    assert later.status in (JobStatus.SUCCEEDED, JobStatus.FAILED, JobStatus.QUEUED, JobStatus.RUNNING)
     done = next(r for r in (await page_all(adapter, JobQuery(statuses=frozenset({JobStatus.SUCCEEDED})), 5))[0])
     with pytest.raises(UpstreamError) as conflict:
         await adapter.cancel_job(done.key)
@@ -154,16 +155,14 @@ async def test_job_types_over_http(adapter: ScaleAdapter, sim: SimulatorApp, clo
     assert not isinstance(answers[0], UpstreamError) and answers[0].name == "scale-ingest"
     assert isinstance(answers[1], UpstreamError)
     jt = next(t for t in store_of(sim).job_types if t.is_active and not t.is_paused and not t.is_system)
-    paused = await adapter.edit_job_type(jt.name, jt.version, {"is_paused": True})
-    assert paused.is_paused is True and paused.raw["validation"]["is_valid"] is True
-    details = await adapter.job_type_details(jt.name, jt.version)
-    assert "manifest" in details.raw and details.revision == jt.revision_num
-    assert (await adapter.job_type_revisions(jt.name, jt.version))[0].revision_num == jt.revision_num
-    counts = await adapter.job_type_status_counts()
-    assert str(jt.id) in counts
-    assert await adapter.running_job_types()
+    current = await adapter.get_job_types([NativeKey("", str(jt.id))])
+    assert isinstance(current[0], JobTypeRecord)
+    paused = await adapter.edit_job_type(current[0], {"is_paused": True})
+    assert paused.job_type.is_paused is True and paused.validation.is_valid is True
+    assert "manifest" in paused.job_type.raw and paused.job_type.revision == jt.revision_num
+    gone = dataclasses.replace(current[0], name="nope", version="1.0.0")
     with pytest.raises(UpstreamError) as missing:
-        await adapter.job_type_details("nope", "1.0.0")
+        await adapter.edit_job_type(gone, {"is_paused": True})
     assert missing.value.kind is ErrorKind.NOT_FOUND
 
 

@@ -11,8 +11,9 @@ import respx
 
 from adapters.base import IngestRunQuery, JobQuery, JobTypeQuery, SubmitRequest
 from adapters.errors import ErrorKind, FieldError, UpstreamError
-from adapters.model import JobStatus, NativeKey
+from adapters.model import JobStatus, JobTypeRecord, NativeKey, Source
 from adapters.scale import ScaleAdapter, build_adapter
+from adapters.scale import translate as tr
 from adapters.settings import ConfigError, SourceSettings
 from tests.unit.scale import examples as ex
 
@@ -278,15 +279,6 @@ async def test_a_failing_batch_fails_only_its_keys(adapter: ScaleAdapter) -> Non
 
 
 @respx.mock
-async def test_get_statuses_uses_one_list_call(adapter: ScaleAdapter) -> None:
-    route = respx.get(f"{BASE}/v6/jobs/").respond(json=ex.page(job(1, "RUNNING"), job(2, "COMPLETED")))
-    statuses = await adapter.get_statuses([key("1"), key("2"), key("3")])
-    assert route.call_count == 1
-    assert statuses[key("1")] is JobStatus.RUNNING and statuses[key("2")] is JobStatus.SUCCEEDED
-    assert isinstance(statuses[key("3")], UpstreamError)
-
-
-@respx.mock
 async def test_get_job_types_batches_by_repeated_id(adapter: ScaleAdapter) -> None:
     item = ex.JOB_TYPE_LIST["results"][0]
     route = respx.get(f"{BASE}/v6/job-types/").respond(json=ex.page(item))
@@ -466,44 +458,18 @@ async def test_rerun_of_a_completed_job_is_refused_without_posting(adapter: Scal
 
 
 @respx.mock
-async def test_job_type_statistics(adapter: ScaleAdapter) -> None:
-    status = respx.get(f"{BASE}/v6/job-types/status/").respond(json=ex.JOB_TYPE_STATUS)
-    respx.get(f"{BASE}/v6/job-types/pending/").respond(json=ex.JOB_TYPE_PENDING)
-    respx.get(f"{BASE}/v6/job-types/running/").respond(json=ex.JOB_TYPE_RUNNING)
-    respx.get(f"{BASE}/v6/job-types/system-failures/").respond(json=ex.JOB_TYPE_FAILURES)
-    counts = await adapter.job_type_status_counts(started=datetime(2026, 1, 1, tzinfo=UTC), is_active=True)
-    assert params_of(status)["started"] == "2026-01-01T00:00:00.000000Z" and params_of(status)["is_active"] == "true"
-    assert params_of(status)["page_size"] == "1000"
-    assert [c.count for c in counts["1"]] == [1, 2, 57] and counts["3"] == ()
-    assert (await adapter.pending_job_types())[0].count == 1
-    assert (await adapter.running_job_types())[0].job_type.name == "scale-clock"
-    assert (await adapter.job_type_system_failures())[0].count == 38
-
-
-@respx.mock
-async def test_job_type_details_and_revisions(adapter: ScaleAdapter) -> None:
-    respx.get(f"{BASE}/v6/job-types/my-job/1.0.0/").respond(json=ex.JOB_TYPE_DETAILS)
-    respx.get(f"{BASE}/v6/job-types/my-job/1.0.0/revisions/").respond(json=ex.JOB_TYPE_REVISIONS)
-    respx.get(f"{BASE}/v6/job-types/my-job/1.0.0/revisions/1/").respond(json=ex.JOB_TYPE_REVISION_DETAILS)
-    details = await adapter.job_type_details("my-job", "1.0.0")
-    assert details.raw["max_tries"] == 3 and "manifest" in details.raw
-    assert [r.revision_num for r in await adapter.job_type_revisions("my-job", "1.0.0")] == [1]
-    assert (await adapter.job_type_revision("my-job", "1.0.0", 1)).manifest == ""
-
-
-@respx.mock
 async def test_validate_create_and_edit(adapter: ScaleAdapter) -> None:
     respx.post(f"{BASE}/v6/job-types/validation/").respond(json=ex.VALIDATION_RESPONSE)
     create = respx.post(f"{BASE}/v6/job-types/").respond(201, json=ex.CREATE_RESPONSE)
     patch = respx.patch(f"{BASE}/v6/job-types/test/1.0.0/").respond(json=ex.VALIDATION_RESPONSE)
     respx.get(f"{BASE}/v6/job-types/test/1.0.0/").respond(json=ex.CREATE_RESPONSE)
-    assert (await adapter.validate_job_type(ex.VALIDATE_REQUEST))["warnings"][0]["name"] == "EXAMPLE_WARNING"
-    created = await adapter.create_job_type(ex.CREATE_REQUEST)
+    assert (await adapter.validate_job_type(ex.VALIDATE_REQUEST)).warnings[0].name == "EXAMPLE_WARNING"
+    created = (await adapter.create_job_type(ex.CREATE_REQUEST)).job_type
     assert json.loads(create.calls[0].request.content) == ex.CREATE_REQUEST
     assert (created.name, created.version, created.native_id) == ("test", "1.0.0", "3")
-    edited = await adapter.edit_job_type("test", "1.0.0", ex.EDIT_REQUEST)
+    edited = await adapter.edit_job_type(created, ex.EDIT_REQUEST)
     assert json.loads(patch.calls[0].request.content) == ex.EDIT_REQUEST
-    assert edited.raw["validation"] == ex.VALIDATION_RESPONSE
+    assert edited.validation == tr.validation(ex.VALIDATION_RESPONSE) and edited.validation.warnings
 
 
 @pytest.mark.parametrize(
@@ -522,9 +488,9 @@ async def test_job_type_payloads_are_checked_locally(adapter: ScaleAdapter, call
         elif call == "create":
             await adapter.create_job_type({"manifest": {}})
         elif call == "edit_unknown":
-            await adapter.edit_job_type("test", "1.0.0", {"name": "renamed"})
+            await adapter.edit_job_type(JobTypeRecord(Source.SCALE, "3", "", "test", "1.0.0"), {"name": "renamed"})
         else:
-            await adapter.edit_job_type("test", "", {"is_paused": True})
+            await adapter.edit_job_type(JobTypeRecord(Source.SCALE, "3", "", "test", ""), {"is_paused": True})
     assert err.value.kind is ErrorKind.INVALID and err.value.field_errors[0].path == (field,)
 
 

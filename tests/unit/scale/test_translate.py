@@ -133,40 +133,12 @@ def test_job_type_details_keep_manifest_and_configuration() -> None:
     assert "manifest" in jt.raw and "configuration" in jt.raw
 
 
-def test_revision_record() -> None:
-    rev = tr.revision_record(ex.JOB_TYPE_REVISION_DETAILS)
-    assert (rev.native_id, rev.revision_num, rev.docker_image, rev.manifest) == ("3", 1, "my-job-1.0.0-seed:1.0.0", "")
-
-
-def test_status_counts_from_the_seed() -> None:
-    first, second = (tr.status_counts(item) for item in ex.JOB_TYPE_STATUS["results"])
-    type_id, counts = first
-    assert type_id == "1"
-    assert [(c.status, c.native_status, c.count, c.category) for c in counts] == [
-        (JobStatus.RUNNING, "RUNNING", 1, None),
-        (JobStatus.FAILED, "FAILED", 2, "SYSTEM"),
-        (JobStatus.SUCCEEDED, "COMPLETED", 57, None),
-    ]
-    assert second == ("3", ())
-
-
-def test_pending_running_and_failures_from_the_seed() -> None:
-    pending = tr.queue_count(ex.JOB_TYPE_PENDING["results"][0], "longest_pending")
-    assert pending.job_type.name == "scale-clock" and pending.count == 1
-    assert pending.longest == datetime(2015, 9, 8, 15, 43, 15, 681000, tzinfo=UTC)
-    running = tr.queue_count(ex.JOB_TYPE_RUNNING["results"][0], "longest_running")
-    assert running.longest is not None
-    failure = tr.failure(ex.JOB_TYPE_FAILURES["results"][0])
-    assert (failure.error_name, failure.error_title, failure.category, failure.count) == (
-        "Unknown",
-        "Unknown",
-        "SYSTEM",
-        38,
-    )
-
-
 def test_validation_answer_is_normalized() -> None:
-    assert tr.validation(ex.VALIDATION_RESPONSE) == ex.VALIDATION_RESPONSE
+    answer = tr.validation(ex.VALIDATION_RESPONSE)
+    assert answer.is_valid is ex.VALIDATION_RESPONSE["is_valid"]
+    assert [(w.name, w.description) for w in answer.warnings] == [
+        (w["name"], w["description"]) for w in ex.VALIDATION_RESPONSE["warnings"]
+    ]
     with pytest.raises(tr.ShapeError):
         tr.validation({"errors": []})
 

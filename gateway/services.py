@@ -1,0 +1,60 @@
+"""The process-wide services every request uses, built once by the app factory.
+
+This is the services layer's front door: the GraphQL layer reaches reads,
+mutations, live events and metrics through these named, typed fields and
+never builds any of them itself.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from gateway.cache import RecordCache
+from gateway.callbacks import CallbackTokens
+from gateway.config import GatewayConfig
+from gateway.cursor import CursorCodec
+from gateway.events import PollingPolicy
+from gateway.idempotency import IdempotencyLedger
+from gateway.live import Live
+from gateway.metrics import Metrics
+from gateway.mutations import MutationService
+from gateway.reads import PageLimits
+from gateway.upstreams import Upstreams
+
+
+@dataclass
+class Services:
+    upstreams: Upstreams
+    codec: CursorCodec
+    cache: RecordCache
+    limits: PageLimits
+    live: Live
+    mutations: MutationService
+    metrics: Metrics
+    config: GatewayConfig
+    callbacks: CallbackTokens | None = None
+    """Tokens of the callback URLs handed to upstreams; ``None`` unless ``public_base_url`` is set."""
+
+
+def build_services(config: GatewayConfig, upstreams: Upstreams) -> Services:
+    policy = PollingPolicy(
+        tick=config.poll_tick_s,
+        submitted_delay=min(0.5, config.poll_min_interval_s),
+        min_interval=config.poll_min_interval_s,
+        max_interval=config.poll_max_interval_s,
+    )
+    live = Live(upstreams, policy=policy)
+    callbacks = CallbackTokens(config.public_base_url) if config.public_base_url else None
+    metrics = Metrics()
+    upstreams.add_observer(metrics.observe_upstream)
+    return Services(
+        upstreams=upstreams,
+        codec=CursorCodec(config.cursor_secret),
+        cache=RecordCache(),
+        limits=PageLimits(default=config.default_page_size, maximum=config.max_page_size),
+        live=live,
+        mutations=MutationService(IdempotencyLedger(), listeners=[live.job_changed], callbacks=callbacks),
+        metrics=metrics,
+        config=config,
+        callbacks=callbacks,
+    )
