@@ -18,11 +18,12 @@ INTEROP_STAMP := $(INTEROP)/node_modules/.installed-stamp
 
 install: $(STAMP)
 
-# Re-installs only when pyproject.toml changed since the last install.
-$(STAMP): pyproject.toml
+# The gateway and, as its own distribution, the upstream simulators (tests, benchmarks, make run).
+# Re-installs only when either pyproject.toml changed since the last install.
+$(STAMP): pyproject.toml simulators/pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check --upgrade pip
-	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[test]'
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[test]' -e ./simulators
 	@touch $(STAMP)
 
 run: install
@@ -33,7 +34,7 @@ lint: install
 	$(BIN)/ruff format --check .
 
 typecheck: install
-	$(BIN)/mypy gateway adapters
+	$(BIN)/mypy gateway adapters simulators
 
 # Third-party JS clients and the GraphQL-over-HTTP audit for tests/interop (needs npm).
 $(INTEROP_STAMP): $(INTEROP)/package-lock.json

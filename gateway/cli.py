@@ -68,7 +68,7 @@ def main(argv: list[str] | None = None) -> int:
 
 
 async def _simulate(args: argparse.Namespace) -> int:
-    from gateway.simulation import build_simulators, render_config
+    from simulators.suite import build_simulators, render_config
 
     sims = build_simulators(seed=args.seed, speed=args.sim_speed)
     origin = f"http://{args.host}:{args.port}"
@@ -90,7 +90,7 @@ async def _serve(args: argparse.Namespace) -> int:
     if args.config:
         config = load_config(args.config)
     else:
-        from gateway.simulation import build_simulators
+        from simulators.suite import build_simulators
 
         sims = build_simulators(seed=args.seed, speed=args.sim_speed)
         sim_port = args.sim_port or _free_port("127.0.0.1")

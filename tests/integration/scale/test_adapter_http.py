@@ -12,10 +12,10 @@ from adapters.errors import ErrorKind, UpstreamError
 from adapters.model import JobRecord, JobStatus, NativeKey
 from adapters.observe import add_observer, remove_observer
 from adapters.scale import ScaleAdapter
-from adapters.scale.sim_store import Store, view
 from adapters.scale.translate import job_status
-from adapters.simkit import SimClock
-from adapters.simkit.app import SimulatorApp
+from simulators.kit import SimClock
+from simulators.kit.app import SimulatorApp
+from simulators.scale.store import Store, view
 
 
 def store_of(sim: SimulatorApp) -> Store:
