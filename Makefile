@@ -1,5 +1,5 @@
 # Two commands set everything up on a fresh machine with Python 3.11 and make:
-#   make run    the gateway on its embedded simulators, GraphiQL at http://127.0.0.1:8000/graphql
+#   make run    the gateway on the upstream simulators, GraphiQL at http://127.0.0.1:8000/graphql
 #   make test   lint, format check, types and the whole test suite
 
 PYTHON ?= $(shell command -v python3.11 || command -v python3)
@@ -27,7 +27,7 @@ $(STAMP): pyproject.toml simulators/pyproject.toml
 	@touch $(STAMP)
 
 run: install
-	$(BIN)/job-gateway serve --host $(HOST) --port $(PORT) --seed $(SEED) --sim-speed $(SIM_SPEED)
+	$(BIN)/job-gateway serve --simulate --host $(HOST) --port $(PORT) --seed $(SEED) --sim-speed $(SIM_SPEED)
 
 lint: install
 	$(BIN)/ruff check .
