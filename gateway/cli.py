@@ -15,7 +15,10 @@ from adapters.settings import ConfigError
 
 CONFIG_ENV = "JOB_GATEWAY_CONFIG"
 NO_UPSTREAMS = f"serve needs --config FILE (or the environment variable {CONFIG_ENV}), or --simulate for the simulators"
-BOTH_GIVEN = f"--simulate serves the simulators, not a configuration: drop --config (and unset {CONFIG_ENV})"
+BOTH_GIVEN = (
+    f"--config (or {CONFIG_ENV}) and --simulate exclude each other: --simulate runs on the simulators, "
+    f"not on a configuration; drop one (unset {CONFIG_ENV} to use --simulate)"
+)
 
 
 def _free_port(host: str) -> int:
@@ -26,7 +29,8 @@ def _free_port(host: str) -> int:
         return int(sock.getsockname()[1])
 
 
-def _parser() -> argparse.ArgumentParser:
+def _parsers() -> tuple[argparse.ArgumentParser, argparse.ArgumentParser]:
+    """The command's parser, and its ``serve`` parser (whose usage the serve refusals print)."""
     parser = argparse.ArgumentParser(prog="job-gateway", description="One GraphQL graph over five job APIs.")
     sub = parser.add_subparsers(dest="command", required=True)
 
@@ -51,11 +55,11 @@ def _parser() -> argparse.ArgumentParser:
     simulate.add_argument("--log-level", default="warning")
 
     sub.add_parser("export-schema", help="print the GraphQL SDL of this code")
-    return parser
+    return parser, serve
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = _parser()
+    parser, serve_parser = _parsers()
     args = parser.parse_args(argv)
     if args.command == "export-schema":
         from strawberry.printer import print_schema
@@ -67,9 +71,9 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "serve":
         args.config = args.config or os.environ.get(CONFIG_ENV) or None
         if args.simulate and args.config:
-            parser.error(BOTH_GIVEN)
+            serve_parser.error(BOTH_GIVEN)
         if not args.simulate and not args.config:
-            parser.error(NO_UPSTREAMS)
+            serve_parser.error(NO_UPSTREAMS)
     logging.basicConfig(level=args.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s %(message)s")
     from gateway.embedded import SimulatorsNotInstalled
 

@@ -1,6 +1,6 @@
 """The phyloDB simulator's in-memory world: users, projects, datasets, inferences, visualizations, jobs.
 
-Nothing here speaks HTTP (``simulator.py`` does). Job state is never stored as
+Nothing here speaks HTTP (``app.py`` does). Job state is never stored as
 a word: it is derived from the submit time, the simulated duration and the
 cancel time against the clock, so a frozen clock gives the same answers and
 ``clock.advance`` moves jobs on. A result resource (inference or
