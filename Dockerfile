@@ -1,4 +1,7 @@
-# A small image that runs the gateway; mount a config and pass credentials by environment.
+# A small image that runs the gateway, and only the gateway: gateway/ and adapters/, never the
+# simulators. Mount a config at /etc/job-gateway/config.toml (or point JOB_GATEWAY_CONFIG
+# elsewhere) and pass credentials by environment; arguments after the image name (such as
+# --port 9000) are added to `serve` and keep the config.
 FROM python:3.11-slim AS build
 WORKDIR /src
 COPY pyproject.toml README.md ./
@@ -10,7 +13,7 @@ FROM python:3.11-slim
 RUN useradd --system --uid 10001 gateway
 COPY --from=build /install /usr/local
 USER gateway
+ENV JOB_GATEWAY_CONFIG=/etc/job-gateway/config.toml
 EXPOSE 8000
 HEALTHCHECK --interval=30s --timeout=3s CMD python -c "import urllib.request; urllib.request.urlopen('http://127.0.0.1:8000/healthz')"
 ENTRYPOINT ["job-gateway", "serve", "--host", "0.0.0.0", "--port", "8000"]
-CMD ["--config", "/etc/job-gateway/config.toml"]

@@ -1,5 +1,5 @@
 # Two commands set everything up on a fresh machine with Python 3.11 and make:
-#   make run    the gateway on its embedded simulators, GraphiQL at http://127.0.0.1:8000/graphql
+#   make run    the gateway on the upstream simulators, GraphiQL at http://127.0.0.1:8000/graphql
 #   make test   lint, format check, types and the whole test suite
 
 PYTHON ?= $(shell command -v python3.11 || command -v python3)
@@ -18,22 +18,23 @@ INTEROP_STAMP := $(INTEROP)/node_modules/.installed-stamp
 
 install: $(STAMP)
 
-# Re-installs only when pyproject.toml changed since the last install.
-$(STAMP): pyproject.toml
+# The gateway and, as its own distribution, the upstream simulators (tests, benchmarks, make run).
+# Re-installs only when either pyproject.toml changed since the last install.
+$(STAMP): pyproject.toml simulators/pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check --upgrade pip
-	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[test]'
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[test]' -e ./simulators
 	@touch $(STAMP)
 
 run: install
-	$(BIN)/job-gateway serve --host $(HOST) --port $(PORT) --seed $(SEED) --sim-speed $(SIM_SPEED)
+	$(BIN)/job-gateway serve --simulate --host $(HOST) --port $(PORT) --seed $(SEED) --sim-speed $(SIM_SPEED)
 
 lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 
 typecheck: install
-	$(BIN)/mypy gateway adapters
+	$(BIN)/mypy gateway adapters simulators
 
 # Third-party JS clients and the GraphQL-over-HTTP audit for tests/interop (needs npm).
 $(INTEROP_STAMP): $(INTEROP)/package-lock.json

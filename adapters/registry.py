@@ -14,16 +14,12 @@ from adapters.model import Source
 class SourceEntry:
     source: Source
     name: str
-    """The ``[sources.<name>]`` table name and the simulator's path prefix."""
+    """The ``[sources.<name>]`` table name."""
     package: str
 
     def build_adapter(self) -> Callable[..., Any]:
         """``build_adapter(settings: SourceSettings, *, transport=None) -> Adapter``."""
         return importlib.import_module(self.package).build_adapter  # type: ignore[no-any-return]
-
-    def create_simulator(self) -> Callable[..., Any]:
-        """``create_simulator(*, seed, clock, faults=None) -> SimulatorApp``."""
-        return importlib.import_module(f"{self.package}.simulator").create_simulator  # type: ignore[no-any-return]
 
 
 SOURCES: tuple[SourceEntry, ...] = (

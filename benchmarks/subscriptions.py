@@ -58,8 +58,8 @@ from gateway.config import config_from_mapping
 from gateway.context import Context
 from gateway.events import PollingPolicy
 from gateway.live import Live
-from gateway.simulation import SimulatorSet, build_simulators
-from tests.support.server import serve
+from simulators.kit.server import serve
+from simulators.suite import SimulatorSet, build_simulators
 
 POLICY = PollingPolicy(tick=0.02, submitted_delay=0.1, min_interval=0.2, max_interval=0.2, piggyback=0.05)
 POOL_PER_SOURCE = 6

@@ -5,12 +5,20 @@ from __future__ import annotations
 import argparse
 import asyncio
 import logging
+import os
 import sys
 from pathlib import Path
 
 import uvicorn
 
 from adapters.settings import ConfigError
+
+CONFIG_ENV = "JOB_GATEWAY_CONFIG"
+NO_UPSTREAMS = f"serve needs --config FILE (or the environment variable {CONFIG_ENV}), or --simulate for the simulators"
+BOTH_GIVEN = (
+    f"--config (or {CONFIG_ENV}) and --simulate exclude each other: --simulate runs on the simulators, "
+    f"not on a configuration; drop one (unset {CONFIG_ENV} to use --simulate)"
+)
 
 
 def _free_port(host: str) -> int:
@@ -21,17 +29,21 @@ def _free_port(host: str) -> int:
         return int(sock.getsockname()[1])
 
 
-def _parser() -> argparse.ArgumentParser:
+def _parsers() -> tuple[argparse.ArgumentParser, argparse.ArgumentParser]:
+    """The command's parser, and its ``serve`` parser (whose usage the serve refusals print)."""
     parser = argparse.ArgumentParser(prog="job-gateway", description="One GraphQL graph over five job APIs.")
     sub = parser.add_subparsers(dest="command", required=True)
 
-    serve = sub.add_parser("serve", help="run the gateway (on embedded simulators when no --config is given)")
+    serve = sub.add_parser("serve", help="run the gateway on the upstreams of --config, or on the simulators")
     serve.add_argument("--host", default="127.0.0.1")
     serve.add_argument("--port", type=int, default=8000)
-    serve.add_argument("--config", help="gateway configuration (TOML)")
-    serve.add_argument("--seed", type=int, default=0, help="embedded simulators: data seed")
-    serve.add_argument("--sim-speed", type=float, default=1.0, help="embedded simulators: clock speed, 0 = frozen")
-    serve.add_argument("--sim-port", type=int, default=0, help="embedded simulators: port (0 = any free port)")
+    serve.add_argument("--config", help=f"gateway configuration (TOML); default: the environment variable {CONFIG_ENV}")
+    serve.add_argument(
+        "--simulate", action="store_true", help="serve the upstream simulators in-process and use them (demo, dev)"
+    )
+    serve.add_argument("--seed", type=int, default=0, help="with --simulate: data seed")
+    serve.add_argument("--sim-speed", type=float, default=1.0, help="with --simulate: clock speed, 0 = frozen")
+    serve.add_argument("--sim-port", type=int, default=0, help="with --simulate: port (0 = any free port)")
     serve.add_argument("--log-level", default="info")
 
     simulate = sub.add_parser("simulate", help="serve the five upstream simulators and write a gateway config")
@@ -43,11 +55,12 @@ def _parser() -> argparse.ArgumentParser:
     simulate.add_argument("--log-level", default="warning")
 
     sub.add_parser("export-schema", help="print the GraphQL SDL of this code")
-    return parser
+    return parser, serve
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = _parser().parse_args(argv)
+    parser, serve_parser = _parsers()
+    args = parser.parse_args(argv)
     if args.command == "export-schema":
         from strawberry.printer import print_schema
 
@@ -55,7 +68,15 @@ def main(argv: list[str] | None = None) -> int:
 
         sys.stdout.write(print_schema(build_schema()) + "\n")
         return 0
+    if args.command == "serve":
+        args.config = args.config or os.environ.get(CONFIG_ENV) or None
+        if args.simulate and args.config:
+            serve_parser.error(BOTH_GIVEN)
+        if not args.simulate and not args.config:
+            serve_parser.error(NO_UPSTREAMS)
     logging.basicConfig(level=args.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    from gateway.embedded import SimulatorsNotInstalled
+
     try:
         if args.command == "simulate":
             return asyncio.run(_simulate(args))
@@ -63,19 +84,24 @@ def main(argv: list[str] | None = None) -> int:
     except ConfigError as exc:
         print(f"job-gateway: configuration error: {exc}", file=sys.stderr)
         return 2
+    except SimulatorsNotInstalled as exc:
+        print(f"job-gateway {args.command}: {exc}", file=sys.stderr)
+        return 2
     except KeyboardInterrupt:
         return 130
 
 
 async def _simulate(args: argparse.Namespace) -> int:
-    from gateway.simulation import build_simulators, render_config
+    from gateway.embedded import load_simulators
 
-    sims = build_simulators(seed=args.seed, speed=args.sim_speed)
+    provider = load_simulators()
+    sims = provider.build(seed=args.seed, speed=args.sim_speed)
     origin = f"http://{args.host}:{args.port}"
     for name, url in sims.base_urls(origin).items():
         print(f"{name:9} {url}")
     header = f"Gateway configuration for the simulators at {origin} (seed {args.seed})."
-    await asyncio.to_thread(Path(args.config_out).write_text, render_config(sims.gateway_tables(origin), header))
+    text = provider.render_config(sims.gateway_tables(origin), header)
+    await asyncio.to_thread(Path(args.config_out).write_text, text)
     print(f"config written to {args.config_out}; run: job-gateway serve --config {args.config_out}", flush=True)
     server = uvicorn.Server(uvicorn.Config(sims.app, host=args.host, port=args.port, log_level=args.log_level))
     await server.serve()
@@ -87,18 +113,16 @@ async def _serve(args: argparse.Namespace) -> int:
     from gateway.config import config_from_mapping, load_config
 
     servers: list[uvicorn.Server] = []
-    if args.config:
+    if not args.simulate:
         config = load_config(args.config)
     else:
-        from gateway.simulation import build_simulators
+        from gateway.embedded import load_simulators
 
-        sims = build_simulators(seed=args.seed, speed=args.sim_speed)
+        sims = load_simulators().build(seed=args.seed, speed=args.sim_speed)
         sim_port = args.sim_port or _free_port("127.0.0.1")
         origin = f"http://127.0.0.1:{sim_port}"
-        import os
-
         config = config_from_mapping({"sources": sims.gateway_tables(origin)}, dict(os.environ))
-        print(f"embedded simulators (seed {args.seed}, speed {args.sim_speed}):", flush=True)
+        print(f"simulators (seed {args.seed}, speed {args.sim_speed}):", flush=True)
         for name, url in sims.base_urls(origin).items():
             print(f"  {name:9} {url}", flush=True)
         servers.append(uvicorn.Server(uvicorn.Config(sims.app, host="127.0.0.1", port=sim_port, log_level="warning")))

@@ -1,4 +1,4 @@
-"""Amperity ingest jobs (API version 2024-04-01): adapter, translation and simulator."""
+"""Amperity ingest jobs (API version 2024-04-01): adapter and translation (simulator: ``simulators.amperity``)."""
 
 from __future__ import annotations
 

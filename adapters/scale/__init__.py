@@ -1,4 +1,4 @@
-"""Scale (ngageoint/scale) v6: job types, jobs and ingests — adapter, translation and simulator.
+"""Scale (ngageoint/scale) v6: job types, jobs and ingests — adapter and translation (simulator: ``simulators.scale``).
 
 Configuration table ``[sources.scale]``::
 

@@ -1,4 +1,4 @@
-"""WordLift Graph KPI jobs: adapter, translation and simulator.
+"""WordLift Graph KPI jobs: adapter and translation (simulator: ``simulators.wordlift``).
 
 Configuration table ``[sources.wordlift]``::
 

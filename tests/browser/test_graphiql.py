@@ -142,8 +142,8 @@ def _free_port() -> int:
 
 
 def gateway_command(port: int) -> list[str]:
-    """The command that starts the gateway (with its embedded simulators)."""
-    return [sys.executable, "-m", "gateway", "serve", "--host", "127.0.0.1", "--port", str(port)]
+    """The command that starts the gateway on the simulators, in one process."""
+    return [sys.executable, "-m", "gateway", "serve", "--simulate", "--host", "127.0.0.1", "--port", str(port)]
 
 
 @pytest.fixture
@@ -154,6 +154,7 @@ def gateway_url(tmp_path: Path) -> Iterator[str]:
     env = dict(os.environ)
     env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(REPO_ROOT), env.get("PYTHONPATH")]))
     env["PYTHONUNBUFFERED"] = "1"
+    env.pop("JOB_GATEWAY_CONFIG", None)  # --simulate refuses a configuration
     with log_path.open("wb") as log:
         process = subprocess.Popen(
             gateway_command(port),

@@ -18,8 +18,8 @@ import httpx
 from adapters.model import Source
 from gateway.app import create_app
 from gateway.config import config_from_mapping
-from gateway.simulation import SimulatorSet, build_simulators
-from tests.support.server import free_port, serve
+from simulators.kit.server import free_port, serve
+from simulators.suite import SimulatorSet, build_simulators
 
 
 @dataclass

@@ -121,7 +121,7 @@ async def test_malformed_json_is_a_bad_response() -> None:
 
 
 async def test_unreachable_upstream_is_unavailable_quickly() -> None:
-    from tests.support.server import free_port
+    from simulators.kit.server import free_port
 
     c = UpstreamClient(Source.LEIA, f"http://127.0.0.1:{free_port()}", retry=RetryPolicy(attempts=1))
     with pytest.raises(UpstreamError) as info:

@@ -6,16 +6,16 @@ from typing import Any
 import pytest
 
 from adapters.amperity import AmperityAdapter, build_adapter
-from adapters.amperity.simulator import create_simulator
 from adapters.settings import SourceSettings
-from adapters.simkit import SimClock
-from adapters.simkit.app import SimulatorApp
-from tests.support.server import serve
+from simulators.amperity.app import create_simulator
+from simulators.kit import SimClock
+from simulators.kit.app import SimulatorApp
+from simulators.kit.server import serve
 
 
 @pytest.fixture
 def sim() -> SimulatorApp:
-    # Frozen at simkit's fixed epoch, weeks away from the machine's clock: the adapter must
+    # Frozen at the simulator kit's fixed epoch, weeks away from the machine's clock: the adapter must
     # place its 7-day window on the server's clock.
     return create_simulator(seed=7, clock=SimClock(speed=0))
 

@@ -8,11 +8,11 @@ from datetime import timedelta
 import httpx
 
 from adapters.amperity import AmperityAdapter
-from adapters.amperity.sim_model import Store
 from adapters.base import IngestRunQuery, JobQuery
 from adapters.errors import ErrorKind, UpstreamError
 from adapters.model import JobRecord, JobStatus, NativeKey
-from adapters.simkit.app import SimulatorApp
+from simulators.amperity.model import Store
+from simulators.kit.app import SimulatorApp
 from tests.integration.amperity.conftest import make_adapter
 
 

@@ -13,10 +13,10 @@ from typing import Any
 import httpx
 import pytest
 
-from adapters.amperity.sim_model import Store
-from adapters.amperity.simulator import create_simulator
-from adapters.simkit import SimClock
-from adapters.simkit.app import SimulatorApp
+from simulators.amperity.app import create_simulator
+from simulators.amperity.model import Store
+from simulators.kit import SimClock
+from simulators.kit.app import SimulatorApp
 from tests.integration.amperity.schema_check import problems, schema, shape
 from tests.unit.amperity.examples import SEED_JOB, STOP_EXAMPLE
 

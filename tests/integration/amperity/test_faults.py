@@ -7,14 +7,14 @@ import time
 import httpx
 
 from adapters.amperity import AmperityAdapter, build_adapter
-from adapters.amperity.sim_model import Store
 from adapters.base import JobQuery
 from adapters.errors import ErrorKind, UpstreamError
 from adapters.model import JobRecord, NativeKey
 from adapters.settings import SourceSettings
-from adapters.simkit.app import SimulatorApp
+from simulators.amperity.model import Store
+from simulators.kit.app import SimulatorApp
+from simulators.kit.server import free_port
 from tests.integration.amperity.conftest import make_adapter
-from tests.support.server import free_port
 
 
 async def set_faults(url: str, **faults: float) -> None:

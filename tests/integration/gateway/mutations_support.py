@@ -18,8 +18,8 @@ import pytest
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from adapters.model import Source
-from adapters.simkit import Faults
 from gateway.ids import encode_id
+from simulators.kit import Faults
 from tests.support.stack import Stack, running_stack
 
 JOB_FIELDS = "id source nativeId scope status nativeStatus canCancel canRerun jobTypeName raw"

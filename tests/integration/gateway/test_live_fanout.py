@@ -24,9 +24,9 @@ from gateway.context import Context
 from gateway.events import PollingPolicy
 from gateway.ids import decode_id
 from gateway.live import Live
-from gateway.simulation import SimulatorSet, build_simulators
+from simulators.kit.server import serve
+from simulators.suite import SimulatorSet, build_simulators
 from tests.integration.gateway.live_support import SUBSCRIPTION, eventually
-from tests.support.server import serve
 
 pytestmark = pytest.mark.integration
 

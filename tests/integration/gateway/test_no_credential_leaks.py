@@ -17,7 +17,7 @@ import pytest
 from adapters.model import Source
 from gateway.app import create_app
 from gateway.config import config_from_mapping
-from tests.support.server import serve
+from simulators.kit.server import serve
 from tests.support.stack import Stack, running_stack
 
 SECRET_KEYS = ("api_key", "token")

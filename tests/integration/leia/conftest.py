@@ -6,12 +6,12 @@ from typing import Any
 import pytest
 
 from adapters.leia import LeiaAdapter, build_adapter
-from adapters.leia.sim_state import LeiaState
-from adapters.leia.simulator import create_simulator
 from adapters.settings import SourceSettings
-from adapters.simkit import SimClock
-from adapters.simkit.app import SimulatorApp
-from tests.support.server import serve
+from simulators.kit import SimClock
+from simulators.kit.app import SimulatorApp
+from simulators.kit.server import serve
+from simulators.leia.app import create_simulator
+from simulators.leia.state import LeiaState
 
 SEED = 7
 

@@ -15,10 +15,10 @@ from starlette.routing import Route
 
 from adapters.base import SubmitRequest
 from adapters.leia import LeiaAdapter
-from adapters.leia.sim_state import CALLBACK_ATTEMPTS, LeiaState
-from adapters.simkit import SimClock
-from adapters.simkit.app import SimulatorApp
-from tests.support.server import serve
+from simulators.kit import SimClock
+from simulators.kit.app import SimulatorApp
+from simulators.kit.server import serve
+from simulators.leia.state import CALLBACK_ATTEMPTS, LeiaState
 
 pytestmark = pytest.mark.integration
 

@@ -16,8 +16,8 @@ from typing import Any
 import httpx
 import pytest
 
-from adapters.leia.sim_state import LeiaState
-from adapters.simkit.app import SimulatorApp
+from simulators.kit.app import SimulatorApp
+from simulators.leia.state import LeiaState
 
 SCHEMAS: dict[str, Any] = json.loads(Path(__file__).with_name("leia_schemas.json").read_text())["schemas"]
 _TYPES: dict[str, tuple[type, ...]] = {

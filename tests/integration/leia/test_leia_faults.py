@@ -11,8 +11,8 @@ import pytest
 from adapters.base import JobQuery
 from adapters.errors import ErrorKind, UpstreamError
 from adapters.leia import LeiaAdapter
-from adapters.simkit.app import SimulatorApp
-from tests.support.server import free_port
+from simulators.kit.app import SimulatorApp
+from simulators.kit.server import free_port
 
 from .conftest import adapter_for
 

@@ -9,10 +9,10 @@ import pytest
 from adapters.base import JobQuery, Page, SubmitRequest
 from adapters.errors import ErrorKind, UpstreamError
 from adapters.leia import LeiaAdapter
-from adapters.leia.sim_state import LeiaState
 from adapters.leia.translate import map_status
 from adapters.model import JobRecord, JobStatus, NativeKey
-from adapters.simkit import SimClock
+from simulators.kit import SimClock
+from simulators.leia.state import LeiaState
 
 pytestmark = pytest.mark.integration
 

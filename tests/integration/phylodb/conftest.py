@@ -8,11 +8,11 @@ from typing import Any
 import pytest
 
 from adapters.phylodb import PhyloDBAdapter, build_adapter
-from adapters.phylodb.simulator import create_simulator
 from adapters.settings import SourceSettings
-from adapters.simkit import SimClock
-from adapters.simkit.app import SimulatorApp
-from tests.support.server import serve
+from simulators.kit import SimClock
+from simulators.kit.app import SimulatorApp
+from simulators.kit.server import serve
+from simulators.phylodb.app import create_simulator
 
 PAGE_SIZE = 7
 """Small pages so 50 jobs span several phyloDB pages."""

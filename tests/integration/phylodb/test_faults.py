@@ -10,9 +10,9 @@ import httpx
 from adapters.base import JobQuery, SubmitRequest
 from adapters.errors import ErrorKind, UpstreamError
 from adapters.phylodb import PhyloDBAdapter
-from adapters.phylodb.simdata import SimState
-from adapters.simkit.app import SimulatorApp
-from tests.support.server import free_port, serve
+from simulators.kit.app import SimulatorApp
+from simulators.kit.server import free_port, serve
+from simulators.phylodb.data import SimState
 
 from .conftest import make_adapter
 

@@ -8,8 +8,8 @@ from adapters.base import JobQuery, JobTypeQuery, SubmitRequest
 from adapters.errors import ErrorKind, UpstreamError
 from adapters.model import JobRecord, JobStatus, NativeKey
 from adapters.phylodb import PhyloDBAdapter
-from adapters.phylodb.simdata import SimState
-from adapters.simkit.app import SimulatorApp
+from simulators.kit.app import SimulatorApp
+from simulators.phylodb.data import SimState
 
 from .conftest import make_adapter
 

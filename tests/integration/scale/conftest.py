@@ -6,11 +6,11 @@ import httpx
 import pytest
 
 from adapters.scale import ScaleAdapter, build_adapter
-from adapters.scale.simulator import create_simulator
 from adapters.settings import SourceSettings
-from adapters.simkit import SimClock
-from adapters.simkit.app import SimulatorApp
-from tests.support.server import serve
+from simulators.kit import SimClock
+from simulators.kit.app import SimulatorApp
+from simulators.kit.server import serve
+from simulators.scale.app import create_simulator
 
 
 @pytest.fixture

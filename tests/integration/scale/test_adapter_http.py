@@ -12,10 +12,10 @@ from adapters.base import IngestRunQuery, JobQuery, JobTypeQuery, SubmitRequest
 from adapters.errors import ErrorKind, UpstreamError
 from adapters.model import JobRecord, JobStatus, JobTypeRecord, NativeKey
 from adapters.scale import ScaleAdapter
-from adapters.scale.sim_store import Store, view
 from adapters.scale.translate import job_status
-from adapters.simkit import SimClock
-from adapters.simkit.app import SimulatorApp
+from simulators.kit import SimClock
+from simulators.kit.app import SimulatorApp
+from simulators.scale.store import Store, view
 
 
 def store_of(sim: SimulatorApp) -> Store:

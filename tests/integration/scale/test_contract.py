@@ -19,9 +19,9 @@ import httpx
 import pytest
 import yaml
 
-from adapters.scale.sim_job_types import ENDPOINTS
-from adapters.scale.sim_store import Store, view
-from adapters.simkit.app import SimulatorApp
+from simulators.kit.app import SimulatorApp
+from simulators.scale.job_types import ENDPOINTS
+from simulators.scale.store import Store, view
 from tests.unit.scale import examples as ex
 
 SPECS = Path(__file__).parent / "specs"

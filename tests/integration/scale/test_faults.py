@@ -11,9 +11,9 @@ from adapters.base import JobQuery, SubmitRequest
 from adapters.errors import ErrorKind, UpstreamError
 from adapters.scale import build_adapter
 from adapters.settings import SourceSettings
-from adapters.simkit.app import SimulatorApp
+from simulators.kit.app import SimulatorApp
+from simulators.kit.server import free_port
 from tests.integration.scale.conftest import make_adapter
-from tests.support.server import free_port
 
 
 def set_faults(url: str, **faults: float) -> None:

@@ -10,10 +10,10 @@ from typing import Any
 import httpx
 import pytest
 
-from adapters.scale.sim_store import Store, ingest_view, view
-from adapters.scale.simulator import create_simulator
-from adapters.simkit import SimClock
-from adapters.simkit.app import SimulatorApp
+from simulators.kit import SimClock
+from simulators.kit.app import SimulatorApp
+from simulators.scale.app import create_simulator
+from simulators.scale.store import Store, ingest_view, view
 from tests.unit.scale import examples as ex
 
 

@@ -9,12 +9,12 @@ from typing import Any
 import pytest
 
 from adapters.settings import SourceSettings
-from adapters.simkit import SimClock
-from adapters.simkit.app import SimulatorApp
 from adapters.wordlift import WordLiftAdapter, build_adapter
-from adapters.wordlift.sim.plan import FailureRates
-from adapters.wordlift.simulator import create_simulator
-from tests.support.server import serve
+from simulators.kit import SimClock
+from simulators.kit.app import SimulatorApp
+from simulators.kit.server import serve
+from simulators.wordlift.app import create_simulator
+from simulators.wordlift.plan import FailureRates
 
 GRAPH = "1506805"
 

@@ -14,10 +14,10 @@ from typing import Any
 import httpx
 import pytest
 
-from adapters.simkit import SimClock
-from adapters.simkit.app import SimulatorApp
-from adapters.wordlift.sim.store import KpiStore
-from adapters.wordlift.simulator import create_simulator
+from simulators.kit import SimClock
+from simulators.kit.app import SimulatorApp
+from simulators.wordlift.app import create_simulator
+from simulators.wordlift.store import KpiStore
 from tests.integration.wordlift import openapi
 
 GRAPH = "1506805"

@@ -12,10 +12,10 @@ from adapters.base import JobQuery, SubmitRequest
 from adapters.errors import ErrorKind, UpstreamError
 from adapters.model import NativeKey
 from adapters.settings import SourceSettings
-from adapters.simkit.app import SimulatorApp
 from adapters.wordlift import WordLiftAdapter, build_adapter
+from simulators.kit.app import SimulatorApp
+from simulators.kit.server import free_port
 from tests.integration.wordlift.conftest import GRAPH, make_adapter
-from tests.support.server import free_port
 
 pytestmark = pytest.mark.integration
 

@@ -7,10 +7,10 @@ import pytest
 from adapters.base import JobQuery, SubmitRequest
 from adapters.errors import ErrorKind, UpstreamError
 from adapters.model import JobRecord, JobStatus, NativeKey
-from adapters.simkit import SimClock
-from adapters.simkit.app import SimulatorApp
 from adapters.wordlift import WordLiftAdapter
-from adapters.wordlift.sim.store import KpiStore
+from simulators.kit import SimClock
+from simulators.kit.app import SimulatorApp
+from simulators.wordlift.store import KpiStore
 from tests.integration.wordlift.conftest import GRAPH, make_adapter
 
 pytestmark = pytest.mark.integration

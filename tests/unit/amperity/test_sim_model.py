@@ -3,10 +3,10 @@ from __future__ import annotations
 import re
 from datetime import UTC, datetime, timedelta
 
-from adapters.amperity.sim_model import FilePlan, TablePlan
-from adapters.amperity.sim_seed import JOB_COUNT, build_store, materialize
-from adapters.simkit.clock import FROZEN_EPOCH
 from adapters.timeparse import format_ms
+from simulators.amperity.model import FilePlan, TablePlan
+from simulators.amperity.seed import JOB_COUNT, build_store, materialize
+from simulators.kit.clock import FROZEN_EPOCH
 
 T0 = datetime(2026, 11, 2, 12, 0, 0, tzinfo=UTC)
 

@@ -2,8 +2,8 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from adapters.leia.sim_conditions import matches
-from adapters.leia.sim_model import SimJob, Timeline, build_timeline
+from simulators.leia.conditions import matches
+from simulators.leia.model import SimJob, Timeline, build_timeline
 
 T0 = datetime(2026, 1, 1, tzinfo=UTC)
 PHASES = (("READY", 2.0), ("STARTING", 1.0), ("LOADING_MODEL", 3.0), ("PROCESSING", 4.0))

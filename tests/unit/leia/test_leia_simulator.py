@@ -6,10 +6,10 @@ from datetime import timedelta
 
 import httpx
 
-from adapters.leia.sim_state import LeiaState
-from adapters.leia.simulator import create_simulator
 from adapters.leia.translate import STATUS_TABLE
-from adapters.simkit import SimClock
+from simulators.kit import SimClock
+from simulators.leia.app import create_simulator
+from simulators.leia.state import LeiaState
 
 
 def snapshot(seed: int) -> list[dict[str, object]]:

@@ -14,10 +14,10 @@ from typing import Any
 import httpx
 import pytest
 
-from adapters.phylodb.simdata import SimState
-from adapters.phylodb.simulator import create_simulator
-from adapters.simkit import SimClock
-from adapters.simkit.app import SimulatorApp
+from simulators.kit import SimClock
+from simulators.kit.app import SimulatorApp
+from simulators.phylodb.app import create_simulator
+from simulators.phylodb.data import SimState
 
 WIKI_PROJECT = "8fdaea41-23ca-42cc-a3aa-063bb42bb842"
 WIKI_DATASET = "eb6e9c65-8230-4b75-9ecf-d7d453b67102"

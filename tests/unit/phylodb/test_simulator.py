@@ -8,10 +8,10 @@ from typing import Any
 import httpx
 import pytest
 
-from adapters.phylodb.simdata import SimState
-from adapters.phylodb.simulator import create_simulator
-from adapters.simkit import SimClock
-from adapters.simkit.app import SimulatorApp
+from simulators.kit import SimClock
+from simulators.kit.app import SimulatorApp
+from simulators.phylodb.app import create_simulator
+from simulators.phylodb.data import SimState
 
 
 @pytest.fixture

@@ -8,14 +8,14 @@ from typing import Any
 
 import pytest
 
-from adapters.simkit import SimClock
-from adapters.simkit.app import SimulatorApp
-from adapters.wordlift.sim.model import Job
-from adapters.wordlift.sim.plan import FailureRates
-from adapters.wordlift.sim.render import render_job
-from adapters.wordlift.sim.snapshots import render_snapshot, snapshot_jobs
-from adapters.wordlift.sim.store import BadRequest, Conflict, KpiStore
-from adapters.wordlift.simulator import create_simulator
+from simulators.kit import SimClock
+from simulators.kit.app import SimulatorApp
+from simulators.wordlift.app import create_simulator
+from simulators.wordlift.model import Job
+from simulators.wordlift.plan import FailureRates
+from simulators.wordlift.render import render_job
+from simulators.wordlift.snapshots import render_snapshot, snapshot_jobs
+from simulators.wordlift.store import BadRequest, Conflict, KpiStore
 
 GRAPH = "1506805"
 TODAY = "2026-11-02"

@@ -1,0 +1,31 @@
+"""The shape every simulator factory returns, so the CLI and tests can serve any of them alike."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from starlette.types import ASGIApp
+
+from simulators.kit.clock import SimClock
+from simulators.kit.faults import FaultInjector, Faults
+
+
+@dataclass
+class SimulatorApp:
+    app: ASGIApp
+    """The ASGI app, already wrapped by ``injector``. Its routes are relative to the upstream's base URL."""
+    injector: FaultInjector
+    config: Mapping[str, Any]
+    """The ``[sources.<name>]`` table for a gateway using this simulator, minus ``base_url``:
+    working credentials and scopes."""
+    state: Any = None
+    """The simulator's in-memory data, for tests that need to look inside."""
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+SimulatorFactory = Callable[..., SimulatorApp]
+"""``create_simulator(*, seed: int, clock: SimClock, faults: Faults | None = None) -> SimulatorApp``."""
+
+__all__ = ["FaultInjector", "Faults", "SimClock", "SimulatorApp", "SimulatorFactory"]

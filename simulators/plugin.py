@@ -1,0 +1,27 @@
+"""The object behind the ``job_gateway.simulators`` entry point.
+
+The gateway never imports this package: ``gateway.embedded`` finds this object
+through the entry point and uses it through its ``SimulatorProvider`` protocol,
+which mypy checks here.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from gateway.embedded import SimulatorProvider
+from simulators.suite import SimulatorSet, build_simulators, render_config
+
+
+class Simulators:
+    """All five simulators on one app, and the gateway configuration pointing at them."""
+
+    def build(self, seed: int, speed: float) -> SimulatorSet:
+        return build_simulators(seed=seed, speed=speed)
+
+    def render_config(self, tables: Mapping[str, Mapping[str, Any]], header: str) -> str:
+        return render_config(tables, header)
+
+
+provider: SimulatorProvider = Simulators()

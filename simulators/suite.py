@@ -1,0 +1,75 @@
+"""Serving all five upstream simulators on one loopback port, one path prefix each.
+
+Used by ``job-gateway simulate`` (prints base URLs, writes a gateway config),
+by ``job-gateway serve --simulate`` (through ``simulators.plugin``) and by the
+integration tests and benchmarks.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import AsyncIterator, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import tomli_w
+from starlette.applications import Starlette
+from starlette.routing import Mount
+
+from simulators.kit.app import SimulatorApp
+from simulators.kit.clock import SimClock
+from simulators.registry import SIMULATORS
+
+
+@dataclass
+class SimulatorSet:
+    clock: SimClock
+    simulators: dict[str, SimulatorApp]
+    app: Starlette
+
+    def base_urls(self, origin: str) -> dict[str, str]:
+        return {name: f"{origin}/{name}" for name in self.simulators}
+
+    def gateway_tables(self, origin: str) -> dict[str, dict[str, Any]]:
+        """The ``[sources.*]`` tables pointing a gateway at these simulators."""
+        return {
+            name: {"base_url": url, **dict(self.simulators[name].config)}
+            for name, url in self.base_urls(origin).items()
+        }
+
+
+def build_simulators(seed: int = 0, speed: float = 1.0, names: list[str] | None = None) -> SimulatorSet:
+    clock = SimClock(speed=speed)
+    simulators: dict[str, SimulatorApp] = {}
+    for name, create_simulator in SIMULATORS.items():
+        if names is not None and name not in names:
+            continue
+        simulators[name] = create_simulator(seed=seed, clock=clock)
+    routes = [Mount(f"/{name}", app=sim.app) for name, sim in simulators.items()]
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        # Starlette runs no lifespan of a mounted app: start the simulators' own
+        # background work (Leia's callback sender) here instead.
+        tasks = [
+            asyncio.create_task(sim.extra["background"]()) for sim in simulators.values() if "background" in sim.extra
+        ]
+        try:
+            yield
+        finally:
+            for task in tasks:
+                task.cancel()
+            await asyncio.gather(*tasks, return_exceptions=True)
+
+    return SimulatorSet(clock, simulators, Starlette(routes=routes, lifespan=lifespan))
+
+
+def render_config(tables: Mapping[str, Mapping[str, Any]], header: str = "") -> str:
+    """A gateway configuration file holding ``tables`` as ``[sources.<name>]``, ``header`` as comments.
+
+    ``tomli_w`` writes the TOML, so any string (newlines, quotes, backslashes) round-trips.
+    """
+    comments = "".join(f"# {line}\n" for line in header.splitlines())
+    body = tomli_w.dumps({"sources": {name: dict(table) for name, table in tables.items()}})
+    return f"{comments}\n{body}" if comments else body
