@@ -40,21 +40,22 @@ log = logging.getLogger("job_gateway")
 
 
 def build_services(config: GatewayConfig, upstreams: Upstreams) -> Services:
+    settings = config.gateway
     services = Services(
         upstreams=upstreams,
-        codec=CursorCodec(config.cursor_secret),
+        codec=CursorCodec(settings.cursor_secret.get_secret_value().encode()),
         cache=RecordCache(),
-        limits=PageLimits(default=config.default_page_size, maximum=config.max_page_size),
+        limits=PageLimits(default=settings.default_page_size, maximum=settings.max_page_size),
         extras={
             "metrics": Metrics(),
             "config": config,
         },
     )
     policy = PollingPolicy(
-        tick=config.poll_tick_s,
-        submitted_delay=min(0.5, config.poll_min_interval_s),
-        min_interval=config.poll_min_interval_s,
-        max_interval=config.poll_max_interval_s,
+        tick=settings.poll_tick_s,
+        submitted_delay=min(0.5, settings.poll_min_interval_s),
+        min_interval=settings.poll_min_interval_s,
+        max_interval=settings.poll_max_interval_s,
     )
     live = Live(upstreams, policy=policy)
     services.extras["live"] = live
@@ -65,16 +66,17 @@ def build_services(config: GatewayConfig, upstreams: Upstreams) -> Services:
 def create_app(config: GatewayConfig | None = None, *, upstreams: Upstreams | None = None) -> FastAPI:
     """The gateway as an ASGI app; ``upstreams`` overrides what ``config.sources`` would build."""
     config = config or GatewayConfig()
+    settings = config.gateway
     upstreams = upstreams if upstreams is not None else build_upstreams(config)
     services = build_services(config, upstreams)
     metrics: Metrics = services.extras["metrics"]
     live: Live = services.extras["live"]
     schema = build_schema(
         SchemaLimits(
-            max_depth=config.max_depth,
-            max_aliases=config.max_aliases,
-            max_tokens=config.max_tokens,
-            introspection=config.introspection,
+            max_depth=settings.max_depth,
+            max_aliases=settings.max_aliases,
+            max_tokens=settings.max_tokens,
+            introspection=settings.introspection,
         )
     )
 
@@ -109,23 +111,23 @@ def create_app(config: GatewayConfig | None = None, *, upstreams: Upstreams | No
             GRAPHQL_SSE_PROTOCOL,
             MULTIPART_SUBSCRIPTION_PROTOCOL,
         ),
-        connection_init_wait_timeout=timedelta(seconds=config.ws_init_timeout_s),
+        connection_init_wait_timeout=timedelta(seconds=settings.ws_init_timeout_s),
         max_subscriptions_per_connection=live.limits.subscriptions_per_connection,
-        allowed_origins=config.ws_allowed_origins(),
+        allowed_origins=settings.ws_allowed_origins(),
     )
-    graphql.client_auth = ClientAuth(config.client_tokens)
+    graphql.client_auth = ClientAuth(tuple(t.get_secret_value() for t in settings.client_tokens))
     app.include_router(graphql)
     app.include_router(graphiql_router)
-    if config.cors_origins:
+    if settings.cors_origins:
         app.add_middleware(
             CORSMiddleware,
-            allow_origins=config.cors_origins,
+            allow_origins=settings.cors_origins,
             allow_methods=["GET", "POST", "OPTIONS"],
             allow_headers=["content-type", "authorization", "x-request-id"],
         )
 
-    if config.public_base_url:
-        hooks = LeiaWebhooks(config.public_base_url)
+    if settings.public_base_url:
+        hooks = LeiaWebhooks(settings.public_base_url)
         services.extras["leia_webhooks"] = hooks
         app.include_router(webhook_router(hooks, services))
 

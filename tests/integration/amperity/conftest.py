@@ -7,7 +7,7 @@ import pytest
 
 from adapters.amperity import AmperityAdapter, build_adapter
 from adapters.amperity.simulator import create_simulator
-from adapters.settings import SourceSettings
+from adapters.registry import source_settings
 from adapters.simkit import SimClock
 from adapters.simkit.app import SimulatorApp
 from tests.support.server import serve
@@ -28,7 +28,7 @@ def url(sim: SimulatorApp) -> Iterator[str]:
 
 def make_adapter(url: str, sim: SimulatorApp, **overrides: Any) -> AmperityAdapter:
     table = {"base_url": url, **sim.config, "timeout_s": 2.0, **overrides}
-    return build_adapter(SourceSettings("amperity", table))
+    return build_adapter(source_settings("amperity", table))
 
 
 @pytest.fixture

@@ -11,7 +11,7 @@ from adapters.amperity.sim_model import Store
 from adapters.base import JobQuery
 from adapters.errors import ErrorKind, UpstreamError
 from adapters.model import JobRecord, NativeKey
-from adapters.settings import SourceSettings
+from adapters.registry import source_settings
 from adapters.simkit.app import SimulatorApp
 from tests.integration.amperity.conftest import make_adapter
 from tests.support.server import free_port
@@ -76,7 +76,7 @@ async def test_malformed_json_is_bad_response(adapter: AmperityAdapter, url: str
 
 
 async def test_down_upstream_is_unavailable_quickly() -> None:
-    settings = SourceSettings(
+    settings = source_settings(
         "amperity",
         {"base_url": f"http://127.0.0.1:{free_port()}", "token": "eyJ-t", "tenant": "socktown", "timeout_s": 1.0},
     )

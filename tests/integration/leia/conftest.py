@@ -8,7 +8,7 @@ import pytest
 from adapters.leia import LeiaAdapter, build_adapter
 from adapters.leia.sim_state import LeiaState
 from adapters.leia.simulator import create_simulator
-from adapters.settings import SourceSettings
+from adapters.registry import source_settings
 from adapters.simkit import SimClock
 from adapters.simkit.app import SimulatorApp
 from tests.support.server import serve
@@ -39,7 +39,7 @@ def url(sim: SimulatorApp) -> Iterator[str]:
 
 
 def adapter_for(sim: SimulatorApp, base_url: str, **table: Any) -> LeiaAdapter:
-    return build_adapter(SourceSettings("leia", {"base_url": base_url, **sim.config, "timeout_s": 3, **table}))
+    return build_adapter(source_settings("leia", {"base_url": base_url, **sim.config, "timeout_s": 3, **table}))
 
 
 @pytest.fixture
