@@ -49,7 +49,7 @@ class Table(BaseModel):
 class SourceSettings(Table):
     """Keys every ``[sources.<name>]`` table has."""
 
-    base_url: str
+    base_url: StrictStr
     timeout_s: Positive = 10.0
 
     @field_validator("base_url")

@@ -156,3 +156,16 @@ def test_bad_toml_and_missing_file_are_clear(tmp_path: Path) -> None:
         load_config(bad, {})
     with pytest.raises(ConfigError, match="not found"):
         load_config(tmp_path / "none.toml", {})
+
+
+def test_serve_exits_2_listing_the_problems(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from gateway.cli import main
+
+    path = tmp_path / "gw.toml"
+    path.write_text('[sources.scale]\nbase_url = "https://s.example"\ntoken_env = "SCALE_T"\ntimout_s = 5\n')
+    monkeypatch.setenv("SCALE_T", "cli-scale-t0ken")
+    assert main(["serve", "--config", str(path)]) == 2
+    err = capsys.readouterr().err
+    assert "[sources.scale] timout_s: unknown key" in err and "cli-scale-t0ken" not in err
