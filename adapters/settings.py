@@ -1,81 +1,118 @@
-"""One source's configuration, as read from a ``[sources.<name>]`` TOML table.
+"""Configuration tables as pydantic models, and the one way a raw table becomes one.
 
-Shared by every adapter so that all of them read secrets, scopes and timeouts
-the same way: a secret ``x`` is given either inline as ``x`` or as ``x_env``,
-the name of an environment variable holding it. Problems are collected, not
-raised one at a time, so the operator sees every mistake at start.
+Every table (``[gateway]``, each ``[sources.<name>]``) is a ``Table``: unknown
+keys are refused, values are checked, secrets are ``SecretStr`` so that no
+``repr`` shows them. A secret ``x`` is given inline as ``x`` or as ``x_env``,
+the name of an environment variable holding it: a model declares both fields,
+and ``load_table`` fills ``x`` from the environment before validating, so the
+models themselves never read the environment. Validating opens nothing (no
+HTTP client); adapters are built from a validated model later.
+
+``SourceSettings`` holds the keys every source shares; each adapter package
+declares its own subclass in ``<package>/settings.py`` as ``Settings``.
 """
 
 from __future__ import annotations
 
-import os
+import hashlib
+import json
 from collections.abc import Mapping
-from dataclasses import dataclass, field
-from typing import Any
+from typing import Annotated, Any, TypeVar
+
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, StrictStr, ValidationError, field_validator
+
+Positive = Annotated[float, Field(gt=0, strict=True)]
+"""A positive number (an int is fine; a bool or a string is not)."""
+
+NonEmpty = Annotated[StrictStr, Field(min_length=1)]
+
+T = TypeVar("T", bound="Table")
+
+_ENV_SUFFIX = "_env"
 
 
 class ConfigError(Exception):
-    """A missing or invalid setting; the message names the table and key."""
+    """A missing or invalid setting; the message names the table and key, never a secret's value."""
 
 
-@dataclass
-class SourceSettings:
-    name: str
-    table: Mapping[str, Any]
-    environ: Mapping[str, str] = field(default_factory=lambda: dict(os.environ))
-    problems: list[str] = field(default_factory=list)
+class Table(BaseModel):
+    """One configuration table: closed (unknown keys are errors), immutable, secrets hidden."""
 
-    def _where(self, key: str) -> str:
-        return f"[sources.{self.name}] {key}"
+    model_config = ConfigDict(extra="forbid", frozen=True, validate_default=True)
 
-    def base_url(self) -> str:
-        value = self.table.get("base_url")
-        if not isinstance(value, str) or not value.startswith(("http://", "https://")):
-            self.problems.append(f"{self._where('base_url')}: an http(s) URL is required")
-            return "http://invalid.invalid"
+    @classmethod
+    def secret_keys(cls) -> tuple[str, ...]:
+        """Keys that may be given as ``<key>_env`` naming an environment variable instead."""
+        return tuple(key for key in cls.model_fields if f"{key}{_ENV_SUFFIX}" in cls.model_fields)
+
+
+class SourceSettings(Table):
+    """Keys every ``[sources.<name>]`` table has."""
+
+    base_url: StrictStr
+    timeout_s: Positive = 10.0
+
+    @field_validator("base_url")
+    @classmethod
+    def _http_url(cls, value: str) -> str:
+        if not value.startswith(("http://", "https://")):
+            raise ValueError("an http(s) URL is required")
         return value.rstrip("/")
 
-    def secret(self, key: str) -> str:
-        """A credential, inline or via ``<key>_env``; never echoed in a problem message."""
-        inline = self.table.get(key)
-        env_name = self.table.get(f"{key}_env")
-        if isinstance(inline, str) and inline:
-            return inline
-        if isinstance(env_name, str) and env_name:
-            value = self.environ.get(env_name)
-            if value:
-                return value
-            self.problems.append(f"{self._where(key + '_env')}: environment variable {env_name} is not set")
-            return ""
-        self.problems.append(f"{self._where(key)}: required (or {key}_env naming a variable)")
-        return ""
+    def fingerprint(self) -> str:
+        """A short digest of every value, secrets included, that contains none of them (a cache scope)."""
+        values = self.model_dump()
+        text = json.dumps(values, sort_keys=True, default=_reveal)
+        return hashlib.sha256(text.encode()).hexdigest()[:12]
 
-    def string(self, key: str, default: str | None = None) -> str:
-        value = self.table.get(key, default)
-        if not isinstance(value, str) or not value:
-            self.problems.append(f"{self._where(key)}: a non-empty string is required")
-            return ""
-        return value
 
-    def string_list(self, key: str, *, required: bool = True) -> tuple[str, ...]:
-        value = self.table.get(key)
-        if value is None and not required:
-            return ()
-        if not isinstance(value, list) or not value or not all(isinstance(v, str | int) for v in value):
-            self.problems.append(f"{self._where(key)}: a non-empty list of ids is required")
-            return ()
-        return tuple(str(v) for v in value)
+def _reveal(value: object) -> str:
+    return value.get_secret_value() if isinstance(value, SecretStr) else str(value)
 
-    def number(self, key: str, default: float) -> float:
-        value = self.table.get(key, default)
-        if isinstance(value, bool) or not isinstance(value, int | float) or value <= 0:
-            self.problems.append(f"{self._where(key)}: a positive number is required")
-            return default
-        return float(value)
 
-    def timeout(self) -> float:
-        return self.number("timeout_s", 10.0)
+def load_table(model: type[T], table: Mapping[str, Any], where: str, environ: Mapping[str, str]) -> T:
+    """Validate one raw table (``where`` is its name, e.g. ``[sources.scale]``); ConfigError lists every problem."""
+    problems: list[str] = []
+    unset: set[str] = set()
+    values = dict(table)
+    for key in model.secret_keys():
+        if values.get(key) == "":
+            del values[key]  # an empty inline secret counts as not given
+        variable = values.get(f"{key}{_ENV_SUFFIX}")
+        if key in values or not isinstance(variable, str) or not variable:
+            continue
+        found = environ.get(variable, "")
+        if found.strip():
+            values[key] = found
+        else:
+            unset.add(key)
+            problems.append(f"{where} {key}{_ENV_SUFFIX}: environment variable {variable} is not set")
+    try:
+        settings = model.model_validate(values)
+    except ValidationError as exc:
+        for error in exc.errors(include_url=False, include_input=False):
+            # The secret is missing because its variable is: already reported under ``<key>_env``.
+            if error["type"] == "missing" and error["loc"] and error["loc"][0] in unset:
+                continue
+            problems.append(_describe(model, where, error["loc"], error["type"], error["msg"], error.get("ctx")))
+    else:
+        if not problems:
+            return settings
+    raise ConfigError("; ".join(problems))
 
-    def raise_problems(self) -> None:
-        if self.problems:
-            raise ConfigError("; ".join(self.problems))
+
+def _describe(
+    model: type[Table], where: str, loc: tuple[int | str, ...], kind: str, message: str, ctx: dict[str, Any] | None
+) -> str:
+    """``[table] key: what is wrong``, from pydantic's error but never with the input value."""
+    key = "".join(f"[{part}]" if isinstance(part, int) else f".{part}" for part in loc).lstrip(".")
+    head = f"{where} {key}" if key else where
+    if kind == "extra_forbidden":
+        return f"{head}: unknown key"
+    if kind == "missing":
+        if key in model.secret_keys():
+            return f"{head}: required (or {key}{_ENV_SUFFIX} naming a variable)"
+        return f"{head}: required"
+    if kind == "value_error" and ctx and "error" in ctx:
+        return f"{head}: {ctx['error']}"
+    return f"{head}: {message[:1].lower()}{message[1:]}"

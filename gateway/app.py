@@ -35,15 +35,16 @@ log = logging.getLogger("job_gateway")
 def create_app(config: GatewayConfig | None = None, *, upstreams: Upstreams | None = None) -> FastAPI:
     """The gateway as an ASGI app; ``upstreams`` overrides what ``config.sources`` would build."""
     config = config or GatewayConfig()
+    settings = config.gateway
     upstreams = upstreams if upstreams is not None else build_upstreams(config)
     services = build_services(config, upstreams)
     live = services.live
     schema = build_schema(
         SchemaLimits(
-            max_depth=config.max_depth,
-            max_aliases=config.max_aliases,
-            max_tokens=config.max_tokens,
-            introspection=config.introspection,
+            max_depth=settings.max_depth,
+            max_aliases=settings.max_aliases,
+            max_tokens=settings.max_tokens,
+            introspection=settings.introspection,
         )
     )
 
@@ -76,17 +77,17 @@ def create_app(config: GatewayConfig | None = None, *, upstreams: Upstreams | No
             GRAPHQL_SSE_PROTOCOL,
             MULTIPART_SUBSCRIPTION_PROTOCOL,
         ),
-        connection_init_wait_timeout=timedelta(seconds=config.ws_init_timeout_s),
+        connection_init_wait_timeout=timedelta(seconds=settings.ws_init_timeout_s),
         max_subscriptions_per_connection=live.limits.subscriptions_per_connection,
-        allowed_origins=config.ws_allowed_origins(),
+        allowed_origins=settings.ws_allowed_origins(),
     )
-    graphql.client_auth = ClientAuth(config.client_tokens)
+    graphql.client_auth = ClientAuth(tuple(t.get_secret_value() for t in settings.client_tokens))
     app.include_router(graphql)
     app.include_router(graphiql_router)
-    if config.cors_origins:
+    if settings.cors_origins:
         app.add_middleware(
             CORSMiddleware,
-            allow_origins=config.cors_origins,
+            allow_origins=settings.cors_origins,
             allow_methods=["GET", "POST", "OPTIONS"],
             allow_headers=["content-type", "authorization", "x-request-id"],
         )

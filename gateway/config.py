@@ -1,4 +1,4 @@
-"""Gateway configuration: a TOML file plus environment overrides, checked at start.
+"""Gateway configuration: a TOML file plus environment overrides, validated at start.
 
 ```toml
 [gateway]                      # all optional
@@ -14,9 +14,19 @@ base_url = "https://scale.example.com/api"
 token_env = "SCALE_TOKEN"
 ```
 
+Every table is a pydantic model that refuses unknown keys: ``GatewaySettings``
+here, and each source's ``Settings`` in its adapter package (found through
+``adapters.registry``). Secrets are ``SecretStr``, given inline (``cursor_secret``,
+``client_tokens``: a list, or comma-separated) or as ``<key>_env`` naming an
+environment variable; the environment is read while loading and not kept, so
+``repr(config)`` shows no secret and no environment.
+
 Environment: ``JOB_GATEWAY_<SOURCE>_<KEY>`` overrides a source key (for example
-``JOB_GATEWAY_SCALE_BASE_URL``), ``JOB_GATEWAY_<KEY>`` a ``[gateway]`` key.
-Every problem is collected and reported at once, naming the table and key.
+``JOB_GATEWAY_SCALE_BASE_URL``), ``JOB_GATEWAY_<KEY>`` a ``[gateway]`` key; a
+value is read as JSON when it parses (``3``, ``true``, ``["a"]``) unless the key
+takes text. Every problem is collected and reported at once (``ConfigError``),
+naming the table and key. Loading is pure: no adapter is built and no HTTP
+client opened until ``gateway.wiring`` builds the app's upstreams.
 """
 
 from __future__ import annotations
@@ -26,151 +36,199 @@ import os
 import secrets
 import tomllib
 from collections.abc import Mapping
-from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from types import UnionType
+from typing import Annotated, Any, Union, get_args, get_origin
 
-from adapters.registry import BY_NAME
-from adapters.settings import ConfigError
+from pydantic import (
+    BeforeValidator,
+    Field,
+    SecretStr,
+    StrictBool,
+    StrictInt,
+    StrictStr,
+    ValidationInfo,
+    field_validator,
+)
+from pydantic.fields import FieldInfo
+from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict, TomlConfigSettingsSource
+
+from adapters.registry import REGISTRY, source_settings
+from adapters.settings import ConfigError, SourceSettings, Table, load_table
 
 ENV_PREFIX = "JOB_GATEWAY_"
 
-_GATEWAY_KEYS: dict[str, type | tuple[type, ...]] = {
-    "max_page_size": int,
-    "default_page_size": int,
-    "introspection": bool,
-    "cors_origins": list,
-    "cursor_secret": str,
-    "cursor_secret_env": str,
-    "public_base_url": str,
-    "max_depth": int,
-    "max_aliases": int,
-    "max_tokens": int,
-    "ws_init_timeout_s": (int, float),
-    "client_tokens_env": str,
-    "poll_tick_s": (int, float),
-    "poll_min_interval_s": (int, float),
-    "poll_max_interval_s": (int, float),
-}
+
+def _comma_separated(value: object) -> object:
+    # An environment variable holds the tokens as "a,b"; the file may list them.
+    if isinstance(value, str):
+        return [token.strip() for token in value.split(",") if token.strip()]
+    return value
 
 
-@dataclass
-class GatewayConfig:
-    sources: dict[str, dict[str, Any]] = field(default_factory=dict)
-    max_page_size: int = 100
-    default_page_size: int = 20
-    introspection: bool = True
-    cors_origins: list[str] = field(default_factory=list)
-    cursor_secret: bytes = field(default_factory=lambda: secrets.token_bytes(32))
-    public_base_url: str | None = None
-    max_depth: int = 12
-    max_aliases: int = 30
-    max_tokens: int = 2000
-    ws_init_timeout_s: float = 5.0
-    client_tokens: tuple[str, ...] = ()
-    poll_tick_s: float = 0.25
-    poll_min_interval_s: float = 1.0
-    poll_max_interval_s: float = 8.0
-    environ: Mapping[str, str] = field(default_factory=lambda: dict(os.environ))
+def _random_secret() -> SecretStr:
+    # Without a configured secret, cursors stay valid for this process only.
+    return SecretStr(secrets.token_hex(32))
+
+
+class GatewaySettings(Table):
+    """The ``[gateway]`` table; every key is optional."""
+
+    max_page_size: Annotated[StrictInt, Field(ge=1, le=1000)] = 100
+    default_page_size: StrictInt = 20
+    introspection: StrictBool = True
+    cors_origins: tuple[StrictStr, ...] = ()
+    cursor_secret: SecretStr = Field(default_factory=_random_secret)
+    cursor_secret_env: StrictStr | None = None
+    public_base_url: StrictStr | None = None
+    max_depth: StrictInt = 12
+    max_aliases: StrictInt = 30
+    max_tokens: StrictInt = 2000
+    ws_init_timeout_s: Annotated[float, Field(strict=True)] = 5.0
+    client_tokens: Annotated[tuple[SecretStr, ...], BeforeValidator(_comma_separated)] = ()
+    client_tokens_env: StrictStr | None = None
+    poll_tick_s: Annotated[float, Field(gt=0, strict=True)] = 0.25
+    poll_min_interval_s: Annotated[float, Field(strict=True)] = 1.0
+    poll_max_interval_s: Annotated[float, Field(strict=True)] = 8.0
+
+    @field_validator("default_page_size")
+    @classmethod
+    def _within_max(cls, value: int, info: ValidationInfo) -> int:
+        if not 1 <= value <= info.data.get("max_page_size", value):
+            raise ValueError("must be between 1 and max_page_size")
+        return value
+
+    @field_validator("poll_min_interval_s", "poll_max_interval_s")
+    @classmethod
+    def _poll_order(cls, value: float, info: ValidationInfo) -> float:
+        floor = info.data.get("poll_min_interval_s" if info.field_name == "poll_max_interval_s" else "poll_tick_s")
+        if floor is not None and value < floor:
+            raise ValueError("need 0 < poll_tick_s <= poll_min_interval_s <= poll_max_interval_s")
+        return value
 
     def ws_allowed_origins(self) -> tuple[str, ...]:
         """Browsers on these origins may open subscriptions; same-origin pages (GraphiQL) always may."""
-        return tuple(self.cors_origins)
+        return self.cors_origins
+
+
+class GatewayConfig(BaseSettings):
+    """The whole configuration: the ``[gateway]`` table and the configured sources' tables, validated."""
+
+    model_config = SettingsConfigDict(extra="forbid", frozen=True)
+
+    gateway: GatewaySettings = Field(default_factory=GatewaySettings)
+    sources: dict[str, SourceSettings] = Field(default_factory=dict)
+    """Only configured sources, by registry name; each value is that source's own ``Settings``."""
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        # Built from explicit values only: ``load_config`` layers the file and our documented
+        # environment names itself, so constructing a config never reads the process behind the caller.
+        return (init_settings,)
+
+
+class EnvironmentOverrides(PydanticBaseSettingsSource):
+    """``JOB_GATEWAY_<SOURCE>_<KEY>`` and ``JOB_GATEWAY_<KEY>`` as ``{"sources": ..., "gateway": ...}`` tables."""
+
+    def __init__(self, settings_cls: type[BaseSettings], environ: Mapping[str, str]) -> None:
+        super().__init__(settings_cls)
+        self.environ = environ
+
+    def get_field_value(self, field: FieldInfo, field_name: str) -> tuple[Any, str, bool]:
+        # Unused: ``__call__`` maps whole tables, since our names do not follow the field nesting.
+        return None, field_name, False
+
+    def __call__(self) -> dict[str, Any]:
+        gateway: dict[str, Any] = {}
+        sources: dict[str, dict[str, Any]] = {}
+        for variable, raw in self.environ.items():
+            if not variable.startswith(ENV_PREFIX):
+                continue
+            rest = variable[len(ENV_PREFIX) :].lower()
+            source, _, key = rest.partition("_")
+            if source in REGISTRY and key:
+                model = REGISTRY.by_name(source).settings_model()
+                sources.setdefault(source, {})[key] = _env_value(raw, model.model_fields.get(key))
+            elif rest in GatewaySettings.model_fields:
+                gateway[rest] = _env_value(raw, GatewaySettings.model_fields[rest])
+        return {"gateway": gateway, "sources": sources}
+
+
+def _env_value(raw: str, field: FieldInfo | None) -> Any:
+    """JSON when it parses (numbers, booleans, lists), except for keys that take text (a token of digits stays text)."""
+    if field is not None and _takes_text(field.annotation):
+        return raw
+    try:
+        return json.loads(raw)
+    except ValueError:
+        return raw
+
+
+def _takes_text(annotation: Any) -> bool:
+    """``str``/``SecretStr``, possibly ``Annotated`` or optional; not a list of them."""
+    origin = get_origin(annotation)
+    if origin is Annotated:
+        return _takes_text(get_args(annotation)[0])
+    if origin in (Union, UnionType):
+        return any(_takes_text(arg) for arg in get_args(annotation))
+    return annotation in (str, SecretStr)
 
 
 def load_config(path: str | Path | None, environ: Mapping[str, str] | None = None) -> GatewayConfig:
-    env = dict(os.environ if environ is None else environ)
+    """The configuration from a TOML file (if any) and ``environ`` (default: the process environment)."""
+    env = os.environ if environ is None else environ
     data: dict[str, Any] = {}
     if path is not None:
+        if not Path(path).is_file():
+            raise ConfigError(f"config file not found: {path}")
         try:
-            data = tomllib.loads(Path(path).read_text())
-        except FileNotFoundError:
-            raise ConfigError(f"config file not found: {path}") from None
+            data = TomlConfigSettingsSource(GatewayConfig, toml_file=Path(path))()
         except tomllib.TOMLDecodeError as exc:
             raise ConfigError(f"config file {path} is not valid TOML: {exc}") from None
     return config_from_mapping(data, env)
 
 
-def _coerce_env(value: str) -> Any:
-    try:
-        return json.loads(value)
-    except ValueError:
-        return value
-
-
 def config_from_mapping(data: Mapping[str, Any], environ: Mapping[str, str]) -> GatewayConfig:
+    """Validate already-parsed tables with ``environ``'s overrides and secrets; ConfigError lists every problem."""
     problems: list[str] = []
     unknown_top = set(data) - {"gateway", "sources"}
     if unknown_top:
         problems.append(f"unknown top-level tables: {sorted(unknown_top)}")
-    gateway = dict(data.get("gateway") or {})
+    gateway_raw = data.get("gateway") or {}
     sources_raw = data.get("sources") or {}
-    if not isinstance(sources_raw, dict):
+    if not isinstance(sources_raw, Mapping):
         raise ConfigError("[sources] must be a table of [sources.<name>] tables")
-    sources = {name: dict(table) for name, table in sources_raw.items() if isinstance(table, dict)}
-    for name in sources_raw:
-        if name not in BY_NAME:
-            problems.append(f"[sources.{name}]: unknown source (known: {', '.join(BY_NAME)})")
-        elif not isinstance(sources_raw[name], dict):
+    if not isinstance(gateway_raw, Mapping):
+        raise ConfigError("[gateway] must be a table")
+    overrides = EnvironmentOverrides(GatewayConfig, environ)()
+
+    gateway: GatewaySettings | None = None
+    try:
+        gateway = load_table(GatewaySettings, {**gateway_raw, **overrides["gateway"]}, "[gateway]", environ)
+    except ConfigError as exc:
+        problems.append(str(exc))
+
+    sources: dict[str, SourceSettings] = {}
+    # The file's order, then sources configured only through the environment.
+    names = [*sources_raw, *(name for name in overrides["sources"] if name not in sources_raw)]
+    for name in names:
+        table = sources_raw.get(name, {})
+        if name not in REGISTRY:
+            problems.append(f"[sources.{name}]: unknown source (known: {', '.join(e.name for e in REGISTRY)})")
+        elif not isinstance(table, Mapping):
             problems.append(f"[sources.{name}] must be a table")
-
-    for key, value in environ.items():
-        if not key.startswith(ENV_PREFIX):
-            continue
-        rest = key[len(ENV_PREFIX) :].lower()
-        source, _, skey = rest.partition("_")
-        if source in BY_NAME and skey:
-            sources.setdefault(source, {})[skey] = _coerce_env(value)
-        elif rest in _GATEWAY_KEYS:
-            gateway[rest] = _coerce_env(value)
-
-    config = GatewayConfig(sources=sources, environ=environ)
-    for key, value in gateway.items():
-        expected = _GATEWAY_KEYS.get(key)
-        if expected is None:
-            problems.append(f"[gateway] {key}: unknown setting")
-            continue
-        if (isinstance(value, bool) and expected is not bool) or not isinstance(value, expected):
-            problems.append(f"[gateway] {key}: wrong type")
-            continue
-        if key == "cursor_secret_env":
-            secret = environ.get(value)
-            if not secret:
-                problems.append(f"[gateway] cursor_secret_env: environment variable {value} is not set")
-            else:
-                config.cursor_secret = secret.encode()
-        elif key == "client_tokens_env":
-            tokens = environ.get(value, "")
-            if not tokens.strip():
-                problems.append(f"[gateway] client_tokens_env: environment variable {value} is not set")
-            config.client_tokens = tuple(t.strip() for t in tokens.split(",") if t.strip())
-        elif key == "cursor_secret":
-            config.cursor_secret = value.encode()
         else:
-            setattr(config, key, value)
-    if not 1 <= config.max_page_size <= 1000:
-        problems.append("[gateway] max_page_size: must be between 1 and 1000")
-    if not 0 < config.poll_tick_s <= config.poll_min_interval_s <= config.poll_max_interval_s:
-        problems.append("[gateway] poll_*: need 0 < poll_tick_s <= poll_min_interval_s <= poll_max_interval_s")
-    if not 1 <= config.default_page_size <= config.max_page_size:
-        problems.append("[gateway] default_page_size: must be between 1 and max_page_size")
-    if problems:
-        # Report the sources' own problems in the same message, so one start shows them all.
-        problems.extend(_source_problems(config))
+            try:
+                sources[name] = source_settings(name, {**table, **overrides["sources"].get(name, {})}, environ)
+            except ConfigError as exc:
+                problems.append(str(exc))
+    if problems or gateway is None:
         raise ConfigError("; ".join(problems))
-    return config
-
-
-def _source_problems(config: GatewayConfig) -> list[str]:
-    from adapters.settings import SourceSettings
-
-    found: list[str] = []
-    for name, table in config.sources.items():
-        entry = BY_NAME.get(name)
-        if entry is None:
-            continue
-        try:
-            entry.build_adapter()(SourceSettings(name, table, config.environ))
-        except ConfigError as exc:
-            found.append(str(exc))
-    return found
+    return GatewayConfig(gateway=gateway, sources=sources)

@@ -37,21 +37,22 @@ class Services:
 
 
 def build_services(config: GatewayConfig, upstreams: Upstreams) -> Services:
+    settings = config.gateway
     policy = PollingPolicy(
-        tick=config.poll_tick_s,
-        submitted_delay=min(0.5, config.poll_min_interval_s),
-        min_interval=config.poll_min_interval_s,
-        max_interval=config.poll_max_interval_s,
+        tick=settings.poll_tick_s,
+        submitted_delay=min(0.5, settings.poll_min_interval_s),
+        min_interval=settings.poll_min_interval_s,
+        max_interval=settings.poll_max_interval_s,
     )
     live = Live(upstreams, policy=policy)
-    callbacks = CallbackTokens(config.public_base_url) if config.public_base_url else None
+    callbacks = CallbackTokens(settings.public_base_url) if settings.public_base_url else None
     metrics = Metrics()
     upstreams.add_observer(metrics.observe_upstream)
     return Services(
         upstreams=upstreams,
-        codec=CursorCodec(config.cursor_secret),
+        codec=CursorCodec(settings.cursor_secret.get_secret_value().encode()),
         cache=RecordCache(),
-        limits=PageLimits(default=config.default_page_size, maximum=config.max_page_size),
+        limits=PageLimits(default=settings.default_page_size, maximum=settings.max_page_size),
         live=live,
         mutations=MutationService(IdempotencyLedger(), listeners=[live.job_changed], callbacks=callbacks),
         metrics=metrics,

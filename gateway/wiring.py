@@ -1,17 +1,18 @@
-"""Builds the configured adapters from a ``GatewayConfig``: only configured sources are active."""
+"""Builds the configured adapters from a ``GatewayConfig``: only configured sources are active.
+
+This is where HTTP clients are opened, once per configured source, when the app is built;
+loading and validating the configuration never gets here.
+"""
 
 from __future__ import annotations
 
-import hashlib
-import json
 from collections.abc import Mapping
 
 import httpx
 
 from adapters.base import Adapter
 from adapters.model import Source
-from adapters.registry import BY_NAME
-from adapters.settings import ConfigError, SourceSettings
+from adapters.registry import REGISTRY
 from gateway.config import GatewayConfig
 from gateway.upstreams import Upstreams
 
@@ -21,19 +22,9 @@ def build_upstreams(
 ) -> Upstreams:
     adapters: dict[Source, Adapter] = {}
     scopes: dict[Source, str] = {}
-    problems: list[str] = []
-    for name, table in config.sources.items():
-        entry = BY_NAME[name]
-        settings = SourceSettings(name, table, config.environ)
-        transport = (transports or {}).get(name)
-        try:
-            adapters[entry.source] = entry.build_adapter()(settings, transport=transport)
-        except ConfigError as exc:
-            problems.append(str(exc))
-            continue
+    for name, settings in config.sources.items():
+        entry = REGISTRY.by_name(name)
+        adapters[entry.source] = entry.build_adapter()(settings, transport=(transports or {}).get(name))
         # The cache scope identifies the credentials without containing them.
-        digest = hashlib.sha256(json.dumps(table, sort_keys=True, default=str).encode()).hexdigest()[:12]
-        scopes[entry.source] = f"{entry.source.value}:{digest}"
-    if problems:
-        raise ConfigError("; ".join(problems))
+        scopes[entry.source] = f"{entry.source.value}:{settings.fingerprint()}"
     return Upstreams(adapters, scopes)

@@ -8,10 +8,11 @@ from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
+from pydantic import SecretStr
 
 from adapters.model import JobRecord, JobStatus, JobTypeRecord, Source
 from gateway.app import create_app
-from gateway.config import GatewayConfig
+from gateway.config import GatewayConfig, GatewaySettings
 from gateway.upstreams import Upstreams
 from tests.support.memory_adapter import MemoryAdapter
 
@@ -53,7 +54,10 @@ GraphQL = Callable[..., dict[str, Any]]
 
 @pytest.fixture
 def client(adapters: dict[Source, MemoryAdapter]) -> Iterator[TestClient]:
-    app = create_app(GatewayConfig(cursor_secret=b"test-secret"), upstreams=Upstreams(dict(adapters)))
+    app = create_app(
+        GatewayConfig(gateway=GatewaySettings(cursor_secret=SecretStr("test-secret"))),
+        upstreams=Upstreams(dict(adapters)),
+    )
     with TestClient(app) as c:
         yield c
 

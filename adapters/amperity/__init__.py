@@ -1,30 +1,26 @@
-"""Amperity ingest jobs (API version 2024-04-01): adapter and translation (simulator: ``simulators.amperity``)."""
+"""Amperity ingest jobs (API version 2024-04-01): adapter and translation (simulator: ``simulators.amperity``).
+
+Configuration, ``[sources.amperity]``: see ``adapter.py``; the model is ``settings.Settings``.
+"""
 
 from __future__ import annotations
 
 import httpx
 
-from adapters.amperity.adapter import DEFAULT_API_VERSION, DEFAULT_RATE_LIMIT_PER_S, AmperityAdapter
-from adapters.settings import SourceSettings
+from adapters.amperity.adapter import AmperityAdapter
+from adapters.amperity.settings import Settings
 
-__all__ = ["AmperityAdapter", "build_adapter"]
+__all__ = ["AmperityAdapter", "Settings", "build_adapter"]
 
 
-def build_adapter(settings: SourceSettings, *, transport: httpx.AsyncBaseTransport | None = None) -> AmperityAdapter:
-    """Reads ``base_url``, ``token``/``token_env``, ``tenant``, ``api_version``, ``timeout_s``, ``rate_limit_per_s``."""
-    base_url = settings.base_url()
-    token = settings.secret("token")
-    tenant = settings.string("tenant")
-    api_version = settings.string("api_version", DEFAULT_API_VERSION)
-    timeout_s = settings.timeout()
-    rate = settings.number("rate_limit_per_s", DEFAULT_RATE_LIMIT_PER_S)
-    settings.raise_problems()
+def build_adapter(settings: Settings, *, transport: httpx.AsyncBaseTransport | None = None) -> AmperityAdapter:
+    """The adapter (and its HTTP client) for a validated ``[sources.amperity]`` table."""
     return AmperityAdapter(
-        base_url,
-        token=token,
-        tenant=tenant,
-        api_version=api_version,
-        timeout_s=timeout_s,
-        rate_limit_per_s=rate,
+        settings.base_url,
+        token=settings.token.get_secret_value(),
+        tenant=settings.tenant,
+        api_version=settings.api_version,
+        timeout_s=settings.timeout_s,
+        rate_limit_per_s=settings.rate_limit_per_s,
         transport=transport,
     )

@@ -1,6 +1,6 @@
 """Leia API (leia.io) jobs: model applications, document transforms and conditional jobs.
 
-Configuration, ``[sources.leia]``:
+Configuration, ``[sources.leia]`` (model: ``settings.Settings``):
 
 - ``base_url`` (required), e.g. ``https://api.leia.io/leia/1.0.0``
 - ``api_key`` or ``api_key_env`` (required): the application's API key
@@ -16,31 +16,18 @@ from __future__ import annotations
 import httpx
 
 from adapters.leia.adapter import LeiaAdapter
-from adapters.settings import SourceSettings
+from adapters.leia.settings import Settings
 
-__all__ = ["LeiaAdapter", "build_adapter"]
+__all__ = ["LeiaAdapter", "Settings", "build_adapter"]
 
 
-def build_adapter(settings: SourceSettings, *, transport: httpx.AsyncBaseTransport | None = None) -> LeiaAdapter:
-    base_url = settings.base_url()
-    api_key = settings.secret("api_key")
-    application_id = _optional_string(settings, "application_id")
-    callback_url = _optional_string(settings, "callback_url")
-    if callback_url is not None and not callback_url.startswith(("http://", "https://")):
-        settings.problems.append(f"[sources.{settings.name}] callback_url: an http(s) URL is required")
-    timeout_s = settings.timeout()
-    settings.raise_problems()
+def build_adapter(settings: Settings, *, transport: httpx.AsyncBaseTransport | None = None) -> LeiaAdapter:
+    """The adapter (and its HTTP client) for a validated ``[sources.leia]`` table."""
     return LeiaAdapter(
-        base_url=base_url,
-        api_key=api_key,
-        application_id=application_id,
-        timeout_s=timeout_s,
-        callback_url=callback_url,
+        base_url=settings.base_url,
+        api_key=settings.api_key.get_secret_value(),
+        application_id=settings.application_id,
+        timeout_s=settings.timeout_s,
+        callback_url=settings.callback_url,
         transport=transport,
     )
-
-
-def _optional_string(settings: SourceSettings, key: str) -> str | None:
-    if settings.table.get(key) is None:
-        return None
-    return settings.string(key) or None

@@ -6,7 +6,7 @@ from typing import Any
 import pytest
 
 from adapters.amperity import AmperityAdapter, build_adapter
-from adapters.settings import SourceSettings
+from adapters.registry import source_settings
 from simulators.amperity.app import create_simulator
 from simulators.kit import SimClock
 from simulators.kit.app import SimulatorApp
@@ -28,7 +28,7 @@ def url(sim: SimulatorApp) -> Iterator[str]:
 
 def make_adapter(url: str, sim: SimulatorApp, **overrides: Any) -> AmperityAdapter:
     table = {"base_url": url, **sim.config, "timeout_s": 2.0, **overrides}
-    return build_adapter(SourceSettings("amperity", table))
+    return build_adapter(source_settings("amperity", table))
 
 
 @pytest.fixture

@@ -10,7 +10,7 @@ from adapters.amperity import AmperityAdapter, build_adapter
 from adapters.base import JobQuery
 from adapters.errors import ErrorKind, UpstreamError
 from adapters.model import JobRecord, NativeKey
-from adapters.settings import SourceSettings
+from adapters.registry import source_settings
 from simulators.amperity.model import Store
 from simulators.kit.app import SimulatorApp
 from simulators.kit.server import free_port
@@ -76,7 +76,7 @@ async def test_malformed_json_is_bad_response(adapter: AmperityAdapter, url: str
 
 
 async def test_down_upstream_is_unavailable_quickly() -> None:
-    settings = SourceSettings(
+    settings = source_settings(
         "amperity",
         {"base_url": f"http://127.0.0.1:{free_port()}", "token": "eyJ-t", "tenant": "socktown", "timeout_s": 1.0},
     )

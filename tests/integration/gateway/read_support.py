@@ -17,14 +17,13 @@ from typing import Any
 from adapters.base import JobTypeQuery
 from adapters.http import UpstreamClient
 from adapters.model import Source
-from adapters.registry import BY_NAME, SOURCES
-from adapters.settings import SourceSettings
+from adapters.registry import REGISTRY, source_settings
 from tests.support.stack import Stack, running_stack
 
 SOURCE_ORDER = [s.value for s in Source]
 """The documented tie-break order of merged lists."""
 
-NAME = {entry.source.value: entry.name for entry in SOURCES}
+NAME = {entry.source.value: entry.name for entry in REGISTRY}
 
 Key = tuple[str, str]
 """(scope, native id)"""
@@ -214,8 +213,8 @@ def upstream_job_types(stack: Stack) -> dict[str, set[Key]]:
     async def list_all() -> dict[str, set[Key]]:
         found: dict[str, set[Key]] = {}
         for name, table in stack.sims.gateway_tables(stack.sim_url).items():
-            entry = BY_NAME[name]
-            adapter = entry.build_adapter()(SourceSettings(name, table, {}))
+            entry = REGISTRY.by_name(name)
+            adapter = entry.build_adapter()(source_settings(name, table, {}))
             try:
                 keys: set[Key] = set()
                 after: str | None = None

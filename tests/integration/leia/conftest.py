@@ -6,7 +6,7 @@ from typing import Any
 import pytest
 
 from adapters.leia import LeiaAdapter, build_adapter
-from adapters.settings import SourceSettings
+from adapters.registry import source_settings
 from simulators.kit import SimClock
 from simulators.kit.app import SimulatorApp
 from simulators.kit.server import serve
@@ -39,7 +39,7 @@ def url(sim: SimulatorApp) -> Iterator[str]:
 
 
 def adapter_for(sim: SimulatorApp, base_url: str, **table: Any) -> LeiaAdapter:
-    return build_adapter(SourceSettings("leia", {"base_url": base_url, **sim.config, "timeout_s": 3, **table}))
+    return build_adapter(source_settings("leia", {"base_url": base_url, **sim.config, "timeout_s": 3, **table}))
 
 
 @pytest.fixture

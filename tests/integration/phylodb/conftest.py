@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 
 from adapters.phylodb import PhyloDBAdapter, build_adapter
-from adapters.settings import SourceSettings
+from adapters.registry import source_settings
 from simulators.kit import SimClock
 from simulators.kit.app import SimulatorApp
 from simulators.kit.server import serve
@@ -20,7 +20,7 @@ PAGE_SIZE = 7
 
 def make_adapter(sim: SimulatorApp, url: str, **overrides: Any) -> PhyloDBAdapter:
     table = {**sim.config, "base_url": url, **overrides}
-    return build_adapter(SourceSettings("phylodb", table))
+    return build_adapter(source_settings("phylodb", table))
 
 
 @pytest.fixture

@@ -5,8 +5,8 @@ from collections.abc import AsyncIterator, Iterator
 import httpx
 import pytest
 
+from adapters.registry import source_settings
 from adapters.scale import ScaleAdapter, build_adapter
-from adapters.settings import SourceSettings
 from simulators.kit import SimClock
 from simulators.kit.app import SimulatorApp
 from simulators.kit.server import serve
@@ -39,7 +39,7 @@ def url(sim: SimulatorApp) -> Iterator[str]:
 
 
 def make_adapter(sim: SimulatorApp, url: str, **extra: object) -> ScaleAdapter:
-    return build_adapter(SourceSettings("scale", {"base_url": url, **sim.config, **extra}))
+    return build_adapter(source_settings("scale", {"base_url": url, **sim.config, **extra}))
 
 
 @pytest.fixture

@@ -9,8 +9,8 @@ import pytest
 
 from adapters.base import JobQuery, SubmitRequest
 from adapters.errors import ErrorKind, UpstreamError
+from adapters.registry import source_settings
 from adapters.scale import build_adapter
-from adapters.settings import SourceSettings
 from simulators.kit.app import SimulatorApp
 from simulators.kit.server import free_port
 from tests.integration.scale.conftest import make_adapter
@@ -75,7 +75,7 @@ async def test_malformed_json_is_a_bad_response(sim: SimulatorApp, url: str) -> 
 
 async def test_a_source_that_is_down_is_unavailable_quickly() -> None:
     url = f"http://127.0.0.1:{free_port()}"
-    adapter = build_adapter(SourceSettings("scale", {"base_url": url, "token": "t", "timeout_s": 1}))
+    adapter = build_adapter(source_settings("scale", {"base_url": url, "token": "t", "timeout_s": 1}))
     started = time.monotonic()
     with pytest.raises(UpstreamError) as err:
         await adapter.list_jobs(JobQuery(), None, 5)

@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from adapters.settings import SourceSettings
+from adapters.registry import source_settings
 from adapters.wordlift import WordLiftAdapter, build_adapter
 from simulators.kit import SimClock
 from simulators.kit.app import SimulatorApp
@@ -41,7 +41,7 @@ def url(sim: SimulatorApp) -> Iterator[str]:
 
 
 def make_adapter(url: str, sim: SimulatorApp, **extra: Any) -> WordLiftAdapter:
-    return build_adapter(SourceSettings("wordlift", {"base_url": url, **sim.config, **extra}))
+    return build_adapter(source_settings("wordlift", {"base_url": url, **sim.config, **extra}))
 
 
 @pytest.fixture

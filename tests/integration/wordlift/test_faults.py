@@ -11,7 +11,7 @@ import pytest
 from adapters.base import JobQuery, SubmitRequest
 from adapters.errors import ErrorKind, UpstreamError
 from adapters.model import NativeKey
-from adapters.settings import SourceSettings
+from adapters.registry import source_settings
 from adapters.wordlift import WordLiftAdapter, build_adapter
 from simulators.kit.app import SimulatorApp
 from simulators.kit.server import free_port
@@ -89,7 +89,7 @@ async def test_malformed_json(adapter: WordLiftAdapter, url: str) -> None:
 
 async def test_source_down_is_unavailable_quickly(sim: SimulatorApp) -> None:
     table = {"base_url": f"http://127.0.0.1:{free_port()}", **sim.config, "timeout_s": 1}
-    adapter = build_adapter(SourceSettings("wordlift", table))
+    adapter = build_adapter(source_settings("wordlift", table))
     started = time.monotonic()
     with pytest.raises(UpstreamError) as info:
         await adapter.check()

@@ -14,7 +14,8 @@ from adapters.amperity.translate import parse_time
 from adapters.base import Adapter, IngestRunQuery, JobQuery, JobTypeQuery, SubmitRequest
 from adapters.errors import ErrorKind, UpstreamError
 from adapters.model import JobStatus, NativeKey
-from adapters.settings import ConfigError, SourceSettings
+from adapters.registry import source_settings
+from adapters.settings import ConfigError
 from tests.unit.amperity.examples import ERROR_DOCS, ERROR_SPEC, SEED_JOB, job, table
 
 BASE = "https://app.amperity.com/api"
@@ -65,7 +66,7 @@ def mock() -> Iterator[respx.MockRouter]:
 
 @pytest.fixture
 async def adapter() -> AsyncIterator[AmperityAdapter]:
-    built = build_adapter(SourceSettings("amperity", {"base_url": BASE, "token": TOKEN, "tenant": TENANT}))
+    built = build_adapter(source_settings("amperity", {"base_url": BASE, "token": TOKEN, "tenant": TENANT}))
     built.clock.observe_date(DATE)
     yield built
     await built.aclose()
@@ -215,7 +216,7 @@ async def test_a_cut_off_answer_gives_no_total(adapter: AmperityAdapter, mock: r
 
 
 async def test_first_list_with_an_unknown_clock_asks_the_servers_window() -> None:
-    fresh = build_adapter(SourceSettings("amperity", {"base_url": BASE, "token": TOKEN, "tenant": TENANT}))
+    fresh = build_adapter(source_settings("amperity", {"base_url": BASE, "token": TOKEN, "tenant": TENANT}))
     with respx.mock(base_url=BASE) as router:
         route = router.get("/ingest/jobs").mock(side_effect=window_server(five_jobs()))
         page = await fresh.list_jobs(JobQuery(), None, 10)
@@ -459,13 +460,13 @@ async def test_job_types(adapter: AmperityAdapter) -> None:
 
 def test_build_adapter_collects_problems_without_echoing_secrets() -> None:
     with pytest.raises(ConfigError) as caught:
-        build_adapter(SourceSettings("amperity", {"base_url": "ftp://x", "token_env": "AMP_TOKEN"}, environ={}))
+        build_adapter(source_settings("amperity", {"base_url": "ftp://x", "token_env": "AMP_TOKEN"}, environ={}))
     text = str(caught.value)
     assert "base_url" in text and "AMP_TOKEN" in text and "tenant" in text
 
 
 async def test_build_adapter_reads_token_env_and_version() -> None:
-    settings = SourceSettings(
+    settings = source_settings(
         "amperity",
         {"base_url": BASE, "token_env": "AMP_TOKEN", "tenant": TENANT, "api_version": "2099-01-01"},
         environ={"AMP_TOKEN": TOKEN},

@@ -8,7 +8,7 @@ import pytest
 import respx
 
 from adapters.leia import LeiaAdapter, build_adapter
-from adapters.settings import SourceSettings
+from adapters.registry import source_settings
 
 BASE = "https://api.leia.io/leia/1.0.0"
 API_KEY = "ghsrt6j94u6nbdw148j6t41nxf65bnwdt"
@@ -48,7 +48,7 @@ def login_ok(token: str = TOKEN) -> httpx.Response:
 
 
 def make_adapter(**table: Any) -> LeiaAdapter:
-    settings = SourceSettings("leia", {"base_url": BASE, "api_key": API_KEY, "application_id": APP, **table})
+    settings = source_settings("leia", {"base_url": BASE, "api_key": API_KEY, "application_id": APP, **table})
     return build_adapter(settings)
 
 

@@ -11,7 +11,8 @@ from adapters.base import JobQuery, JobTypeQuery, SubmitRequest
 from adapters.errors import ErrorKind, UpstreamError
 from adapters.leia import LeiaAdapter
 from adapters.model import JobStatus, NativeKey
-from adapters.settings import ConfigError, SourceSettings
+from adapters.registry import source_settings
+from adapters.settings import ConfigError
 
 from .conftest import APP, APPLICATION, BASE, assert_no_secret, job_json, problem
 
@@ -353,12 +354,9 @@ async def test_check_calls_whoami(router: respx.MockRouter, adapter: LeiaAdapter
     assert whoami.called
 
 
-def test_build_adapter_collects_problems() -> None:
-    settings = SourceSettings("leia", {"base_url": "ftp://x", "callback_url": "nope", "timeout_s": -1}, environ={})
+def test_settings_collect_problems() -> None:
     with pytest.raises(ConfigError) as err:
-        from adapters.leia import build_adapter
-
-        build_adapter(settings)
+        source_settings("leia", {"base_url": "ftp://x", "callback_url": "nope", "timeout_s": -1}, environ={})
     text = str(err.value)
     assert "base_url" in text and "api_key" in text and "callback_url" in text and "timeout_s" in text
 
@@ -366,6 +364,6 @@ def test_build_adapter_collects_problems() -> None:
 def test_build_adapter_reads_key_from_environment() -> None:
     from adapters.leia import build_adapter
 
-    settings = SourceSettings("leia", {"base_url": BASE, "api_key_env": "LEIA_KEY"}, environ={"LEIA_KEY": "k"})
+    settings = source_settings("leia", {"base_url": BASE, "api_key_env": "LEIA_KEY"}, environ={"LEIA_KEY": "k"})
     leia = build_adapter(settings)
     assert leia.scopes == () and leia.capabilities.cancel and leia.capabilities.filter_status

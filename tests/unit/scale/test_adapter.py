@@ -12,9 +12,10 @@ import respx
 from adapters.base import IngestRunQuery, JobQuery, JobTypeQuery, SubmitRequest
 from adapters.errors import ErrorKind, FieldError, UpstreamError
 from adapters.model import JobStatus, JobTypeRecord, NativeKey, Source
+from adapters.registry import source_settings
 from adapters.scale import ScaleAdapter, build_adapter
 from adapters.scale import translate as tr
-from adapters.settings import ConfigError, SourceSettings
+from adapters.settings import ConfigError
 from tests.unit.scale import examples as ex
 
 BASE = "http://scale.test/api"
@@ -31,7 +32,7 @@ def key(native_id: str) -> NativeKey:
 
 @pytest.fixture
 async def adapter() -> AsyncIterator[ScaleAdapter]:
-    scale = build_adapter(SourceSettings("scale", {"base_url": BASE, "token": TOKEN}))
+    scale = build_adapter(source_settings("scale", {"base_url": BASE, "token": TOKEN}))
     yield scale
     await scale.aclose()
 
@@ -59,12 +60,12 @@ def params_of(route: respx.Route, call: int = 0) -> httpx.QueryParams:
 
 def test_config_problems_are_reported_together() -> None:
     with pytest.raises(ConfigError) as err:
-        build_adapter(SourceSettings("scale", {"base_url": "ftp://x"}))
+        build_adapter(source_settings("scale", {"base_url": "ftp://x"}))
     assert "base_url" in str(err.value) and "token" in str(err.value)
 
 
 def test_token_from_environment() -> None:
-    settings = SourceSettings("scale", {"base_url": BASE, "token_env": "SCALE_TOKEN"}, environ={"SCALE_TOKEN": "k"})
+    settings = source_settings("scale", {"base_url": BASE, "token_env": "SCALE_TOKEN"}, environ={"SCALE_TOKEN": "k"})
     assert isinstance(build_adapter(settings), ScaleAdapter)
 
 
@@ -80,7 +81,7 @@ async def test_requests_carry_the_drf_token(adapter: ScaleAdapter) -> None:
 @respx.mock
 async def test_a_base_url_ending_in_v6_is_accepted() -> None:
     route = respx.get(f"{BASE}/v6/job-type-names/").respond(json=ex.JOB_TYPE_NAMES)
-    scale = build_adapter(SourceSettings("scale", {"base_url": f"{BASE}/v6/", "token": TOKEN}))
+    scale = build_adapter(source_settings("scale", {"base_url": f"{BASE}/v6/", "token": TOKEN}))
     await scale.check()
     await scale.aclose()
     assert route.called

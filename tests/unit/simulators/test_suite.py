@@ -6,13 +6,13 @@ import tomllib
 
 import pytest
 
-from adapters.registry import BY_NAME
+from adapters.registry import REGISTRY
 from simulators.registry import SIMULATORS
 from simulators.suite import build_simulators, render_config
 
 
 def test_one_simulator_per_source_in_registry_order() -> None:
-    assert list(SIMULATORS) == list(BY_NAME)
+    assert list(SIMULATORS) == [e.name for e in REGISTRY]
 
 
 @pytest.mark.parametrize(

@@ -12,7 +12,8 @@ import respx
 from adapters.base import JobQuery, JobTypeQuery, SubmitRequest
 from adapters.errors import ErrorKind, UpstreamError
 from adapters.model import JobRecord, JobStatus, NativeKey
-from adapters.settings import ConfigError, SourceSettings
+from adapters.registry import source_settings
+from adapters.settings import ConfigError
 from adapters.wordlift import WordLiftAdapter, build_adapter
 from tests.unit.wordlift.examples import JOB, JOB_ID, JOB_LIST, PROBLEM, SUBMIT_BODY, VALIDATION_ERROR, job
 
@@ -406,7 +407,7 @@ async def test_job_types_are_synthetic(adapter: WordLiftAdapter, api: respx.Mock
 
 
 def test_build_adapter_reads_the_table() -> None:
-    settings = SourceSettings(
+    settings = source_settings(
         "wordlift",
         {"base_url": BASE + "/", "api_key_env": "WL_KEY", "graphs": ["1506805", 2000001], "timeout_s": 3},
         environ={"WL_KEY": KEY},
@@ -419,7 +420,7 @@ def test_build_adapter_reads_the_table() -> None:
 
 def test_build_adapter_reports_every_problem() -> None:
     with pytest.raises(ConfigError) as info:
-        build_adapter(SourceSettings("wordlift", {"base_url": "ftp://x"}, environ={}))
+        build_adapter(source_settings("wordlift", {"base_url": "ftp://x"}, environ={}))
     message = str(info.value)
     for key in ("base_url", "api_key", "graphs"):
         assert key in message
