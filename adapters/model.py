@@ -8,20 +8,62 @@ whatever the upstream uses (Scale's integer ids become ``"42"``).
 from __future__ import annotations
 
 import enum
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import Any, ClassVar
 
 
-class Source(enum.Enum):
-    """The upstream a record comes from."""
+class Source(str):
+    """The upstream a record comes from: ``Source.SCALE``, or any name a registered source has.
 
-    WORDLIFT = "WORDLIFT"
-    LEIA = "LEIA"
-    PHYLODB = "PHYLODB"
-    SCALE = "SCALE"
-    AMPERITY = "AMPERITY"
+    An open set, not an enum: a new upstream registers its own name (``adapters.registry``)
+    without touching this module. Instances are interned, so ``is`` compares them as it
+    would enum members, and ``.value`` reads as on an enum. Names are upper-case ASCII.
+    """
+
+    __slots__ = ()
+    _interned: ClassVar[dict[str, Source]] = {}
+
+    WORDLIFT: ClassVar[Source]
+    LEIA: ClassVar[Source]
+    PHYLODB: ClassVar[Source]
+    SCALE: ClassVar[Source]
+    AMPERITY: ClassVar[Source]
+
+    def __new__(cls, value: str) -> Source:
+        found = cls._interned.get(value)
+        if found is None:
+            if not _SOURCE_NAME.fullmatch(value):
+                raise ValueError(f"{value!r} is not a source name (upper-case letters, digits and _)")
+            found = super().__new__(cls, value)
+            cls._interned[str(value)] = found
+        return found
+
+    @classmethod
+    def known(cls, name: str) -> Source | None:
+        """The source of that name if one was ever made, else ``None``: never makes one from untrusted text."""
+        return cls._interned.get(name)
+
+    @property
+    def value(self) -> str:
+        return str.__str__(self)
+
+    def __repr__(self) -> str:
+        return f"Source.{self.value}"
+
+    def __reduce__(self) -> tuple[type[Source], tuple[str]]:
+        return Source, (self.value,)
+
+
+_SOURCE_NAME = re.compile(r"[A-Z][A-Z0-9_]{0,31}")
+
+Source.WORDLIFT = Source("WORDLIFT")
+Source.LEIA = Source("LEIA")
+Source.PHYLODB = Source("PHYLODB")
+Source.SCALE = Source("SCALE")
+Source.AMPERITY = Source("AMPERITY")
 
 
 class JobStatus(enum.Enum):

@@ -1,7 +1,8 @@
 """Every upstream the gateway knows: one line each. Adding a source is one folder plus one line here.
 
-A source package (``package``) provides ``build_adapter(settings, *, transport=None)``
-and ``Settings`` (the pydantic model of its ``[sources.<name>]`` table).
+A source package (``package``) provides ``build_adapter(settings, *, transport=None)``,
+``Settings`` (the pydantic model of its ``[sources.<name>]`` table) and, when it
+takes submissions, ``SUBMISSION`` (an ``adapters.submission.Submission``).
 The gateway reaches a source package only through its entry here, by name, so the
 package stays sealed; ``Registry.register`` adds one at run time (a plugin, a test).
 """
@@ -17,6 +18,7 @@ from typing import Any
 
 from adapters.model import Source
 from adapters.settings import SourceSettings, load_table
+from adapters.submission import Submission
 
 
 @dataclass(frozen=True, slots=True)
@@ -36,6 +38,11 @@ class SourceEntry:
     def build_adapter(self) -> Callable[..., Any]:
         """``build_adapter(settings: Settings, *, transport=None) -> Adapter``; this opens the HTTP client."""
         return self.module().build_adapter  # type: ignore[no-any-return]
+
+    def submission(self) -> Submission[Any] | None:
+        """What ``submitJob`` takes for this source; ``None`` if the package declares nothing."""
+        found = getattr(self.module(), "SUBMISSION", None)
+        return found if isinstance(found, Submission) else None
 
 
 class Registry:

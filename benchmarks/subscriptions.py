@@ -53,6 +53,7 @@ import httpx
 from websockets.asyncio.client import ClientConnection, connect
 
 from adapters.model import Source
+from adapters.registry import REGISTRY
 from gateway.app import create_app
 from gateway.config import config_from_mapping
 from gateway.context import Context
@@ -139,7 +140,7 @@ POOL_QUERY = f"query($f: JobFilter) {{ jobs(first: {POOL_PER_SOURCE}, filter: $f
 
 
 def pool_variables() -> list[dict[str, Any]]:
-    return [{"f": {"sources": [s.value], "statuses": ["RUNNING"]}} for s in Source]
+    return [{"f": {"sources": [s.value], "statuses": ["RUNNING"]}} for s in REGISTRY.sources]
 
 
 def assignments(pool: list[str], n: int) -> list[list[str]]:
@@ -395,7 +396,9 @@ def table(results: list[Result]) -> str:
     lines.append("")
     lines.append("Per source during the rounds (batch polls / HTTP requests / jobs asked for):")
     for r in results:
-        per = ", ".join(f"{s.value} {r.polls[s]}/{r.requests[s]}/{r.polled_keys[s]}" for s in Source if s in r.polls)
+        per = ", ".join(
+            f"{s.value} {r.polls[s]}/{r.requests[s]}/{r.polled_keys[s]}" for s in REGISTRY.sources if s in r.polls
+        )
         lines.append(f"  {r.mode:<7}{r.subscribers:>6}: {per}")
     for r in results:
         for note in r.notes:

@@ -47,10 +47,9 @@ def decode_id(value: str, expected_type: str | None = None) -> GlobalId:
     parts = raw.split(":")
     if len(parts) != 4 or parts[0] not in NODE_TYPES or not parts[3]:
         raise InvalidId(f"not a valid id: {value[:64]!r}")
-    try:
-        source = Source(parts[1])
-    except ValueError:
-        raise InvalidId(f"not a valid id: {value[:64]!r}") from None
+    source = Source.known(parts[1])
+    if source is None:
+        raise InvalidId(f"not a valid id: {value[:64]!r}")
     gid = GlobalId(parts[0], source, NativeKey(unquote(parts[2]), unquote(parts[3])))
     # Base64 decoding skips stray characters: only the exact encoding we issue is accepted,
     # so an edited id can never turn into another well-formed one.

@@ -11,6 +11,7 @@ from adapters.errors import ErrorKind, UpstreamError
 from adapters.http import UpstreamHealth
 from adapters.model import Source
 from adapters.observe import RequestObserver
+from adapters.registry import REGISTRY
 
 
 @dataclass(frozen=True, slots=True)
@@ -22,8 +23,9 @@ class ProbeResult:
 
 class Upstreams:
     def __init__(self, adapters: Mapping[Source, Adapter], cache_scopes: Mapping[Source, str] | None = None) -> None:
-        # Fixed source order: it is the documented tie-break of merged lists.
-        self._adapters = {s: adapters[s] for s in Source if s in adapters}
+        # Fixed source order, the registry's: it is the documented tie-break of merged lists.
+        order = [s for s in REGISTRY.sources if s in adapters] + [s for s in adapters if s not in REGISTRY.sources]
+        self._adapters = {s: adapters[s] for s in order}
         self._cache_scopes = dict(cache_scopes or {})
 
     def cache_scope(self, source: Source) -> str:

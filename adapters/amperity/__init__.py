@@ -9,8 +9,9 @@ import httpx
 
 from adapters.amperity.adapter import AmperityAdapter
 from adapters.amperity.settings import Settings
+from adapters.amperity.submission import SUBMISSION
 
-__all__ = ["AmperityAdapter", "Settings", "build_adapter"]
+__all__ = ["SUBMISSION", "AmperityAdapter", "Settings", "build_adapter"]
 
 
 def build_adapter(settings: Settings, *, transport: httpx.AsyncBaseTransport | None = None) -> AmperityAdapter:

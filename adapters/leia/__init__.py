@@ -17,8 +17,9 @@ import httpx
 
 from adapters.leia.adapter import LeiaAdapter
 from adapters.leia.settings import Settings
+from adapters.leia.submission import SUBMISSION
 
-__all__ = ["LeiaAdapter", "Settings", "build_adapter"]
+__all__ = ["SUBMISSION", "LeiaAdapter", "Settings", "build_adapter"]
 
 
 def build_adapter(settings: Settings, *, transport: httpx.AsyncBaseTransport | None = None) -> LeiaAdapter:

@@ -16,8 +16,9 @@ import httpx
 
 from adapters.phylodb.adapter import PhyloDBAdapter
 from adapters.phylodb.settings import Settings
+from adapters.phylodb.submission import SUBMISSION
 
-__all__ = ["PhyloDBAdapter", "Settings", "build_adapter"]
+__all__ = ["SUBMISSION", "PhyloDBAdapter", "Settings", "build_adapter"]
 
 
 def build_adapter(settings: Settings, *, transport: httpx.AsyncBaseTransport | None = None) -> PhyloDBAdapter:

@@ -13,8 +13,9 @@ import httpx
 
 from adapters.scale.adapter import ScaleAdapter
 from adapters.scale.settings import Settings
+from adapters.scale.submission import SUBMISSION
 
-__all__ = ["ScaleAdapter", "Settings", "build_adapter"]
+__all__ = ["SUBMISSION", "ScaleAdapter", "Settings", "build_adapter"]
 
 
 def build_adapter(settings: Settings, *, transport: httpx.AsyncBaseTransport | None = None) -> ScaleAdapter:

@@ -14,8 +14,9 @@ import httpx
 
 from adapters.wordlift.adapter import WordLiftAdapter
 from adapters.wordlift.settings import Settings
+from adapters.wordlift.submission import SUBMISSION
 
-__all__ = ["Settings", "WordLiftAdapter", "build_adapter"]
+__all__ = ["SUBMISSION", "Settings", "WordLiftAdapter", "build_adapter"]
 
 
 def build_adapter(settings: Settings, *, transport: httpx.AsyncBaseTransport | None = None) -> WordLiftAdapter:

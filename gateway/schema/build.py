@@ -1,4 +1,4 @@
-"""Assembles the Strawberry schema from its parts."""
+"""Assembles the Strawberry schema from its parts, for the sources of one registry."""
 
 from __future__ import annotations
 
@@ -7,8 +7,10 @@ from dataclasses import dataclass
 import strawberry
 from strawberry.schema.config import StrawberryConfig
 
+from adapters.registry import REGISTRY, Registry
+from gateway.schema.enums import declare_sources
 from gateway.schema.extensions import limit_extensions
-from gateway.schema.mutation import Mutation
+from gateway.schema.mutation import build_mutation
 from gateway.schema.nodes import IngestRun, Job, JobType
 from gateway.schema.query import Query
 from gateway.schema.subscription import Subscription
@@ -29,11 +31,13 @@ class GatewaySchema(strawberry.Schema):
         return None
 
 
-def build_schema(limits: SchemaLimits | None = None) -> strawberry.Schema:
+def build_schema(limits: SchemaLimits | None = None, registry: Registry = REGISTRY) -> strawberry.Schema:
+    """The schema for ``registry``'s sources: the ``Source`` enum and ``submitJob``'s members follow it."""
     limits = limits or SchemaLimits()
+    declare_sources(registry.sources)
     return GatewaySchema(
         query=Query,
-        mutation=Mutation,
+        mutation=build_mutation(registry),
         subscription=Subscription,
         types=[Job, JobType, IngestRun],
         extensions=limit_extensions(

@@ -9,7 +9,7 @@ import strawberry
 
 from adapters.base import IngestRunQuery, JobQuery, JobTypeQuery
 from adapters.model import JobRecord
-from adapters.model import Source as SourceModel
+from adapters.registry import REGISTRY
 from gateway.errors import GatewayError
 from gateway.ids import GlobalId, InvalidId, decode_id
 from gateway.schema.enums import JobStatus, Source
@@ -56,14 +56,14 @@ def _check_range(name: str, after: datetime | None, before: datetime | None) -> 
 
 def job_plan(
     f: JobFilter | None,
-) -> tuple[frozenset[SourceModel] | None, dict[SourceModel, JobQuery], tuple[object, ...]]:
+) -> tuple[frozenset[Source] | None, dict[Source, JobQuery], tuple[object, ...]]:
     """Sources to ask, the query for each, and a stable fingerprint of the filter."""
     f = f or JobFilter()
     _check_range("created", f.created_after, f.created_before)
     _check_range("updated", f.updated_after, f.updated_before)
     sources = None if f.sources is None else frozenset(s for s in f.sources)
-    type_ids: dict[SourceModel, set[str]] = {}
-    type_scopes: dict[SourceModel, set[str]] = {}
+    type_ids: dict[Source, set[str]] = {}
+    type_scopes: dict[Source, set[str]] = {}
     for gid in job_type_keys(f):
         type_ids.setdefault(gid.source, set()).add(gid.key.native_id)
         # A job type lives in one scope (WordLift's ``kpi`` exists once per graph): its jobs too.
@@ -84,7 +84,7 @@ def job_plan(
             updated_after=f.updated_after,
             updated_before=f.updated_before,
         )
-        for source in SourceModel
+        for source in REGISTRY.sources
     }
     fp = (
         sorted(s.value for s in sources) if sources is not None else None,
@@ -120,7 +120,7 @@ def job_type_matcher(f: JobFilter | None) -> Callable[[JobRecord], bool] | None:
     if f is None or f.job_type_ids is None:
         return None
     wanted = {(g.source, g.key.scope, g.key.native_id) for g in job_type_keys(f)}
-    per_source: dict[SourceModel, set[tuple[str, str]]] = {}
+    per_source: dict[Source, set[tuple[str, str]]] = {}
     for source, scope, native in wanted:
         per_source.setdefault(source, set()).add((scope, native))
     crossed = any(len(pairs) < len({s for s, _ in pairs}) * len({n for _, n in pairs}) for pairs in per_source.values())
@@ -135,7 +135,7 @@ def _type_scopes(scopes: frozenset[str] | None, of_types: set[str] | None) -> fr
     return frozenset(of_types) if scopes is None else scopes & frozenset(of_types)
 
 
-def job_type_plan(f: JobTypeFilter | None) -> tuple[frozenset[SourceModel] | None, JobTypeQuery, tuple[object, ...]]:
+def job_type_plan(f: JobTypeFilter | None) -> tuple[frozenset[Source] | None, JobTypeQuery, tuple[object, ...]]:
     f = f or JobTypeFilter()
     sources = None if f.sources is None else frozenset(s for s in f.sources)
     query = JobTypeQuery(scopes=_set(f.scopes), name=f.name)
@@ -145,7 +145,7 @@ def job_type_plan(f: JobTypeFilter | None) -> tuple[frozenset[SourceModel] | Non
 
 def ingest_plan(
     f: IngestRunFilter | None,
-) -> tuple[frozenset[SourceModel] | None, IngestRunQuery, tuple[object, ...]]:
+) -> tuple[frozenset[Source] | None, IngestRunQuery, tuple[object, ...]]:
     f = f or IngestRunFilter()
     _check_range("started", f.started_after, f.started_before)
     sources = None if f.sources is None else frozenset(s for s in f.sources)

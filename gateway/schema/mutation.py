@@ -8,7 +8,8 @@ failures stay GraphQL errors with ``extensions.code``.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Awaitable, Sequence
+from collections.abc import Awaitable, Callable, Sequence
+from typing import Optional
 
 import strawberry
 from strawberry.scalars import JSON
@@ -16,16 +17,25 @@ from strawberry.scalars import JSON
 from adapters.base import JobTypeAdmin, JobTypeEdit, ValidationIssue
 from adapters.errors import ErrorKind, UpstreamError
 from adapters.model import JobRecord, Source
+from adapters.registry import Registry
+from adapters.submission import FieldProblem, InputProblems
 from gateway.context import Context, Info
 from gateway.errors import GatewayError
 from gateway.ids import GlobalId, InvalidId, decode_id
 from gateway.mutations import MutationErrorCode, Outcome, Problem
-from gateway.schema.mutation_inputs import FieldProblem, InputProblems, JobSubmission, camel, input_path, to_request
 from gateway.schema.nodes import Job, JobType
+from gateway.schema.submission import camel, input_path, submission_input, to_request
 
 strawberry.enum(MutationErrorCode, description="Why a mutation was refused.")
 
 MAX_KEY_LENGTH = 200
+
+SUBMIT_DESCRIPTION = "Start a job on one source. Amperity ingest jobs are read-only: refused."
+CANCEL_DESCRIPTION = "Cancel a job. Cancelling a final job is a harmless NOT_CANCELLABLE answer."
+RERUN_DESCRIPTION = "Run a job again: natively where the source can, else by resubmitting its input."
+VALIDATE_DESCRIPTION = "Scale: check a job type definition without creating it."
+CREATE_DESCRIPTION = "Scale: create a job type (or a new revision of an existing version)."
+EDIT_DESCRIPTION = "Scale: pause/activate a job type version or change its limits."
 
 
 @strawberry.type(description="An expected refusal: the request was understood and answered with no.")
@@ -54,14 +64,6 @@ class RerunJobPayload:
     job: Job | None
     errors: list[MutationError]
     replayed: bool
-
-
-@strawberry.input
-class SubmitJobInput:
-    job: JobSubmission
-    idempotency_key: str | None = strawberry.field(
-        default=None, description="Retrying with the same key and input returns the first result; see README."
-    )
 
 
 @strawberry.input
@@ -262,72 +264,62 @@ async def _job_type_call(call: Awaitable[JobTypeEdit]) -> JobTypePayload:
     )
 
 
-@strawberry.type
-class Mutation:
-    @strawberry.mutation(description="Start a job on one source. Amperity ingest jobs are read-only: refused.")
-    async def submit_job(self, info: Info, input: SubmitJobInput) -> SubmitJobPayload:
-        outcome = await _submit(info, input)
-        return SubmitJobPayload(job=_job(outcome), errors=_errors(outcome.problems), replayed=outcome.replayed)
+async def cancel_job(self: object, info: Info, input: CancelJobInput) -> CancelJobPayload:
+    outcome = await _change(info, "cancelJob", input.id, input.idempotency_key)
+    return CancelJobPayload(job=_job(outcome), errors=_errors(outcome.problems), replayed=outcome.replayed)
 
-    @strawberry.mutation(description="Cancel a job. Cancelling a final job is a harmless NOT_CANCELLABLE answer.")
-    async def cancel_job(self, info: Info, input: CancelJobInput) -> CancelJobPayload:
-        outcome = await _change(info, "cancelJob", input.id, input.idempotency_key)
-        return CancelJobPayload(job=_job(outcome), errors=_errors(outcome.problems), replayed=outcome.replayed)
 
-    @strawberry.mutation(description="Run a job again: natively where the source can, else by resubmitting its input.")
-    async def rerun_job(self, info: Info, input: RerunJobInput) -> RerunJobPayload:
-        outcome = await _change(info, "rerunJob", input.id, input.idempotency_key)
-        return RerunJobPayload(job=_job(outcome), errors=_errors(outcome.problems), replayed=outcome.replayed)
+async def rerun_job(self: object, info: Info, input: RerunJobInput) -> RerunJobPayload:
+    outcome = await _change(info, "rerunJob", input.id, input.idempotency_key)
+    return RerunJobPayload(job=_job(outcome), errors=_errors(outcome.problems), replayed=outcome.replayed)
 
-    @strawberry.mutation(description="Scale: check a job type definition without creating it.")
-    async def validate_job_type(self, info: Info, input: JobTypeDefinitionInput) -> ValidateJobTypePayload:
-        try:
-            result = await _admin(info).validate_job_type(_definition(input))
-        except InputProblems as exc:
-            issues = [ValidationMessage(name=".".join(p.path), description=p.message) for p in exc.problems]
-            return ValidateJobTypePayload(is_valid=False, errors=issues, warnings=[])
-        except UpstreamError as err:
-            if err.kind is not ErrorKind.INVALID:
-                raise
-            issues = [ValidationMessage(name=".".join(f.path), description=f.message) for f in err.field_errors]
-            return ValidateJobTypePayload(
-                is_valid=False, errors=issues or [ValidationMessage(name="", description=err.message)], warnings=[]
-            )
+
+async def validate_job_type(self: object, info: Info, input: JobTypeDefinitionInput) -> ValidateJobTypePayload:
+    try:
+        result = await _admin(info).validate_job_type(_definition(input))
+    except InputProblems as exc:
+        issues = [ValidationMessage(name=".".join(p.path), description=p.message) for p in exc.problems]
+        return ValidateJobTypePayload(is_valid=False, errors=issues, warnings=[])
+    except UpstreamError as err:
+        if err.kind is not ErrorKind.INVALID:
+            raise
+        issues = [ValidationMessage(name=".".join(f.path), description=f.message) for f in err.field_errors]
         return ValidateJobTypePayload(
-            is_valid=result.is_valid, errors=_messages(result.errors), warnings=_messages(result.warnings)
+            is_valid=False, errors=issues or [ValidationMessage(name="", description=err.message)], warnings=[]
         )
+    return ValidateJobTypePayload(
+        is_valid=result.is_valid, errors=_messages(result.errors), warnings=_messages(result.warnings)
+    )
 
-    @strawberry.mutation(description="Scale: create a job type (or a new revision of an existing version).")
-    async def create_job_type(self, info: Info, input: JobTypeDefinitionInput) -> JobTypePayload:
-        try:
-            body = _definition(input)
-        except InputProblems as exc:
-            return _problems_payload(exc)
-        return await _job_type_call(_admin(info).create_job_type(body))
 
-    @strawberry.mutation(description="Scale: pause/activate a job type version or change its limits.")
-    async def edit_job_type(self, info: Info, input: EditJobTypeInput) -> JobTypePayload:
-        try:
-            gid, patch = _edit(input)
-        except InputProblems as exc:
-            return _problems_payload(exc)
-        admin = _admin(info, gid.source)
-        context = info.context
+async def create_job_type(self: object, info: Info, input: JobTypeDefinitionInput) -> JobTypePayload:
+    try:
+        body = _definition(input)
+    except InputProblems as exc:
+        return _problems_payload(exc)
+    return await _job_type_call(_admin(info).create_job_type(body))
+
+
+async def edit_job_type(self: object, info: Info, input: EditJobTypeInput) -> JobTypePayload:
+    try:
+        gid, patch = _edit(input)
+    except InputProblems as exc:
+        return _problems_payload(exc)
+    admin = _admin(info, gid.source)
+    context = info.context
+    context.services.cache.evict("job_type", (context.upstreams.cache_scope(gid.source), gid.key))
+    current = await context.loaders.job_type(gid.source, gid.key)
+    if current is None:
+        return JobTypePayload(
+            job_type=None,
+            errors=[MutationError(code=MutationErrorCode.NOT_FOUND, message="no such job type", field=["input", "id"])],
+            warnings=[],
+        )
+    try:
+        return await _job_type_call(admin.edit_job_type(current, patch))
+    finally:
+        # Evict after the edit too: a read racing with it may have cached the old version.
         context.services.cache.evict("job_type", (context.upstreams.cache_scope(gid.source), gid.key))
-        current = await context.loaders.job_type(gid.source, gid.key)
-        if current is None:
-            return JobTypePayload(
-                job_type=None,
-                errors=[
-                    MutationError(code=MutationErrorCode.NOT_FOUND, message="no such job type", field=["input", "id"])
-                ],
-                warnings=[],
-            )
-        try:
-            return await _job_type_call(admin.edit_job_type(current, patch))
-        finally:
-            # Evict after the edit too: a read racing with it may have cached the old version.
-            context.services.cache.evict("job_type", (context.upstreams.cache_scope(gid.source), gid.key))
 
 
 def _edit(input: EditJobTypeInput) -> tuple[GlobalId, dict[str, object]]:
@@ -361,16 +353,17 @@ def _edit(input: EditJobTypeInput) -> tuple[GlobalId, dict[str, object]]:
     return gid, patch
 
 
-async def _submit(info: Info, input: SubmitJobInput) -> Outcome:
-    refused = _key(input.idempotency_key)
+async def _submit(info: Info, registry: Registry, job: object, idempotency_key: str | None) -> Outcome:
+    refused = _key(idempotency_key)
     if refused is not None:
         return refused
     try:
-        source, request = to_request(input.job)
+        source, request = to_request(job, registry)
     except InputProblems as exc:
         return Outcome(None, tuple(Problem(MutationErrorCode.INVALID_INPUT, p.message, p.path) for p in exc.problems))
     context = info.context
-    member = ("input", "job", source.value.lower())
+    entry = registry.get(source)
+    member = ("input", "job", entry.name)
     if source not in context.upstreams:
         return Outcome(None, (Problem(MutationErrorCode.NOT_SUPPORTED, f"{source.value} is not configured", member),))
     adapter = context.upstreams.get(source)
@@ -385,8 +378,41 @@ async def _submit(info: Info, input: SubmitJobInput) -> Outcome:
         return Outcome(None, (Problem(MutationErrorCode.NOT_SUPPORTED, f"{source.value} cannot submit jobs", member),))
 
     def fields(path: tuple[str, ...]) -> tuple[str, ...]:
-        return input_path(source, request.params, path)
+        return input_path(entry, request.params, path)
 
-    return await context.services.mutations.submit(
-        adapter, client_scope(context), request, input.idempotency_key, fields
+    return await context.services.mutations.submit(adapter, client_scope(context), request, idempotency_key, fields)
+
+
+def build_mutation(registry: Registry) -> type:
+    """``Mutation`` with ``submitJob`` taking one member per source of ``registry`` that accepts submissions."""
+    submit_input = strawberry.input(
+        type(
+            "SubmitJobInput",
+            (),
+            {
+                "__module__": __name__,
+                "__annotations__": {"job": submission_input(registry), "idempotency_key": Optional[str]},  # noqa: UP045
+                "idempotency_key": strawberry.field(
+                    default=None,
+                    description="Retrying with the same key and input returns the first result; see README.",
+                ),
+            },
+        )
     )
+
+    async def submit_job(self: object, info: Info, input: object) -> SubmitJobPayload:
+        outcome = await _submit(info, registry, getattr(input, "job"), getattr(input, "idempotency_key"))  # noqa: B009
+        return SubmitJobPayload(job=_job(outcome), errors=_errors(outcome.problems), replayed=outcome.replayed)
+
+    submit_job.__annotations__["input"] = submit_input
+    resolvers: dict[str, tuple[Callable[..., object], str]] = {
+        "submit_job": (submit_job, SUBMIT_DESCRIPTION),
+        "cancel_job": (cancel_job, CANCEL_DESCRIPTION),
+        "rerun_job": (rerun_job, RERUN_DESCRIPTION),
+        "validate_job_type": (validate_job_type, VALIDATE_DESCRIPTION),
+        "create_job_type": (create_job_type, CREATE_DESCRIPTION),
+        "edit_job_type": (edit_job_type, EDIT_DESCRIPTION),
+    }
+    namespace = {name: strawberry.mutation(fn, description=text) for name, (fn, text) in resolvers.items()}
+    built: type = strawberry.type(type("Mutation", (), {"__module__": __name__, **namespace}))
+    return built

@@ -16,11 +16,10 @@ from typing import Any
 
 from adapters.base import JobTypeQuery
 from adapters.http import UpstreamClient
-from adapters.model import Source
 from adapters.registry import REGISTRY, source_settings
 from tests.support.stack import Stack, running_stack
 
-SOURCE_ORDER = [s.value for s in Source]
+SOURCE_ORDER = [s.value for s in REGISTRY.sources]
 """The documented tie-break order of merged lists."""
 
 NAME = {entry.source.value: entry.name for entry in REGISTRY}

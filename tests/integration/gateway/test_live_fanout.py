@@ -18,6 +18,7 @@ from typing import Any
 import pytest
 
 from adapters.model import Source
+from adapters.registry import REGISTRY
 from gateway.app import create_app
 from gateway.config import config_from_mapping
 from gateway.context import Context
@@ -78,7 +79,7 @@ async def in_process() -> AsyncIterator[InProcess]:
 async def open_jobs(harness: InProcess) -> list[str]:
     """Global ids of ``JOBS`` not-yet-final jobs, spread over every source that has some."""
     found: list[str] = []
-    for source in Source:
+    for source in REGISTRY.sources:
         data = await harness.query(
             "query($f: JobFilter) { jobs(first: 3, filter: $f) { edges { node { id } } } }",
             {"f": {"sources": [source.value], "statuses": OPEN}},
