@@ -263,6 +263,15 @@ class CallbackSource(Protocol):
 
 
 @runtime_checkable
+class HeldJobStarter(Protocol):
+    """Jobs can be created held and released later (Leia ``block_processing`` and ``POST /job/{id}/start``)."""
+
+    async def start_job(self, key: NativeKey) -> JobRecord:
+        """Release a held job (``JobRecord.can_start``); the record after the release."""
+        ...
+
+
+@runtime_checkable
 class HttpBacked(Protocol):
     """An adapter that talks to its upstream through the shared client: its health and call counts show."""
 

@@ -121,6 +121,8 @@ class JobRecord:
     ingest_run_id: str | None = None
     can_cancel: bool = False
     can_rerun: bool = False
+    can_start: bool = False
+    """Held until released (Leia jobs created with ``block_processing``): ``startJob`` releases it."""
     raw: Mapping[str, Any] = field(default_factory=dict)
     ingest_run: IngestRunRecord | None = None
     """The ingest run itself, when the upstream sends job and run as one record (Amperity)."""

@@ -11,14 +11,23 @@ from __future__ import annotations
 
 import importlib
 import os
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from types import ModuleType
-from typing import Any
+from typing import Any, Protocol
 
+import httpx
+
+from adapters.base import Adapter
 from adapters.model import Source
 from adapters.settings import SourceSettings, load_table
 from adapters.submission import Submission
+
+
+class AdapterFactory(Protocol):
+    """A source package's ``build_adapter``: the adapter (and its HTTP client) for its validated table."""
+
+    def __call__(self, settings: Any, *, transport: httpx.AsyncBaseTransport | None = None) -> Adapter: ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -33,11 +42,13 @@ class SourceEntry:
 
     def settings_model(self) -> type[SourceSettings]:
         """The model of this source's ``[sources.<name>]`` table."""
-        return self.module().Settings  # type: ignore[no-any-return]
+        model: type[SourceSettings] = self.module().Settings
+        return model
 
-    def build_adapter(self) -> Callable[..., Any]:
-        """``build_adapter(settings: Settings, *, transport=None) -> Adapter``; this opens the HTTP client."""
-        return self.module().build_adapter  # type: ignore[no-any-return]
+    def build_adapter(self) -> AdapterFactory:
+        """``build_adapter(settings, *, transport=None)``; calling it opens the HTTP client."""
+        factory: AdapterFactory = self.module().build_adapter
+        return factory
 
     def submission(self) -> Submission[Any] | None:
         """What ``submitJob`` takes for this source; ``None`` if the package declares nothing."""

@@ -115,7 +115,7 @@ class GatewayGraphQLRouter(GraphQLRouter[Any, None]):
             processed.pop("data", None)
         return processed
 
-    async def run(self, request: Any, context: Any = UNSET, root_value: Any = UNSET) -> Any:  # type: ignore[override]
+    async def run(self, request: Any, context: Any = UNSET, root_value: Any = UNSET) -> Any:
         if not isinstance(request, Request):
             return await super().run(request, context, root_value)
         new_media = wants_graphql_response(request)

@@ -29,6 +29,7 @@ class Loaders:
         self._upstreams = upstreams
         self._cache = cache
         self._loaders: dict[tuple[str, Source], DataLoader[NativeKey, Any]] = {}
+        self._ingest_jobs: dict[Source, dict[NativeKey, JobRecord]] = {}
 
     def _loader(self, kind: str, source: Source) -> DataLoader[NativeKey, Any]:
         loader = self._loaders.get((kind, source))
@@ -87,10 +88,11 @@ class Loaders:
         """Which ingest run a job performed, asking the adapter (batched) when its record cannot say."""
         if job.ingest_run_id is not None:
             return job.ingest_run_id
+        # The batch needs whole records, the loader keys them: the records wait here.
+        records = self._ingest_jobs.setdefault(job.source, {})
         loader = self._loaders.get(("ingest_run_id", job.source))
         if loader is None:
             adapter = self._upstreams.get(job.source)
-            records: dict[NativeKey, JobRecord] = {}
 
             async def batch(keys: list[NativeKey]) -> list[Any]:
                 try:
@@ -99,9 +101,8 @@ class Loaders:
                     return [err] * len(keys)
 
             loader = DataLoader(batch, max_batch_size=100)
-            loader.records = records  # type: ignore[attr-defined]
             self._loaders[("ingest_run_id", job.source)] = loader
-        loader.records[job.key] = job  # type: ignore[attr-defined]
+        records[job.key] = job
         found: str | None = await loader.load(job.key)
         return found
 

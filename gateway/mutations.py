@@ -12,8 +12,9 @@ Error codes, and when they come:
 - ``NOT_SUPPORTED``: the source has no such operation (Amperity submit/rerun,
   WordLift cancel); nothing is sent upstream.
 - ``NOT_FOUND``: the job does not exist (or its source is not configured).
-- ``NOT_CANCELLABLE`` / ``NOT_RERUNNABLE``: the job's state does not allow it
-  (``canCancel`` / ``canRerun`` are false), or the upstream said so (CONFLICT).
+- ``NOT_CANCELLABLE`` / ``NOT_RERUNNABLE`` / ``NOT_STARTABLE``: the job's state does not
+  allow it (``canCancel`` / ``canRerun`` / ``canStart`` are false), or the upstream said so
+  (CONFLICT).
 - ``CONFLICT``: a submit collides with upstream state (WordLift: an active job
   for that graph and day).
 - ``INVALID_INPUT``: with ``field`` = the input path at fault.
@@ -30,7 +31,7 @@ import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
-from adapters.base import Adapter, CallbackSource, SubmitRequest
+from adapters.base import Adapter, CallbackSource, HeldJobStarter, SubmitRequest
 from adapters.errors import ErrorKind, UpstreamError
 from adapters.model import JobRecord, NativeKey, Source
 from gateway.callbacks import CallbackTokens
@@ -43,6 +44,7 @@ class MutationErrorCode(enum.Enum):
     NOT_FOUND = "NOT_FOUND"
     NOT_CANCELLABLE = "NOT_CANCELLABLE"
     NOT_RERUNNABLE = "NOT_RERUNNABLE"
+    NOT_STARTABLE = "NOT_STARTABLE"
     CONFLICT = "CONFLICT"
     INVALID_INPUT = "INVALID_INPUT"
     FORBIDDEN = "FORBIDDEN"
@@ -206,47 +208,48 @@ class MutationService:
 
     async def change(
         self,
-        operation: str,
+        action: JobAction,
         adapter: Adapter,
         scope: str,
         job_key: NativeKey,
         load_current: CurrentJob,
         key: str | None,
     ) -> Outcome:
-        """Cancel or rerun an existing job (``operation`` is ``cancelJob`` or ``rerunJob``).
+        """Cancel, rerun or start an existing job.
 
         Everything, the checks included, runs inside the ledger: a retry of an
         accepted cancel is answered with that result (``replayed``), not with
         "already final" from a fresh look at the now-cancelled job.
         """
         source: Source = adapter.source
-        cancel = operation == "cancelJob"
+        rule = _RULES[action]
 
         async def call() -> Outcome:
-            capable = adapter.capabilities.cancel if cancel else adapter.capabilities.rerun
-            if not capable:
-                verb = "cancel" if cancel else "rerun"
-                return Outcome(None, (Problem(MutationErrorCode.NOT_SUPPORTED, f"{source.value} cannot {verb} jobs"),))
+            run = rule.runner(adapter)
+            if run is None:
+                problem = Problem(MutationErrorCode.NOT_SUPPORTED, f"{source.value} cannot {rule.verb} jobs")
+                return Outcome(None, (problem,))
             current = await load_current()
             if current is None:
                 return Outcome(
                     None, (Problem(MutationErrorCode.NOT_FOUND, f"no such {source.value} job", ("input", "id")),)
                 )
-            refused = _precheck(cancel, current)
+            refused = rule.precheck(current)
             if refused is not None:
-                return Outcome(current, (refused,))
+                return Outcome(current, (Problem(rule.refused, refused),))
             try:
-                job = await (adapter.cancel_job(job_key) if cancel else adapter.rerun_job(job_key))
+                job = await run(job_key)
             except UpstreamError as err:
                 problems = problems_from(err)
                 if problems is None:
                     raise
-                return Outcome(current, tuple(_refusal(cancel, p) for p in problems))
+                # An upstream CONFLICT means the job's state does not allow it (it ended meanwhile).
+                return Outcome(current, tuple(rule.refusal(p) for p in problems))
             await self._announce(job, current if job.key == current.key else None)
             return Outcome(job)
 
         payload = {"source": source.value, "scope": job_key.scope, "id": job_key.native_id}
-        outcome = await self._guarded(scope, key, operation, payload, call)
+        outcome = await self._guarded(scope, key, action.value, payload, call)
         new = outcome.job
         if self.callbacks is not None and new is not None and new.native_id != job_key.native_id:
             # A resubmitting rerun sends the stored input again, callback URL included:
@@ -255,21 +258,61 @@ class MutationService:
         return outcome
 
 
-def _precheck(cancel: bool, current: JobRecord) -> Problem | None:
-    source = current.source.value
-    if cancel and not current.can_cancel:
-        why = (
-            f"it is already final ({current.status.value})" if current.status.is_final else f"{source} cannot cancel it"
-        )
-        return Problem(MutationErrorCode.NOT_CANCELLABLE, f"job not cancelled: {why}")
-    if not cancel and not current.can_rerun:
-        return Problem(MutationErrorCode.NOT_RERUNNABLE, f"{source} cannot rerun this job ({current.status.value})")
-    return None
+class JobAction(enum.Enum):
+    """What ``change`` does to an existing job; the value names the mutation (and the ledger operation)."""
+
+    CANCEL = "cancelJob"
+    RERUN = "rerunJob"
+    START = "startJob"
 
 
-def _refusal(cancel: bool, problem: Problem) -> Problem:
-    """An upstream CONFLICT on cancel/rerun means the job's state does not allow it (it ended meanwhile)."""
-    if problem.code is not MutationErrorCode.CONFLICT:
-        return problem
-    code = MutationErrorCode.NOT_CANCELLABLE if cancel else MutationErrorCode.NOT_RERUNNABLE
-    return Problem(code, problem.message, problem.field)
+JobCall = Callable[[NativeKey], Awaitable[JobRecord]]
+
+
+@dataclass(frozen=True, slots=True)
+class _Rule:
+    verb: str
+    refused: MutationErrorCode
+    runner: Callable[[Adapter], JobCall | None]
+    """The adapter's call for this action, or ``None`` when the source has none."""
+    precheck: Callable[[JobRecord], str | None]
+    """Why the job as it is now cannot take the action, or ``None``."""
+
+    def refusal(self, problem: Problem) -> Problem:
+        if problem.code is not MutationErrorCode.CONFLICT:
+            return problem
+        return Problem(self.refused, problem.message, problem.field)
+
+
+def _cancel_refusal(job: JobRecord) -> str | None:
+    if job.can_cancel:
+        return None
+    why = f"it is already final ({job.status.value})" if job.status.is_final else f"{job.source.value} cannot cancel it"
+    return f"job not cancelled: {why}"
+
+
+def _rerun_refusal(job: JobRecord) -> str | None:
+    return None if job.can_rerun else f"{job.source.value} cannot rerun this job ({job.status.value})"
+
+
+def _start_refusal(job: JobRecord) -> str | None:
+    return None if job.can_start else f"job not started: it is not held ({job.status.value})"
+
+
+def _cancel_call(adapter: Adapter) -> JobCall | None:
+    return adapter.cancel_job if adapter.capabilities.cancel else None
+
+
+def _rerun_call(adapter: Adapter) -> JobCall | None:
+    return adapter.rerun_job if adapter.capabilities.rerun else None
+
+
+def _start_call(adapter: Adapter) -> JobCall | None:
+    return adapter.start_job if isinstance(adapter, HeldJobStarter) else None
+
+
+_RULES = {
+    JobAction.CANCEL: _Rule("cancel", MutationErrorCode.NOT_CANCELLABLE, _cancel_call, _cancel_refusal),
+    JobAction.RERUN: _Rule("rerun", MutationErrorCode.NOT_RERUNNABLE, _rerun_call, _rerun_refusal),
+    JobAction.START: _Rule("start", MutationErrorCode.NOT_STARTABLE, _start_call, _start_refusal),
+}

@@ -19,6 +19,7 @@ Choices, where the spec leaves room:
   an offset, or none (read as UTC) is accepted.
 - ``reason`` -> error; ``execute_after_id`` -> depends_on_id; ``parent_job_id``
   -> parent_id. The raw Job (with ``result``, ``http_code``, ...) stays in ``raw``.
+- ``can_start`` for BLOCKED jobs (created with ``block_processing``).
 - ``can_cancel`` for every non-final known status. ``can_rerun`` for final
   jobs: a rerun is a new submit; the adapter narrows it to the jobs whose
   inputs it remembers, because the Job does not echo its request parameters.
@@ -133,6 +134,7 @@ def job_record(data: Any) -> JobRecord:
         parent_id=_optional_str(data, "parent_job_id"),
         can_cancel=known and not status.is_final,
         can_rerun=status.is_final,
+        can_start=status is JobStatus.BLOCKED,
         raw=dict(data),
     )
 

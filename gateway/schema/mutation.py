@@ -22,7 +22,7 @@ from adapters.submission import FieldProblem, InputProblems
 from gateway.context import Context, Info
 from gateway.errors import GatewayError
 from gateway.ids import GlobalId, InvalidId, decode_id
-from gateway.mutations import MutationErrorCode, Outcome, Problem
+from gateway.mutations import JobAction, MutationErrorCode, Outcome, Problem
 from gateway.schema.nodes import Job, JobType
 from gateway.schema.submission import camel, input_path, submission_input, to_request
 
@@ -33,6 +33,7 @@ MAX_KEY_LENGTH = 200
 SUBMIT_DESCRIPTION = "Start a job on one source. Amperity ingest jobs are read-only: refused."
 CANCEL_DESCRIPTION = "Cancel a job. Cancelling a final job is a harmless NOT_CANCELLABLE answer."
 RERUN_DESCRIPTION = "Run a job again: natively where the source can, else by resubmitting its input."
+START_DESCRIPTION = "Release a held job (`canStart`: Leia jobs submitted with blockProcessing) so it runs."
 VALIDATE_DESCRIPTION = "Scale: check a job type definition without creating it."
 CREATE_DESCRIPTION = "Scale: create a job type (or a new revision of an existing version)."
 EDIT_DESCRIPTION = "Scale: pause/activate a job type version or change its limits."
@@ -74,6 +75,19 @@ class CancelJobInput:
 
 @strawberry.input
 class RerunJobInput:
+    id: strawberry.ID
+    idempotency_key: str | None = None
+
+
+@strawberry.type
+class StartJobPayload:
+    job: Job | None
+    errors: list[MutationError]
+    replayed: bool
+
+
+@strawberry.input
+class StartJobInput:
     id: strawberry.ID
     idempotency_key: str | None = None
 
@@ -148,7 +162,7 @@ def _job(outcome: Outcome) -> Job | None:
     return None if outcome.job is None else Job.from_record(outcome.job)
 
 
-async def _change(info: Info, operation: str, raw_id: str, key: str | None) -> Outcome:
+async def _change(info: Info, action: JobAction, raw_id: str, key: str | None) -> Outcome:
     context = info.context
     refused = _key(key)
     if refused is not None:
@@ -169,7 +183,7 @@ async def _change(info: Info, operation: str, raw_id: str, key: str | None) -> O
         return await context.loaders.job(gid.source, gid.key)
 
     outcome = await context.services.mutations.change(
-        operation, adapter, client_scope(context), gid.key, load_current, key
+        action, adapter, client_scope(context), gid.key, load_current, key
     )
     # The job changed upstream: no cache may keep answering with its old state.
     context.loaders.forget_job(gid.source, gid.key)
@@ -265,13 +279,18 @@ async def _job_type_call(call: Awaitable[JobTypeEdit]) -> JobTypePayload:
 
 
 async def cancel_job(self: object, info: Info, input: CancelJobInput) -> CancelJobPayload:
-    outcome = await _change(info, "cancelJob", input.id, input.idempotency_key)
+    outcome = await _change(info, JobAction.CANCEL, input.id, input.idempotency_key)
     return CancelJobPayload(job=_job(outcome), errors=_errors(outcome.problems), replayed=outcome.replayed)
 
 
 async def rerun_job(self: object, info: Info, input: RerunJobInput) -> RerunJobPayload:
-    outcome = await _change(info, "rerunJob", input.id, input.idempotency_key)
+    outcome = await _change(info, JobAction.RERUN, input.id, input.idempotency_key)
     return RerunJobPayload(job=_job(outcome), errors=_errors(outcome.problems), replayed=outcome.replayed)
+
+
+async def start_job(self: object, info: Info, input: StartJobInput) -> StartJobPayload:
+    outcome = await _change(info, JobAction.START, input.id, input.idempotency_key)
+    return StartJobPayload(job=_job(outcome), errors=_errors(outcome.problems), replayed=outcome.replayed)
 
 
 async def validate_job_type(self: object, info: Info, input: JobTypeDefinitionInput) -> ValidateJobTypePayload:
@@ -305,6 +324,9 @@ async def edit_job_type(self: object, info: Info, input: EditJobTypeInput) -> Jo
         gid, patch = _edit(input)
     except InputProblems as exc:
         return _problems_payload(exc)
+    if gid.source in info.context.upstreams and not isinstance(info.context.upstreams.get(gid.source), JobTypeAdmin):
+        message = f"a {gid.source.value} job type cannot be edited through this gateway"
+        return _problems_payload(InputProblems([FieldProblem(("input", "id"), message)]))
     admin = _admin(info, gid.source)
     context = info.context
     context.services.cache.evict("job_type", (context.upstreams.cache_scope(gid.source), gid.key))
@@ -327,9 +349,6 @@ def _edit(input: EditJobTypeInput) -> tuple[GlobalId, dict[str, object]]:
         gid = decode_id(input.id, "JobType")
     except InvalidId as exc:
         raise InputProblems([FieldProblem(("input", "id"), str(exc))]) from None
-    if gid.source is not Source.SCALE:
-        message = f"a {gid.source.value} job type cannot be edited; only SCALE ones"
-        raise InputProblems([FieldProblem(("input", "id"), message)])
     problems: list[FieldProblem] = []
     if input.max_scheduled is not None and input.max_scheduled < 1:
         problems.append(FieldProblem(("input", "maxScheduled"), "must be >= 1"))
@@ -409,6 +428,7 @@ def build_mutation(registry: Registry) -> type:
         "submit_job": (submit_job, SUBMIT_DESCRIPTION),
         "cancel_job": (cancel_job, CANCEL_DESCRIPTION),
         "rerun_job": (rerun_job, RERUN_DESCRIPTION),
+        "start_job": (start_job, START_DESCRIPTION),
         "validate_job_type": (validate_job_type, VALIDATE_DESCRIPTION),
         "create_job_type": (create_job_type, CREATE_DESCRIPTION),
         "edit_job_type": (edit_job_type, EDIT_DESCRIPTION),

@@ -104,6 +104,7 @@ class Job(Node):
     error: str | None
     can_cancel: bool
     can_rerun: bool
+    can_start: bool = strawberry.field(description="Held until released: `startJob` accepts it.")
     raw: JSON = strawberry.field(description="The upstream's own record, unchanged.")
     record: strawberry.Private[JobRecord]
 
@@ -126,6 +127,7 @@ class Job(Node):
             error=r.error,
             can_cancel=r.can_cancel,
             can_rerun=r.can_rerun,
+            can_start=r.can_start,
             raw=cast(JSON, dict(r.raw)),
             record=r,
         )

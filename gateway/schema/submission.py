@@ -52,6 +52,8 @@ def input_type(model: type) -> type:
             namespace[f.name] = strawberry.field(default=strawberry.UNSET, description=description)
         elif f.default is not dataclasses.MISSING:
             namespace[f.name] = strawberry.field(default=f.default, description=description)
+        elif f.default_factory is not dataclasses.MISSING:
+            namespace[f.name] = strawberry.field(default_factory=f.default_factory, description=description)
         elif description is not None:
             namespace[f.name] = strawberry.field(description=description)
     cls = type(model.__name__, (), {"__annotations__": annotations, "__module__": __name__, **namespace})

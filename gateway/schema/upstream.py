@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import strawberry
 
-from adapters.base import Adapter
+from adapters.base import Adapter, HeldJobStarter
 from adapters.resilience import CircuitState as CircuitStateModel
 from gateway.schema.enums import CircuitState, Source
 from gateway.upstreams import Upstreams
@@ -23,6 +23,7 @@ class Capabilities:
     submit: bool
     cancel: bool
     rerun: bool
+    start: bool = strawberry.field(description="Held jobs can be released with `startJob`.")
     callbacks: bool = strawberry.field(description="The upstream can push job changes (Leia callback_url).")
     children: bool = strawberry.field(description="Jobs link the jobs they spawned (`Job.children`).")
     total_count: bool
@@ -59,6 +60,7 @@ class Upstream:
             submit=c.submit,
             cancel=c.cancel,
             rerun=c.rerun,
+            start=isinstance(adapter, HeldJobStarter),
             callbacks=c.callbacks,
             children=c.children,
             total_count=c.total_count,

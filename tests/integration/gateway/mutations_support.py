@@ -22,12 +22,13 @@ from gateway.ids import encode_id
 from simulators.kit import Faults
 from tests.support.stack import Stack, running_stack
 
-JOB_FIELDS = "id source nativeId scope status nativeStatus canCancel canRerun jobTypeName raw"
+JOB_FIELDS = "id source nativeId scope status nativeStatus canCancel canRerun canStart jobTypeName raw"
 PAYLOAD = "replayed errors { code message field } job { " + JOB_FIELDS + " }"
 
 SUBMIT = "mutation Submit($i: SubmitJobInput!) { submitJob(input: $i) { " + PAYLOAD + " } }"
 CANCEL = "mutation Cancel($i: CancelJobInput!) { cancelJob(input: $i) { " + PAYLOAD + " } }"
 RERUN = "mutation Rerun($i: RerunJobInput!) { rerunJob(input: $i) { " + PAYLOAD + " } }"
+START = "mutation Start($i: StartJobInput!) { startJob(input: $i) { " + PAYLOAD + " } }"
 NODE = (
     "query Node($id: ID!) { node(id: $id) { ... on Job { "
     + JOB_FIELDS
@@ -109,6 +110,14 @@ def rerun(stack: Stack, job_id: str, key: str | None = None) -> dict[str, Any]:
     if key is not None:
         variables["i"]["idempotencyKey"] = key
     payload: dict[str, Any] = data(stack, RERUN, variables)["rerunJob"]
+    return payload
+
+
+def start(stack: Stack, job_id: str, key: str | None = None) -> dict[str, Any]:
+    variables: dict[str, Any] = {"i": {"id": job_id}}
+    if key is not None:
+        variables["i"]["idempotencyKey"] = key
+    payload: dict[str, Any] = data(stack, START, variables)["startJob"]
     return payload
 
 
