@@ -75,9 +75,9 @@ def list_time(record: JobRecord | IngestRunRecord, order: str) -> datetime | Non
     if order == "none":
         return None
     if order == "created":
-        return getattr(record, "created_at", None) or record.started_at
+        return (record.created_at if isinstance(record, JobRecord) else None) or record.started_at
     if order == "started":
-        return record.started_at or getattr(record, "created_at", None)
+        return record.started_at or (record.created_at if isinstance(record, JobRecord) else None)
     return record.sort_time
 
 

@@ -24,6 +24,7 @@ from strawberry.types.execution import ExecutionResult
 from strawberry.types.unset import UNSET
 
 from gateway.auth import ClientAuth
+from gateway.context import Context
 from gateway.graphiql import render_page
 
 GRAPHQL_RESPONSE = "application/graphql-response+json"
@@ -85,7 +86,7 @@ _STREAMING_MEDIA = frozenset({"text/event-stream", "multipart/mixed"})
 _JSON_MEDIA = frozenset({GRAPHQL_RESPONSE, "application/graphql+json", "application/json", "*/*"})
 
 
-class GatewayGraphQLRouter(GraphQLRouter[Any, None]):
+class GatewayGraphQLRouter(GraphQLRouter[Context, None]):
     client_auth: ClientAuth = ClientAuth(())
 
     def _get_stream_transport_from_headers(self, headers: Any) -> Any:
@@ -100,7 +101,8 @@ class GatewayGraphQLRouter(GraphQLRouter[Any, None]):
         return None
 
     async def on_ws_connect(self, context: Any) -> Any:
-        if not self.client_auth.check_params(getattr(context, "connection_params", None)):
+        params = context.connection_params if isinstance(context, Context) else None
+        if not self.client_auth.check_params(params):
             raise ConnectionRejectionError()
         return UNSET
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Awaitable, Callable, Sequence
-from typing import Optional
+from typing import Optional, Protocol
 
 import strawberry
 from strawberry.scalars import JSON
@@ -402,6 +402,13 @@ async def _submit(info: Info, registry: Registry, job: object, idempotency_key: 
     return await context.services.mutations.submit(adapter, client_scope(context), request, idempotency_key, fields)
 
 
+class SubmitJobArgs(Protocol):
+    """What ``submitJob`` reads of its input, whose ``job`` type depends on the registry."""
+
+    job: object
+    idempotency_key: str | None
+
+
 def build_mutation(registry: Registry) -> type:
     """``Mutation`` with ``submitJob`` taking one member per source of ``registry`` that accepts submissions."""
     submit_input = strawberry.input(
@@ -419,8 +426,8 @@ def build_mutation(registry: Registry) -> type:
         )
     )
 
-    async def submit_job(self: object, info: Info, input: object) -> SubmitJobPayload:
-        outcome = await _submit(info, registry, getattr(input, "job"), getattr(input, "idempotency_key"))  # noqa: B009
+    async def submit_job(self: object, info: Info, input: SubmitJobArgs) -> SubmitJobPayload:
+        outcome = await _submit(info, registry, input.job, input.idempotency_key)
         return SubmitJobPayload(job=_job(outcome), errors=_errors(outcome.problems), replayed=outcome.replayed)
 
     submit_job.__annotations__["input"] = submit_input
