@@ -97,28 +97,24 @@ def submit(stack: Stack, job: dict[str, Any], key: str | None = None, **kwargs: 
     return payload
 
 
-def cancel(stack: Stack, job_id: str, key: str | None = None) -> dict[str, Any]:
+def _change(stack: Stack, document: str, field: str, job_id: str, key: str | None) -> dict[str, Any]:
     variables: dict[str, Any] = {"i": {"id": job_id}}
     if key is not None:
         variables["i"]["idempotencyKey"] = key
-    payload: dict[str, Any] = data(stack, CANCEL, variables)["cancelJob"]
+    payload: dict[str, Any] = data(stack, document, variables)[field]
     return payload
+
+
+def cancel(stack: Stack, job_id: str, key: str | None = None) -> dict[str, Any]:
+    return _change(stack, CANCEL, "cancelJob", job_id, key)
 
 
 def rerun(stack: Stack, job_id: str, key: str | None = None) -> dict[str, Any]:
-    variables: dict[str, Any] = {"i": {"id": job_id}}
-    if key is not None:
-        variables["i"]["idempotencyKey"] = key
-    payload: dict[str, Any] = data(stack, RERUN, variables)["rerunJob"]
-    return payload
+    return _change(stack, RERUN, "rerunJob", job_id, key)
 
 
 def start(stack: Stack, job_id: str, key: str | None = None) -> dict[str, Any]:
-    variables: dict[str, Any] = {"i": {"id": job_id}}
-    if key is not None:
-        variables["i"]["idempotencyKey"] = key
-    payload: dict[str, Any] = data(stack, START, variables)["startJob"]
-    return payload
+    return _change(stack, START, "startJob", job_id, key)
 
 
 def node(stack: Stack, node_id: str) -> dict[str, Any]:
