@@ -25,6 +25,7 @@ from gateway.http_view import GatewayGraphQLRouter
 from gateway.metrics import CONTENT_TYPE_LATEST
 from gateway.schema.build import SchemaLimits, build_schema
 from gateway.services import build_services
+from gateway.state import StateUnavailable
 from gateway.upstreams import Upstreams
 from gateway.webhooks import webhook_router
 from gateway.wiring import build_upstreams
@@ -50,12 +51,14 @@ def create_app(config: GatewayConfig | None = None, *, upstreams: Upstreams | No
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        await services.state.open()  # StateUnavailable here refuses to start, naming the store
         live.start()
         try:
             yield
         finally:
             await live.stop()
             await upstreams.aclose()
+            await services.state.aclose()
 
     async def context_getter() -> Context:
         # Async on purpose: dataloaders need the running loop (see STACK.md).
@@ -102,10 +105,16 @@ def create_app(config: GatewayConfig | None = None, *, upstreams: Upstreams | No
     @app.get("/readyz", include_in_schema=False)
     async def readyz() -> JSONResponse:
         results = await upstreams.probe()
-        ready = all(r.ok for r in results)
+        state_error: str | None = None
+        try:
+            await services.state.check()
+        except StateUnavailable as exc:
+            state_error = str(exc)
+        ready = all(r.ok for r in results) and state_error is None
         body = {
             "status": "ready" if ready else "not ready",
             "upstreams": {r.source.value: {"ok": r.ok, "error": r.error} for r in results},
+            "state": {"ok": state_error is None, "error": state_error},
         }
         return JSONResponse(body, status_code=200 if ready else 503)
 

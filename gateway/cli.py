@@ -7,6 +7,7 @@ import asyncio
 import logging
 import os
 import sys
+import tempfile
 from pathlib import Path
 
 import uvicorn
@@ -19,6 +20,10 @@ BOTH_GIVEN = (
     f"--config (or {CONFIG_ENV}) and --simulate exclude each other: --simulate runs on the simulators, "
     f"not on a configuration; drop one (unset {CONFIG_ENV} to use --simulate)"
 )
+
+
+DEFAULT_STATE_URL = "sqlite:///.job-gateway/state.db"
+"""Where ``serve`` keeps its state unless ``[gateway] state_url`` says otherwise (relative to the working directory)."""
 
 
 def _free_port(host: str) -> int:
@@ -110,11 +115,11 @@ async def _simulate(args: argparse.Namespace) -> int:
 
 async def _serve(args: argparse.Namespace) -> int:
     from gateway.app import create_app
-    from gateway.config import config_from_mapping, load_config
+    from gateway.config import config_from_mapping, load_config, with_state_default
 
     servers: list[uvicorn.Server] = []
     if not args.simulate:
-        config = load_config(args.config)
+        config = with_state_default(load_config(args.config), DEFAULT_STATE_URL)
     else:
         from gateway.embedded import load_simulators
 
@@ -122,6 +127,9 @@ async def _serve(args: argparse.Namespace) -> int:
         sim_port = args.sim_port or _free_port("127.0.0.1")
         origin = f"http://127.0.0.1:{sim_port}"
         config = config_from_mapping({"sources": sims.gateway_tables(origin)}, dict(os.environ))
+        # Simulated upstreams forget their jobs on exit: so does the state of a --simulate run.
+        scratch = tempfile.mkdtemp(prefix="job-gateway-state-")
+        config = with_state_default(config, f"sqlite:///{Path(scratch) / 'state.db'}")
         print(f"simulators (seed {args.seed}, speed {args.sim_speed}):", flush=True)
         for name, url in sims.base_urls(origin).items():
             print(f"  {name:9} {url}", flush=True)

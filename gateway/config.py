@@ -55,6 +55,7 @@ from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, Settings
 
 from adapters.registry import REGISTRY, source_settings
 from adapters.settings import ConfigError, SourceSettings, Table, load_table
+from gateway.state import open_store
 
 ENV_PREFIX = "JOB_GATEWAY_"
 
@@ -90,6 +91,9 @@ class GatewaySettings(Table):
     poll_tick_s: Annotated[float, Field(gt=0, strict=True)] = 0.25
     poll_min_interval_s: Annotated[float, Field(strict=True)] = 1.0
     poll_max_interval_s: Annotated[float, Field(strict=True)] = 8.0
+    state_url: StrictStr | None = None
+    """Where the gateway keeps what must outlive a request (``gateway.state``). ``job-gateway serve``
+    defaults to ``sqlite:///.job-gateway/state.db``; an app built in-process without one keeps it in memory."""
 
     @field_validator("default_page_size")
     @classmethod
@@ -104,6 +108,13 @@ class GatewaySettings(Table):
         floor = info.data.get("poll_min_interval_s" if info.field_name == "poll_max_interval_s" else "poll_tick_s")
         if floor is not None and value < floor:
             raise ValueError("need 0 < poll_tick_s <= poll_min_interval_s <= poll_max_interval_s")
+        return value
+
+    @field_validator("state_url")
+    @classmethod
+    def _state_url(cls, value: str | None) -> str | None:
+        if value is not None:
+            open_store(value)  # a ValueError names what is wrong with it
         return value
 
     def ws_allowed_origins(self) -> tuple[str, ...]:
@@ -232,3 +243,11 @@ def config_from_mapping(data: Mapping[str, Any], environ: Mapping[str, str]) -> 
     if problems or gateway is None:
         raise ConfigError("; ".join(problems))
     return GatewayConfig(gateway=gateway, sources=sources)
+
+
+def with_state_default(config: GatewayConfig, url: str) -> GatewayConfig:
+    """``config`` with ``state_url`` set to ``url`` unless it names one already."""
+    if config.gateway.state_url is not None:
+        return config
+    gateway = config.gateway.model_copy(update={"state_url": url})
+    return config.model_copy(update={"gateway": gateway})

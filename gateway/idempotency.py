@@ -1,8 +1,12 @@
 """The idempotency ledger: a retried mutation with the same key never reaches the upstream twice.
 
+Keys live in the state store (``gateway.state``), so they survive restarts and are
+shared by replicas: the first caller *claims* the key atomically, runs the call and
+records its result; every other caller (another replica included) waits for that
+result and replays it.
+
 Behaviour (documented for clients in the README):
-- A key is remembered for ``ttl_s`` (default 24 h) in a bounded cache
-  (least recently used keys go first when it is full), per scope: the gateway
+- A key is remembered for ``ttl_s`` (default 24 h), per scope: the gateway
   uses the client's credential (its ``Authorization``), so one client's keys
   never meet another's, and one key names one mutation whatever its source or
   operation (reusing it for another one is a conflict).
@@ -28,23 +32,39 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import json
+import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
-from cachetools import TTLCache
+from gateway.state import StateStore
 
 R = TypeVar("R")
+
+PENDING = "pending"
+DONE = "done"
 
 
 class IdempotencyConflict(Exception):
     """The key was used before with a different input."""
 
 
+class OutcomeStillUnknown(Exception):
+    """Another process claimed the key and has not recorded a result within the wait (it may have died)."""
+
+
 @dataclass
-class _Entry:
+class _Running:
     fingerprint: str
     task: asyncio.Task[Any]
+
+
+@dataclass(frozen=True, slots=True)
+class ResultCodec(Generic[R]):
+    """How a result is kept in the store."""
+
+    dumps: Callable[[R], bytes]
+    loads: Callable[[bytes], R]
 
 
 def input_fingerprint(operation: str, payload: Any) -> str:
@@ -53,38 +73,89 @@ def input_fingerprint(operation: str, payload: Any) -> str:
 
 
 class IdempotencyLedger(Generic[R]):
-    def __init__(self, *, maxsize: int = 10_000, ttl_s: float = 24 * 3600) -> None:
-        self._entries: TTLCache[tuple[str, str], _Entry] = TTLCache(maxsize=maxsize, ttl=ttl_s)
+    def __init__(
+        self,
+        store: StateStore,
+        codec: ResultCodec[R],
+        *,
+        ttl_s: float = 24 * 3600,
+        wait_s: float = 60.0,
+        poll_s: float = 0.05,
+    ) -> None:
+        self._store = store
+        self._codec = codec
+        self._ttl_s = ttl_s
+        self._wait_s = wait_s
+        self._poll_s = poll_s
+        # Calls this process runs right now: a retry here shares the task instead of polling the store.
+        self._running: dict[tuple[str, str], _Running] = {}
         self.upstream_calls = 0
-
-    def __len__(self) -> int:
-        return len(self._entries)
 
     async def run(
         self, scope: str, key: str | None, fingerprint: str, call: Callable[[], Awaitable[R]]
     ) -> tuple[R, bool]:
-        """Run ``call`` once per (scope, key); returns its result and whether this was a replay."""
+        """Run ``call`` once per (scope, key) across processes; its result and whether this was a replay.
+
+        Raises ``IdempotencyConflict`` for a key used with another input, ``OutcomeStillUnknown``
+        when another process holds the key without a result past the wait, and
+        ``StateUnavailable`` when the store cannot answer (nothing was sent upstream then).
+        """
         if key is None:
             self.upstream_calls += 1
             return await _detached(call), False
-        entry = self._entries.get((scope, key))
-        if entry is not None:
-            if entry.fingerprint != fingerprint:
+        name = _store_key(scope, key)
+        running = self._running.get((scope, key))
+        if running is not None:
+            if running.fingerprint != fingerprint:
                 raise IdempotencyConflict(key)
-            return await asyncio.shield(entry.task), True
-        self.upstream_calls += 1
-        task = asyncio.ensure_future(call())
-        self._entries[(scope, key)] = _Entry(fingerprint, task)
-        task.add_done_callback(lambda t: self._forget_failed(scope, key, t))
-        return await asyncio.shield(task), False
+            return await asyncio.shield(running.task), True
+        pending = json.dumps({"state": PENDING, "fp": fingerprint}).encode()
+        deadline = time.monotonic() + self._wait_s
+        while True:
+            if await self._store.claim(name, pending, ttl_s=self._ttl_s):
+                return await self._first(scope, key, name, fingerprint, call), False
+            record = await self._store.get(name)
+            if record is None:
+                continue  # the holder gave the key back (its call certainly failed): claim it now
+            entry = json.loads(record)
+            if entry["fp"] != fingerprint:
+                raise IdempotencyConflict(key)
+            if entry["state"] == DONE:
+                return self._codec.loads(entry["result"].encode()), True
+            if time.monotonic() >= deadline:
+                raise OutcomeStillUnknown(key)
+            await asyncio.sleep(self._poll_s)
 
-    def _forget_failed(self, scope: str, key: str, task: asyncio.Task[Any]) -> None:
-        # An exception means the call certainly changed nothing upstream (never
-        # sent, or refused before acting): a retry with the key may try again.
-        if task.cancelled() or task.exception() is not None:
-            entry = self._entries.get((scope, key))
-            if entry is not None and entry.task is task:
-                del self._entries[(scope, key)]
+    async def _first(self, scope: str, key: str, name: str, fingerprint: str, call: Callable[[], Awaitable[R]]) -> R:
+        self.upstream_calls += 1
+
+        async def call_and_record() -> R:
+            try:
+                result = await call()
+            except BaseException:
+                # An exception means the call certainly changed nothing upstream (never
+                # sent, or refused before acting): a retry with the key may try again.
+                await self._store.delete(name)
+                raise
+            done = {"state": DONE, "fp": fingerprint, "result": self._codec.dumps(result).decode()}
+            await self._store.set(name, json.dumps(done).encode(), ttl_s=self._ttl_s)
+            return result
+
+        task = asyncio.ensure_future(call_and_record())
+        self._running[(scope, key)] = _Running(fingerprint, task)
+        task.add_done_callback(lambda t: self._finished(scope, key, t))
+        return await asyncio.shield(task)
+
+    def _finished(self, scope: str, key: str, task: asyncio.Task[Any]) -> None:
+        running = self._running.get((scope, key))
+        if running is not None and running.task is task:
+            del self._running[(scope, key)]
+        _consume(task)
+
+
+def _store_key(scope: str, key: str) -> str:
+    # Client keys are free text up to 200 characters: a digest keeps store keys short and safe.
+    return f"idempotency:{scope}:{hashlib.sha256(key.encode()).hexdigest()[:40]}"
 
 
 async def _detached(call: Callable[[], Awaitable[R]]) -> R:

@@ -35,7 +35,9 @@ from adapters.base import Adapter, CallbackSource, HeldJobStarter, SubmitRequest
 from adapters.errors import ErrorKind, UpstreamError
 from adapters.model import JobRecord, NativeKey, Source
 from gateway.callbacks import CallbackTokens
-from gateway.idempotency import IdempotencyConflict, IdempotencyLedger, input_fingerprint
+from gateway.errors import GatewayError
+from gateway.idempotency import IdempotencyConflict, IdempotencyLedger, OutcomeStillUnknown, input_fingerprint
+from gateway.state import StateUnavailable
 
 log = logging.getLogger("job_gateway.mutations")
 
@@ -142,6 +144,24 @@ class MutationService:
         fingerprint = input_fingerprint(operation, payload)
         try:
             outcome, replayed = await self.ledger.run(scope, key, fingerprint, call)
+        except StateUnavailable as exc:
+            # Nothing was sent: without the ledger a key could not keep its promise.
+            raise GatewayError(
+                f"idempotency keys cannot be honoured right now ({exc}); retry later",
+                code="STATE_UNAVAILABLE",
+            ) from None
+        except OutcomeStillUnknown:
+            return Outcome(
+                None,
+                (
+                    Problem(
+                        MutationErrorCode.OUTCOME_UNKNOWN,
+                        "another call with this idempotencyKey has not finished (or its gateway stopped while "
+                        "running it); check the job list before submitting again with a new idempotency key",
+                        ("input", "idempotencyKey"),
+                    ),
+                ),
+            )
         except IdempotencyConflict:
             return Outcome(
                 None,

@@ -14,11 +14,12 @@ from gateway.callbacks import CallbackTokens
 from gateway.config import GatewayConfig
 from gateway.cursor import CursorCodec
 from gateway.events import PollingPolicy
-from gateway.idempotency import IdempotencyLedger
+from gateway.idempotency import IdempotencyLedger, ResultCodec
 from gateway.live import Live
 from gateway.metrics import Metrics
-from gateway.mutations import MutationService
+from gateway.mutations import MutationService, Outcome
 from gateway.reads import PageLimits
+from gateway.state import StateStore, codec, open_store
 from gateway.upstreams import Upstreams
 
 
@@ -32,6 +33,8 @@ class Services:
     mutations: MutationService
     metrics: Metrics
     config: GatewayConfig
+    state: StateStore
+    """Opened by the app's lifespan, closed after it."""
     callbacks: CallbackTokens | None = None
     """Tokens of the callback URLs handed to upstreams; ``None`` unless ``public_base_url`` is set."""
 
@@ -47,6 +50,8 @@ def build_services(config: GatewayConfig, upstreams: Upstreams) -> Services:
     live = Live(upstreams, policy=policy)
     callbacks = CallbackTokens(settings.public_base_url) if settings.public_base_url else None
     metrics = Metrics()
+    state = open_store(settings.state_url or "memory://")
+    ledger = IdempotencyLedger(state, ResultCodec(codec.dumps, lambda data: codec.loads(Outcome, data)))
     upstreams.add_observer(metrics.observe_upstream)
     return Services(
         upstreams=upstreams,
@@ -54,8 +59,9 @@ def build_services(config: GatewayConfig, upstreams: Upstreams) -> Services:
         cache=RecordCache(),
         limits=PageLimits(default=settings.default_page_size, maximum=settings.max_page_size),
         live=live,
-        mutations=MutationService(IdempotencyLedger(), listeners=[live.job_changed], callbacks=callbacks),
+        mutations=MutationService(ledger, listeners=[live.job_changed], callbacks=callbacks),
         metrics=metrics,
         config=config,
+        state=state,
         callbacks=callbacks,
     )

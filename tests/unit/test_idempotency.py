@@ -1,16 +1,32 @@
-"""The idempotency ledger on its own."""
+"""The idempotency ledger on its own, over the in-memory store and over a real SQLite file shared by two ledgers."""
 
 from __future__ import annotations
 
 import asyncio
+from pathlib import Path
 
 import pytest
 
-from gateway.idempotency import IdempotencyConflict, IdempotencyLedger, input_fingerprint
+from gateway.idempotency import (
+    IdempotencyConflict,
+    IdempotencyLedger,
+    OutcomeStillUnknown,
+    ResultCodec,
+    input_fingerprint,
+)
+from gateway.state import StateStore, open_store
+from gateway.state.memory import MemoryStore
+
+INT = ResultCodec(lambda n: str(n).encode(), lambda b: int(b))
+TEXT = ResultCodec(lambda t: t.encode(), lambda b: b.decode())
+
+
+def ledger_of(store: StateStore | None = None, **options: float) -> IdempotencyLedger[int]:
+    return IdempotencyLedger(store or MemoryStore(), INT, **options)
 
 
 async def test_same_key_same_input_runs_once() -> None:
-    ledger: IdempotencyLedger[int] = IdempotencyLedger()
+    ledger = ledger_of()
     calls = 0
 
     async def call() -> int:
@@ -25,7 +41,7 @@ async def test_same_key_same_input_runs_once() -> None:
 
 
 async def test_same_key_other_input_is_a_conflict() -> None:
-    ledger: IdempotencyLedger[int] = IdempotencyLedger()
+    ledger = ledger_of()
 
     async def call() -> int:
         return 1
@@ -36,7 +52,7 @@ async def test_same_key_other_input_is_a_conflict() -> None:
 
 
 async def test_concurrent_retry_waits_for_the_first_call() -> None:
-    ledger: IdempotencyLedger[int] = IdempotencyLedger()
+    ledger = ledger_of()
     calls = 0
     gate = asyncio.Event()
 
@@ -56,7 +72,7 @@ async def test_concurrent_retry_waits_for_the_first_call() -> None:
 
 
 async def test_the_call_completes_when_the_client_goes_away() -> None:
-    ledger: IdempotencyLedger[int] = IdempotencyLedger()
+    ledger = ledger_of()
     done = asyncio.Event()
 
     async def call() -> int:
@@ -74,7 +90,7 @@ async def test_the_call_completes_when_the_client_goes_away() -> None:
 
 
 async def test_keys_are_per_scope() -> None:
-    ledger: IdempotencyLedger[str] = IdempotencyLedger()
+    ledger: IdempotencyLedger[str] = IdempotencyLedger(MemoryStore(), TEXT)
 
     async def a() -> str:
         return "a"
@@ -88,7 +104,7 @@ async def test_keys_are_per_scope() -> None:
 
 
 async def test_a_call_that_raised_is_not_remembered() -> None:
-    ledger: IdempotencyLedger[int] = IdempotencyLedger()
+    ledger = ledger_of()
     attempts = 0
 
     async def call() -> int:
@@ -102,3 +118,59 @@ async def test_a_call_that_raised_is_not_remembered() -> None:
     with pytest.raises(ConnectionError):
         await ledger.run("s", "k", fp, call)
     assert await ledger.run("s", "k", fp, call) == (9, False)
+
+
+async def test_two_ledgers_on_one_store_make_one_call_and_both_get_its_result(tmp_path: Path) -> None:
+    """Two gateway processes (two ledgers, two connections to one SQLite file) racing one key."""
+    url = f"sqlite:///{tmp_path / 'state.db'}"
+    stores = [open_store(url), open_store(url)]
+    for store in stores:
+        await store.open()
+    try:
+        first, second = (ledger_of(store, poll_s=0.01) for store in stores)
+        calls = 0
+        gate = asyncio.Event()
+
+        async def call() -> int:
+            nonlocal calls
+            calls += 1
+            await gate.wait()
+            return 11
+
+        fp = input_fingerprint("submit", {"a": 1})
+        racing = [asyncio.create_task(ledger.run("s", "k", fp, call)) for ledger in (first, second)]
+        await asyncio.sleep(0.05)
+        gate.set()
+        results = sorted(await asyncio.gather(*racing), key=lambda r: r[1])
+        assert results == [(11, False), (11, True)]
+        assert calls == 1
+        restarted = ledger_of(stores[1])
+        assert await restarted.run("s", "k", fp, call) == (11, True), "a new ledger (a restart) replays it"
+        with pytest.raises(IdempotencyConflict):
+            await restarted.run("s", "k", input_fingerprint("submit", {"a": 2}), call)
+    finally:
+        for store in stores:
+            await store.aclose()
+
+
+async def test_a_key_held_by_a_vanished_process_answers_outcome_unknown() -> None:
+    store = MemoryStore()
+    fp = input_fingerprint("submit", {})
+    crashed = ledger_of(store)
+    started = asyncio.Event()
+
+    async def never_ends() -> int:
+        started.set()
+        await asyncio.Event().wait()
+        return 0
+
+    task = asyncio.create_task(crashed.run("s", "k", fp, never_ends))
+    await started.wait()
+    survivor = ledger_of(store, wait_s=0.1, poll_s=0.01)
+
+    async def must_not_run() -> int:
+        raise AssertionError("the key is held: no second call")
+
+    with pytest.raises(OutcomeStillUnknown):
+        await survivor.run("s", "k", fp, must_not_run)
+    task.cancel()

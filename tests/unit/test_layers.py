@@ -60,6 +60,7 @@ LAYERS: tuple[tuple[str, tuple[str, ...]], ...] = (
             "gateway.metrics",
             "gateway.ids",
             "gateway.errors",
+            "gateway.state*",
         ),
     ),
     ("graphql", ("gateway.context", "gateway.schema*")),

@@ -1,0 +1,95 @@
+"""Real gateway and simulator processes, as an operator runs them: for restart and replica tests.
+
+``job-gateway simulate`` serves the simulators and writes their configuration;
+``job-gateway serve --config`` runs a gateway on it. Each process is started with
+this interpreter (``python -m gateway``), waited for on its health route, and
+stopped with the signal a test chooses.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+from simulators.kit.server import free_port
+
+START_TIMEOUT_S = 30.0
+
+
+@dataclass
+class Process:
+    popen: subprocess.Popen[bytes]
+    url: str
+    log: Path
+
+    def stop(self, sig: signal.Signals = signal.SIGTERM, timeout_s: float = 15.0) -> int:
+        """Send ``sig`` and wait for the exit; the exit code."""
+        if self.popen.poll() is None:
+            self.popen.send_signal(sig)
+        try:
+            return self.popen.wait(timeout=timeout_s)
+        except subprocess.TimeoutExpired:
+            self.popen.kill()
+            return self.popen.wait()
+
+    def graphql(self, query: str, variables: dict[str, Any] | None = None) -> dict[str, Any]:
+        response = httpx.post(f"{self.url}/graphql", json={"query": query, "variables": variables or {}}, timeout=30)
+        assert response.status_code == 200, response.text
+        body: dict[str, Any] = response.json()
+        assert "errors" not in body, body
+        data: dict[str, Any] = body["data"]
+        return data
+
+
+def _start(args: list[str], ready_url: str, log: Path, env: Mapping[str, str]) -> Process:
+    with log.open("wb") as out:
+        popen = subprocess.Popen(
+            [sys.executable, "-m", "gateway", *args],
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            env={**os.environ, **env},
+        )
+    deadline = time.monotonic() + START_TIMEOUT_S
+    while True:
+        if popen.poll() is not None:
+            raise RuntimeError(f"{args[0]} exited with {popen.returncode}:\n{log.read_text()}")
+        try:
+            if httpx.get(ready_url, timeout=1).status_code < 500:
+                return Process(popen, ready_url.rsplit("/", 1)[0], log)
+        except httpx.HTTPError:
+            pass
+        if time.monotonic() > deadline:
+            popen.kill()
+            raise RuntimeError(f"{args[0]} did not start:\n{log.read_text()}")
+        time.sleep(0.1)
+
+
+@contextmanager
+def simulators(workdir: Path, *, speed: float = 0.0) -> Iterator[Path]:
+    """``job-gateway simulate`` on a free port (frozen clock by default); yields its config file."""
+    port = free_port()
+    config = workdir / "sim.toml"
+    args = ["simulate", "--port", str(port), "--sim-speed", str(speed), "--config-out", str(config)]
+    process = _start(args, f"http://127.0.0.1:{port}/scale/_sim/faults", workdir / "simulators.log", {})
+    try:
+        yield config
+    finally:
+        process.stop()
+
+
+def gateway(config: Path, workdir: Path, *, state_url: str, name: str = "gateway") -> Process:
+    """``job-gateway serve --config`` on a free port with ``state_url``; running once it answers /healthz."""
+    port = free_port()
+    args = ["serve", "--config", str(config), "--port", str(port), "--log-level", "warning"]
+    env = {"JOB_GATEWAY_STATE_URL": state_url}
+    return _start(args, f"http://127.0.0.1:{port}/healthz", workdir / f"{name}.log", env)

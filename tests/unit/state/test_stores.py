@@ -1,0 +1,128 @@
+"""One contract, three backends: memory, a real SQLite file and a real redis-server."""
+
+from __future__ import annotations
+
+import asyncio
+import sqlite3
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+
+import pytest
+
+from gateway.state import StateStore, StateUnavailable, open_store, redact_url
+from gateway.state.sqlite import SqliteStore
+from tests.support.redis_server import redis_server
+
+
+@pytest.fixture(scope="module")
+def redis_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    with redis_server(tmp_path_factory.mktemp("redis")) as url:
+        yield url
+
+
+@pytest.fixture(params=["memory", "sqlite", "redis"])
+async def store(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[StateStore]:
+    if request.param == "memory":
+        url = "memory://"
+    elif request.param == "sqlite":
+        url = f"sqlite:///{tmp_path / 'state.db'}"
+    else:
+        url = request.getfixturevalue("redis_url")
+    found = open_store(url)
+    await found.open()
+    try:
+        if request.param == "redis":
+            await found.delete("k")
+        yield found
+    finally:
+        await found.aclose()
+
+
+async def test_values_are_set_read_and_deleted(store: StateStore) -> None:
+    assert await store.get("k") is None
+    await store.set("k", b"one")
+    assert await store.get("k") == b"one"
+    await store.set("k", b"two")
+    assert await store.get("k") == b"two"
+    await store.delete("k")
+    assert await store.get("k") is None
+
+
+async def test_a_claim_succeeds_once_until_the_key_expires(store: StateStore) -> None:
+    assert await store.claim("k", b"first", ttl_s=0.2)
+    assert not await store.claim("k", b"second", ttl_s=0.2)
+    assert await store.get("k") == b"first"
+    await asyncio.sleep(0.3)
+    assert await store.get("k") is None, "an expired key reads as absent"
+    assert await store.claim("k", b"third", ttl_s=5)
+    assert await store.get("k") == b"third"
+
+
+async def test_racing_claims_have_exactly_one_winner(store: StateStore) -> None:
+    results = await asyncio.gather(*(store.claim("k", str(i).encode(), ttl_s=5) for i in range(20)))
+    assert results.count(True) == 1
+    winner = results.index(True)
+    assert await store.get("k") == str(winner).encode()
+
+
+async def test_two_processes_on_one_sqlite_file_see_one_claim(tmp_path: Path) -> None:
+    """Two connections stand in for two gateway processes sharing the file (WAL)."""
+    url = f"sqlite:///{tmp_path / 'shared.db'}"
+    first, second = open_store(url), open_store(url)
+    await first.open()
+    await second.open()
+    try:
+        outcomes = await asyncio.gather(first.claim("key", b"a", ttl_s=5), second.claim("key", b"b", ttl_s=5))
+        assert sorted(outcomes) == [False, True]
+        assert await first.get("key") == await second.get("key")
+    finally:
+        await first.aclose()
+        await second.aclose()
+
+
+async def test_sqlite_survives_a_reopen_and_migrates_once(tmp_path: Path) -> None:
+    path = tmp_path / "nested" / "state.db"
+    store = SqliteStore(path)
+    await store.open()
+    await store.set("kept", b"yes")
+    await store.set("gone", b"soon", ttl_s=0.01)
+    await store.aclose()
+    again = SqliteStore(path)
+    await again.open()
+    try:
+        assert await again.get("kept") == b"yes"
+        await asyncio.sleep(0.02)
+        assert await again.purge() == 1
+    finally:
+        await again.aclose()
+    with sqlite3.connect(path) as db:
+        assert db.execute("SELECT version FROM schema_version").fetchall() == [(1,)]
+        assert db.execute("PRAGMA journal_mode").fetchone() == ("wal",)
+
+
+@pytest.mark.parametrize(
+    "url",
+    ["postgres://db/x", "sqlite://relative.db", "nonsense", "redis2://x"],
+)
+def test_a_bad_url_is_refused_naming_it(url: str) -> None:
+    with pytest.raises(ValueError, match=r"state_url|sqlite"):
+        open_store(url)
+
+
+async def test_an_unreachable_store_says_which_without_its_password(tmp_path: Path) -> None:
+    from simulators.kit.server import free_port
+
+    store = open_store(f"redis://user:hunter2@127.0.0.1:{free_port()}/0")
+    with pytest.raises(StateUnavailable) as info:
+        await store.open()
+    assert "127.0.0.1" in str(info.value) and "hunter2" not in str(info.value)
+    await store.aclose()
+    blocked = tmp_path / "file"
+    blocked.write_text("not a directory")
+    with pytest.raises(StateUnavailable, match="cannot be opened"):
+        await open_store(f"sqlite:///{blocked / 'state.db'}").open()
+
+
+def test_urls_are_shown_without_passwords() -> None:
+    assert redact_url("redis://u:secret@h:6379/0") == "redis://u:***@h:6379/0"
+    assert redact_url("sqlite:///a/b.db") == "sqlite:///a/b.db"
