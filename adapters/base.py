@@ -271,6 +271,29 @@ class HeldJobStarter(Protocol):
         ...
 
 
+class SourceMemory(Protocol):
+    """A durable key space for what an upstream never tells again (inputs of jobs we submitted, ...).
+
+    The gateway hands each adapter that wants one (``RemembersSubmissions``) a space of
+    its state store, private to that source and credential scope, so it survives
+    restarts and is shared by replicas; ``adapters.memory.LocalMemory`` is the
+    in-process stand-in. Values are bytes; an expired key reads as absent.
+    """
+
+    async def get_many(self, keys: Sequence[str]) -> list[bytes | None]: ...
+
+    async def set(self, key: str, value: bytes, *, ttl_s: float | None = None) -> None: ...
+
+
+@runtime_checkable
+class RemembersSubmissions(Protocol):
+    """An adapter that keeps what it submitted (for reruns, or outcomes the upstream cannot tell)."""
+
+    def use_memory(self, memory: SourceMemory) -> None:
+        """Keep it in ``memory`` from now on (called once, before the first request)."""
+        ...
+
+
 @runtime_checkable
 class HttpBacked(Protocol):
     """An adapter that talks to its upstream through the shared client: its health and call counts show."""

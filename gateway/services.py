@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from adapters.base import RemembersSubmissions
 from gateway.cache import RecordCache
 from gateway.callbacks import CallbackTokens
 from gateway.config import GatewayConfig
@@ -20,6 +21,7 @@ from gateway.metrics import Metrics
 from gateway.mutations import MutationService, Outcome
 from gateway.reads import PageLimits
 from gateway.state import StateStore, codec, open_store
+from gateway.state.spaces import StoreMemory
 from gateway.upstreams import Upstreams
 
 
@@ -51,6 +53,9 @@ def build_services(config: GatewayConfig, upstreams: Upstreams) -> Services:
     callbacks = CallbackTokens(settings.public_base_url) if settings.public_base_url else None
     metrics = Metrics()
     state = open_store(settings.state_url or "memory://")
+    for adapter in upstreams:
+        if isinstance(adapter, RemembersSubmissions):
+            adapter.use_memory(StoreMemory(state, f"source:{adapter.source.value}:"))
     ledger = IdempotencyLedger(state, ResultCodec(codec.dumps, lambda data: codec.loads(Outcome, data)))
     upstreams.add_observer(metrics.observe_upstream)
     return Services(

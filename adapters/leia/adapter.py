@@ -30,9 +30,9 @@ empty until then). A configured id the key does not belong to is refused.
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 import re
-from collections import OrderedDict
 from collections.abc import Mapping, Sequence
 from dataclasses import replace
 from typing import Any
@@ -40,7 +40,7 @@ from urllib.parse import quote
 
 import httpx
 
-from adapters.base import BaseAdapter, Capabilities, JobQuery, JobTypeQuery, Page, SubmitRequest
+from adapters.base import BaseAdapter, Capabilities, JobQuery, JobTypeQuery, Page, SourceMemory, SubmitRequest
 from adapters.batching import gather_per_key
 from adapters.errors import ErrorKind, FieldError, UpstreamError
 from adapters.http import UpstreamClient
@@ -50,6 +50,7 @@ from adapters.leia.paging import StreamPage, merged_page
 from adapters.leia.params import build_call
 from adapters.leia.problems import parse_error
 from adapters.leia.translate import JOB_TYPES, job_record, job_records, job_type_record, map_status, status_map
+from adapters.memory import LocalMemory
 from adapters.model import JobRecord, JobStatus, JobTypeRecord, NativeKey, Source
 from adapters.positions import offset_or_invalid, page_of
 
@@ -59,7 +60,8 @@ MAX_PAGE = 100
 """Largest ``limit`` asked of Leia (its ``Accept-Range`` max is undocumented; the simulator's is 100)."""
 GET_CONCURRENCY = 8
 STATUS_URL_BUDGET = 1800
-REMEMBERED_INPUTS = 2000
+REMEMBERED_INPUTS_S = 30 * 86_400.0
+"""How long the input of a job submitted here is kept for a rerun."""
 _CONTENT_RANGE = re.compile(r"^\s*(?:\w+\s+)?(\d+)-(\d+)/(\d+)\s*$")
 
 
@@ -95,7 +97,7 @@ class LeiaAdapter(BaseAdapter):
         self._application_id = application_id
         self.scopes: tuple[str, ...] = (application_id,) if application_id else ()
         self._callback_url = callback_url
-        self._inputs: OrderedDict[str, dict[str, Any]] = OrderedDict()
+        self.memory: SourceMemory = LocalMemory()
         self.auth = LeiaAuth(api_key, f"{base_url}/login", on_login=self._on_login)
         self.client = UpstreamClient(
             Source.LEIA,
@@ -151,18 +153,27 @@ class LeiaAdapter(BaseAdapter):
 
     # --- records ----------------------------------------------------------------------
 
+    def use_memory(self, memory: SourceMemory) -> None:
+        self.memory = memory
+
     def _record(self, data: Any) -> JobRecord:
-        return self._narrow(job_record(data))
+        return job_record(data)
 
-    def _narrow(self, record: JobRecord) -> JobRecord:
-        rerunnable = record.can_rerun and record.native_id in self._inputs
-        return record if rerunnable == record.can_rerun else replace(record, can_rerun=rerunnable)
+    async def _narrowed(self, records: list[JobRecord]) -> list[JobRecord]:
+        """Only jobs whose input we kept can be rerun (Leia does not echo a job's parameters): one read for all."""
+        candidates = [r for r in records if r.can_rerun]
+        if not candidates:
+            return records
+        kept = await self.memory.get_many([_input_key(r.native_id) for r in candidates])
+        known = {r.native_id for r, value in zip(candidates, kept, strict=True) if value is not None}
+        return [r if not r.can_rerun or r.native_id in known else replace(r, can_rerun=False) for r in records]
 
-    def _remember(self, job_id: str, params: Mapping[str, Any]) -> None:
-        self._inputs[job_id] = dict(params)
-        self._inputs.move_to_end(job_id)
-        while len(self._inputs) > REMEMBERED_INPUTS:
-            self._inputs.popitem(last=False)
+    async def _remember(self, job_id: str, params: Mapping[str, Any]) -> None:
+        await self.memory.set(_input_key(job_id), json.dumps(dict(params)).encode(), ttl_s=REMEMBERED_INPUTS_S)
+
+    async def _remembered(self, job_id: str) -> dict[str, Any] | None:
+        (found,) = await self.memory.get_many([_input_key(job_id)])
+        return None if found is None else dict(json.loads(found))
 
     # --- jobs -------------------------------------------------------------------------
 
@@ -193,7 +204,7 @@ class LeiaAdapter(BaseAdapter):
         )
         if response.status_code == 404:
             return StreamPage((), total=0 if offset == 0 else None, exhausted=True)
-        records = [self._narrow(r) for r in job_records(self.client.decode(response))]
+        records = await self._narrowed(job_records(self.client.decode(response)))
         total = _content_range_total(response.headers.get("content-range"))
         exhausted = offset + len(records) >= total if total is not None else len(records) < limit
         return StreamPage(records, total, exhausted)
@@ -209,7 +220,10 @@ class LeiaAdapter(BaseAdapter):
                 raise _not_found(key)
             return await self._get_one(key)
 
-        return await gather_per_key(keys, one, GET_CONCURRENCY)
+        answers = await gather_per_key(keys, one, GET_CONCURRENCY)
+        records = list({id(a): a for a in answers if isinstance(a, JobRecord)}.values())
+        narrowed = dict(zip(map(id, records), await self._narrowed(records), strict=True))
+        return [a if isinstance(a, UpstreamError) else narrowed[id(a)] for a in answers]
 
     async def _get_one(self, key: NativeKey) -> JobRecord:
         data = await self.client.get_json(f"/job/{_segment(key.native_id)}", operation="get_job")
@@ -260,8 +274,9 @@ class LeiaAdapter(BaseAdapter):
             )
         response = await self.client.request("POST", call.path, operation="submit_job", json_body=call.body)
         record = job_record(self.client.decode(response))
-        self._remember(record.native_id, request.params)
-        return self._narrow(record)
+        await self._remember(record.native_id, request.params)
+        (narrowed,) = await self._narrowed([record])
+        return narrowed
 
     async def cancel_job(self, key: NativeKey) -> JobRecord:
         record = await self._owned(key)
@@ -276,7 +291,8 @@ class LeiaAdapter(BaseAdapter):
                 if latest.status.is_final:
                     raise _already_final(latest) from None
             raise
-        return await self._get_one(key)
+        (cancelled,) = await self._narrowed([await self._get_one(key)])
+        return cancelled
 
     async def rerun_job(self, key: NativeKey) -> JobRecord:
         record = await self._owned(key)
@@ -284,7 +300,7 @@ class LeiaAdapter(BaseAdapter):
             raise UpstreamError(
                 ErrorKind.CONFLICT, Source.LEIA, f"LEIA job {key.native_id} is {record.native_status}, not final yet"
             )
-        params = self._inputs.get(key.native_id)
+        params = await self._remembered(key.native_id)
         if params is None:
             raise UpstreamError(
                 ErrorKind.NOT_SUPPORTED,
@@ -297,7 +313,8 @@ class LeiaAdapter(BaseAdapter):
         """Release a job created with ``block_processing`` (BLOCKED -> eligible)."""
         await self._owned(key)
         response = await self.client.request("POST", f"/job/{_segment(key.native_id)}/start", operation="start_job")
-        return self._record(self.client.decode(response))
+        (started,) = await self._narrowed([self._record(self.client.decode(response))])
+        return started
 
     async def _owned(self, key: NativeKey) -> JobRecord:
         if key.scope != await self.application_id() or not key.native_id:
@@ -372,3 +389,7 @@ def _chunks(ids: list[str]) -> list[list[str]]:
     if current:
         chunks.append(current)
     return chunks
+
+
+def _input_key(job_id: str) -> str:
+    return f"input:{job_id}"

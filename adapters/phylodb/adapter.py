@@ -52,6 +52,7 @@ from adapters.base import (
     JobTypeQuery,
     Page,
     PageEntry,
+    SourceMemory,
     SubmitRequest,
     page_across_scopes,
     parse_scoped_position,
@@ -155,7 +156,7 @@ class PhyloDBAdapter(BaseAdapter):
             raise self._error(ErrorKind.BAD_RESPONSE, str(exc)) from None
 
     async def _records(self, project: str, items: Sequence[dict[str, Any]]) -> list[JobRecord]:
-        submissions = [self.store.get(project, item["id"]) for item in items]
+        submissions = await self.store.get_many(project, [item["id"] for item in items])
         verdicts = await asyncio.gather(*(self._verdict(s, i) for s, i in zip(submissions, items, strict=True)))
         return [
             translate.job_record(project, item, sub, outcome, error)
@@ -173,8 +174,11 @@ class PhyloDBAdapter(BaseAdapter):
         except UpstreamError as err:
             return JobStatus.UNKNOWN, f"could not check the job's result: {err.message}"
         outcome = JobStatus.FAILED if response.status_code == 404 else JobStatus.SUCCEEDED
-        self.store.settle(sub, outcome)
+        await self.store.settle(sub, outcome)
         return outcome, None
+
+    def use_memory(self, memory: SourceMemory) -> None:
+        self.store = SubmissionStore(memory)
 
     # --- jobs -------------------------------------------------------------------------------
 
@@ -296,7 +300,7 @@ class PhyloDBAdapter(BaseAdapter):
         if not isinstance(job_id, str) or not isinstance(analysis_id, str) or not job_id:
             raise self._error(ErrorKind.BAD_RESPONSE, "phyloDB accepted the job but its reply lacks job_id/analysis_id")
         submission = Submission(project, job_id, analysis_id, job_input, self._now())
-        self.store.put(submission)
+        await self.store.put(submission)
         return translate.submitted_record(submission)
 
     async def cancel_job(self, key: NativeKey) -> JobRecord:
@@ -308,7 +312,7 @@ class PhyloDBAdapter(BaseAdapter):
         [after] = await self.get_jobs([key])
         if isinstance(after, UpstreamError):
             # The DELETE was accepted; report that rather than a failed re-read.
-            return translate.cancelled_record(key.scope, key.native_id, self.store.get(key.scope, key.native_id))
+            return translate.cancelled_record(key.scope, key.native_id, await self.store.get(key.scope, key.native_id))
         if after.native_status == "completed":
             raise self._error(ErrorKind.CONFLICT, f"phyloDB job {key.native_id} had already completed")
         return after
@@ -317,7 +321,7 @@ class PhyloDBAdapter(BaseAdapter):
         problem = self._key_error(key)
         if problem is not None:
             raise problem
-        submission = self.store.get(key.scope, key.native_id)
+        submission = await self.store.get(key.scope, key.native_id)
         if submission is None:
             raise self._error(
                 ErrorKind.NOT_SUPPORTED,

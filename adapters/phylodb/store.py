@@ -2,25 +2,26 @@
 
 A listed job is only ``{id, completed, cancelled}``: its analysis, algorithm,
 parameters, result id and submit time exist only in the POST body and its 202
-reply. They are kept here, in a bounded in-process TTL cache, so records can
-carry a job type, a creation time and a success/failure verdict, and so the
-job can be rerun. Jobs submitted by another client (or by another gateway
-replica, or before a restart) are not known here; their records stay minimal.
+reply. They are kept here, in the adapter's ``SourceMemory`` (the gateway's state
+store: across restarts and replicas), so records can carry a job type, a creation
+time and a success/failure verdict, and so the job can be rerun. Jobs submitted
+by another client are not known here; their records stay minimal.
 """
 
 from __future__ import annotations
 
 import dataclasses
+import json
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from cachetools import TTLCache
-
+from adapters.base import SourceMemory
+from adapters.memory import LocalMemory
 from adapters.model import JobStatus
 from adapters.phylodb.params import JobInput
 
-DEFAULT_MAX_JOBS = 10_000
 DEFAULT_TTL_S = 30 * 86_400.0
 
 
@@ -56,23 +57,56 @@ class Submission:
 
 
 class SubmissionStore:
-    """Submissions by ``(project, job id)``; the oldest are dropped past ``max_jobs`` or ``ttl_s``."""
+    """Submissions by ``(project, job id)`` in a ``SourceMemory``; each kept ``ttl_s`` after it was written."""
 
-    def __init__(self, max_jobs: int = DEFAULT_MAX_JOBS, ttl_s: float = DEFAULT_TTL_S) -> None:
-        self._cache: TTLCache[tuple[str, str], Submission] = TTLCache(maxsize=max_jobs, ttl=ttl_s)
+    def __init__(self, memory: SourceMemory | None = None, ttl_s: float = DEFAULT_TTL_S) -> None:
+        self._memory: SourceMemory = memory if memory is not None else LocalMemory()
+        self._ttl_s = ttl_s
 
-    def __len__(self) -> int:
-        return len(self._cache)
+    async def get_many(self, project_id: str, job_ids: Sequence[str]) -> list[Submission | None]:
+        found = await self._memory.get_many([_key(project_id, job_id) for job_id in job_ids])
+        return [None if value is None else _decode(value) for value in found]
 
-    def get(self, project_id: str, job_id: str) -> Submission | None:
-        return self._cache.get((project_id, job_id))
+    async def get(self, project_id: str, job_id: str) -> Submission | None:
+        (found,) = await self.get_many(project_id, [job_id])
+        return found
 
-    def put(self, submission: Submission) -> None:
-        self._cache[(submission.project_id, submission.job_id)] = submission
+    async def put(self, submission: Submission) -> None:
+        await self._memory.set(_key(submission.project_id, submission.job_id), _encode(submission), ttl_s=self._ttl_s)
 
-    def settle(self, submission: Submission, outcome: JobStatus) -> Submission:
-        """Record a final verdict so the result resource is looked up only once."""
+    async def settle(self, submission: Submission, outcome: JobStatus) -> Submission:
+        """Record a final verdict so the result resource is looked up only once (and a FAILED stays FAILED)."""
         settled = dataclasses.replace(submission, outcome=outcome)
-        if (submission.project_id, submission.job_id) in self._cache:
-            self._cache[(submission.project_id, submission.job_id)] = settled
+        await self.put(settled)
         return settled
+
+
+def _key(project_id: str, job_id: str) -> str:
+    return f"submission:{project_id}:{job_id}"
+
+
+def _encode(sub: Submission) -> bytes:
+    job = sub.job_input
+    return json.dumps(
+        {
+            "project_id": sub.project_id,
+            "job_id": sub.job_id,
+            "analysis_id": sub.analysis_id,
+            "input": [job.analysis, job.algorithm, job.dataset_id, job.second],
+            "submitted_at": sub.submitted_at.isoformat(),
+            "outcome": None if sub.outcome is None else sub.outcome.value,
+        }
+    ).encode()
+
+
+def _decode(value: bytes) -> Submission:
+    data: dict[str, Any] = json.loads(value)
+    analysis, algorithm, dataset_id, second = data["input"]
+    return Submission(
+        project_id=data["project_id"],
+        job_id=data["job_id"],
+        analysis_id=data["analysis_id"],
+        job_input=JobInput(analysis, algorithm, dataset_id, second),
+        submitted_at=datetime.fromisoformat(data["submitted_at"]),
+        outcome=None if data["outcome"] is None else JobStatus(data["outcome"]),
+    )

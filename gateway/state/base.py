@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Protocol
 from urllib.parse import urlsplit, urlunsplit
 
@@ -31,6 +32,10 @@ class StateStore(Protocol):
         ...
 
     async def get(self, key: str) -> bytes | None: ...
+
+    async def get_many(self, keys: Sequence[str]) -> list[bytes | None]:
+        """One answer per key, in order, in one round trip."""
+        ...
 
     async def set(self, key: str, value: bytes, *, ttl_s: float | None = None) -> None: ...
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Sequence
 
 
 class MemoryStore:
@@ -32,6 +33,9 @@ class MemoryStore:
 
     async def get(self, key: str) -> bytes | None:
         return self._live(key)
+
+    async def get_many(self, keys: Sequence[str]) -> list[bytes | None]:
+        return [self._live(key) for key in keys]
 
     async def set(self, key: str, value: bytes, *, ttl_s: float | None = None) -> None:
         self._values[key] = (value, None if ttl_s is None else time.time() + ttl_s)

@@ -6,6 +6,8 @@ atomic on the server. Expiry is Redis's own.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import redis.asyncio as aioredis
 from redis.exceptions import RedisError
 
@@ -42,6 +44,15 @@ class RedisStore:
         if value is None:
             return None
         return value.encode() if isinstance(value, str) else bytes(value)
+
+    async def get_many(self, keys: Sequence[str]) -> list[bytes | None]:
+        if not keys:
+            return []
+        try:
+            values = await self._client.mget([self._prefix + key for key in keys])
+        except (RedisError, OSError) as exc:
+            raise StateUnavailable(f"state store {self.url} failed: {exc}") from None
+        return [None if v is None else (v.encode() if isinstance(v, str) else bytes(v)) for v in values]
 
     async def set(self, key: str, value: bytes, *, ttl_s: float | None = None) -> None:
         try:

@@ -14,6 +14,7 @@ import asyncio
 import contextlib
 import sqlite3
 import time
+from collections.abc import Sequence
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
@@ -84,6 +85,19 @@ class SqliteStore:
             "SELECT value FROM kv WHERE key = ? AND (expires_at IS NULL OR expires_at > ?)", (key, time.time())
         )
         return bytes(rows[0][0]) if rows else None
+
+    async def get_many(self, keys: Sequence[str]) -> list[bytes | None]:
+        found: dict[str, bytes] = {}
+        # SQLite bounds the number of parameters of one statement: ask in slices.
+        for start in range(0, len(keys), 500):
+            part = list(keys[start : start + 500])
+            marks = ",".join("?" * len(part))
+            rows = await self._run(
+                f"SELECT key, value FROM kv WHERE key IN ({marks}) AND (expires_at IS NULL OR expires_at > ?)",
+                (*part, time.time()),
+            )
+            found.update((str(row[0]), bytes(row[1])) for row in rows)
+        return [found.get(key) for key in keys]
 
     async def set(self, key: str, value: bytes, *, ttl_s: float | None = None) -> None:
         await self._run(

@@ -1,9 +1,10 @@
-"""Real gateway and simulator processes, as an operator runs them: for restart and replica tests.
+"""Real gateway processes, as an operator runs them, in front of simulators: for restart and replica tests.
 
-``job-gateway simulate`` serves the simulators and writes their configuration;
-``job-gateway serve --config`` runs a gateway on it. Each process is started with
-this interpreter (``python -m gateway``), waited for on its health route, and
-stopped with the signal a test chooses.
+The simulators run in the test's own process (served on loopback), so a test can
+move their clock and look at their state; their configuration is written to a file
+exactly as ``job-gateway simulate --config-out`` writes it. ``job-gateway serve
+--config`` runs each gateway in a process of its own (this interpreter, ``python -m
+gateway``), waited for on its health route and stopped with the signal a test chooses.
 """
 
 from __future__ import annotations
@@ -21,7 +22,8 @@ from typing import Any
 
 import httpx
 
-from simulators.kit.server import free_port
+from simulators.kit.server import free_port, serve
+from simulators.suite import SimulatorSet, build_simulators, render_config
 
 START_TIMEOUT_S = 30.0
 
@@ -75,16 +77,13 @@ def _start(args: list[str], ready_url: str, log: Path, env: Mapping[str, str]) -
 
 
 @contextmanager
-def simulators(workdir: Path, *, speed: float = 0.0) -> Iterator[Path]:
-    """``job-gateway simulate`` on a free port (frozen clock by default); yields its config file."""
-    port = free_port()
-    config = workdir / "sim.toml"
-    args = ["simulate", "--port", str(port), "--sim-speed", str(speed), "--config-out", str(config)]
-    process = _start(args, f"http://127.0.0.1:{port}/scale/_sim/faults", workdir / "simulators.log", {})
-    try:
-        yield config
-    finally:
-        process.stop()
+def simulators(workdir: Path, *, speed: float = 0.0) -> Iterator[tuple[SimulatorSet, Path]]:
+    """The five simulators on a free loopback port (frozen clock by default) and their config file."""
+    sims = build_simulators(seed=0, speed=speed)
+    with serve(sims.app) as url:
+        config = workdir / "sim.toml"
+        config.write_text(render_config(sims.gateway_tables(url), "simulators for a test"))
+        yield sims, config
 
 
 def gateway(config: Path, workdir: Path, *, state_url: str, name: str = "gateway") -> Process:

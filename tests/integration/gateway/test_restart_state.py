@@ -1,7 +1,11 @@
-"""What a gateway promised survives its restart: real processes, a real SQLite file.
+"""What a gateway learned survives its restart: real gateway processes on one SQLite state file.
 
-The same ``idempotencyKey`` sent before and after a restart (SIGTERM, then SIGKILL)
-makes one upstream job, and every later answer is that job with ``replayed: true``.
+- the same ``idempotencyKey`` before and after a restart (SIGTERM, then SIGKILL) makes one
+  upstream job, and every later answer is that job with ``replayed: true``;
+- Leia and phyloDB jobs submitted before a restart can be rerun after it (their inputs are
+  kept in the state store: neither upstream tells them again);
+- a phyloDB job that failed before a restart still reads FAILED after it (phyloDB has no
+  failed state; only what the gateway submitted tells it).
 """
 
 from __future__ import annotations
@@ -14,8 +18,10 @@ from tests.support.processes import Process, gateway, simulators
 
 SUBMIT = """
 mutation($job: JobSubmission!, $key: String) {
-  submitJob(input: {job: $job, idempotencyKey: $key}) { replayed job { id nativeId } errors { code message } }
+  submitJob(input: {job: $job, idempotencyKey: $key}) { replayed job { id nativeId status } errors { code message } }
 }"""
+RERUN = "mutation($id: ID!) { rerunJob(input: {id: $id}) { job { id nativeId status } errors { code message } } }"
+NODE = "query($id: ID!) { node(id: $id) { ... on Job { nativeId status canRerun } } }"
 LEIA_JOBS = "{ jobs(first: 5, filter: {sources: [LEIA]}) { totalCount edges { node { raw } } } }"
 
 
@@ -31,33 +37,76 @@ def leia_total(process: Process) -> int:
     return total
 
 
+def submitted(process: Process, job: dict[str, Any], key: str | None = None) -> dict[str, Any]:
+    payload: dict[str, Any] = process.graphql(SUBMIT, {"job": job, "key": key})["submitJob"]
+    assert payload["errors"] == [], payload
+    return payload
+
+
 def test_one_key_makes_one_job_across_sigterm_and_sigkill_restarts(tmp_path: Path) -> None:
     state_url = f"sqlite:///{tmp_path / 'state' / 'gateway.db'}"
-    with simulators(tmp_path) as config:
+    with simulators(tmp_path) as (_, config):
         first = gateway(config, tmp_path, state_url=state_url, name="first")
         try:
             job = leia_job(first)
             before = leia_total(first)
-            made = first.graphql(SUBMIT, {"job": job, "key": "nightly-1"})["submitJob"]
-            assert made["errors"] == [] and made["replayed"] is False
+            made = submitted(first, job, "nightly-1")
+            assert made["replayed"] is False
         finally:
             # uvicorn re-raises the signal once it has shut down: -SIGTERM is a clean exit too.
             assert first.stop(signal.SIGTERM) in (0, -signal.SIGTERM)
 
         second = gateway(config, tmp_path, state_url=state_url, name="second")
         try:
-            again = second.graphql(SUBMIT, {"job": job, "key": "nightly-1"})["submitJob"]
+            again = submitted(second, job, "nightly-1")
             assert again["replayed"] is True and again["job"] == made["job"]
         finally:
             second.stop(signal.SIGKILL)
 
         third = gateway(config, tmp_path, state_url=state_url, name="third")
         try:
-            once_more = third.graphql(SUBMIT, {"job": job, "key": "nightly-1"})["submitJob"]
+            once_more = submitted(third, job, "nightly-1")
             assert once_more["replayed"] is True and once_more["job"] == made["job"]
             assert leia_total(third) == before + 1, "one upstream job for one key"
-            other = third.graphql(SUBMIT, {"job": job, "key": "nightly-2"})["submitJob"]
+            other = submitted(third, job, "nightly-2")
             assert other["replayed"] is False and other["job"]["id"] != made["job"]["id"]
         finally:
             third.stop()
     assert (tmp_path / "state" / "gateway.db").exists()
+
+
+def test_reruns_and_phylodb_failures_outlive_a_restart(tmp_path: Path) -> None:
+    state_url = f"sqlite:///{tmp_path / 'gateway.db'}"
+    with simulators(tmp_path) as (sims, config):
+        phylodb = sims.simulators["phylodb"]
+        project = phylodb.config["projects"][0]
+        dataset = next(d for d in phylodb.state.datasets_in(project) if len(d.profiles) >= 2)
+        inference = {"datasetId": str(dataset.id)}
+        before = gateway(config, tmp_path, state_url=state_url, name="before")
+        try:
+            leia = submitted(before, leia_job(before))["job"]
+            fine = submitted(
+                before, {"phylodb": {"projectId": project, "analysis": {"inference": {**inference, "lvs": 1}}}}
+            )
+            # More loci than the dataset has: phyloDB completes the job without a result (a failure).
+            doomed = {
+                "phylodb": {"projectId": project, "analysis": {"inference": {**inference, "lvs": dataset.loci + 1}}}
+            }
+            failing = submitted(before, doomed)
+            sims.clock.advance(3600)
+            assert before.graphql(NODE, {"id": failing["job"]["id"]})["node"]["status"] == "FAILED"
+            assert before.graphql(NODE, {"id": leia["id"]})["node"]["canRerun"] is True
+        finally:
+            before.stop(signal.SIGKILL)
+
+        after = gateway(config, tmp_path, state_url=state_url, name="after")
+        try:
+            assert after.graphql(NODE, {"id": failing["job"]["id"]})["node"]["status"] == "FAILED"
+            assert after.graphql(NODE, {"id": fine["job"]["id"]})["node"]["status"] == "SUCCEEDED"
+            for job_id in (leia["id"], fine["job"]["id"]):
+                node = after.graphql(NODE, {"id": job_id})["node"]
+                assert node["canRerun"] is True, node
+                rerun = after.graphql(RERUN, {"id": job_id})["rerunJob"]
+                assert rerun["errors"] == [] and rerun["job"]["nativeId"] != node["nativeId"], rerun
+        finally:
+            after.stop()

@@ -22,13 +22,13 @@ def _problem(status: int, name: str) -> httpx.Response:
     return httpx.Response(status, json={"message": f"/problems/{name}"}, headers=PROBLEM)
 
 
-def _remember(adapter: PhyloDBAdapter, n: int, analysis: str = "inference") -> Submission:
+async def _remember(adapter: PhyloDBAdapter, n: int, analysis: str = "inference") -> Submission:
     second: str | int = 3 if analysis == "inference" else INFERENCE
     algorithm = "goeburst" if analysis == "inference" else "radial"
     sub = Submission(
         P1, job_id(n), f"a0000000-0000-4000-8000-{n:012d}", JobInput(analysis, algorithm, DATASET, second), NOW
     )
-    adapter.store.put(sub)
+    await adapter.store.put(sub)
     return sub
 
 
@@ -245,8 +245,8 @@ async def test_get_jobs_error_is_per_key(mock: respx.MockRouter, adapter: PhyloD
 
 
 async def test_failed_is_derived_once_from_a_missing_result(mock: respx.MockRouter, adapter: PhyloDBAdapter) -> None:
-    failed = _remember(adapter, 1)
-    done = _remember(adapter, 2, "visualization")
+    failed = await _remember(adapter, 1)
+    done = await _remember(adapter, 2, "visualization")
     mock.get(JOBS1).respond(json=jobs((1, True, False), (2, True, False)))
     missing = mock.get(failed.result_path).mock(return_value=_problem(404, "not_found"))
     present = mock.get(done.result_path).respond(json={"id": done.analysis_id})
@@ -260,7 +260,7 @@ async def test_failed_is_derived_once_from_a_missing_result(mock: respx.MockRout
 
 
 async def test_result_lookup_failure_is_unknown_not_cached(mock: respx.MockRouter, adapter: PhyloDBAdapter) -> None:
-    sub = _remember(adapter, 1)
+    sub = await _remember(adapter, 1)
     mock.get(JOBS1).respond(json=jobs((1, True, False)))
     result = mock.get(sub.result_path).mock(return_value=_problem(500, "server"))
     [answer] = await adapter.get_jobs([NativeKey(P1, job_id(1))])
@@ -271,7 +271,7 @@ async def test_result_lookup_failure_is_unknown_not_cached(mock: respx.MockRoute
 
 
 async def test_running_submitted_job_needs_no_result_lookup(mock: respx.MockRouter, adapter: PhyloDBAdapter) -> None:
-    sub = _remember(adapter, 1)
+    sub = await _remember(adapter, 1)
     mock.get(JOBS1).respond(json=jobs((1, False, False)))
     result = mock.get(sub.result_path).respond(json={})
     [answer] = await adapter.get_jobs([NativeKey(P1, job_id(1))])
@@ -296,7 +296,7 @@ async def test_submit_posts_the_native_body(mock: respx.MockRouter, adapter: Phy
     }
     assert record.native_id == reply["job_id"] and record.status is JobStatus.RUNNING
     assert record.job_type_id == "inference/goeburst" and record.created_at == NOW and record.can_rerun
-    stored = adapter.store.get(P1, reply["job_id"])
+    stored = await adapter.store.get(P1, reply["job_id"])
     assert stored is not None and stored.analysis_id == reply["analysis_id"]
 
 
@@ -387,7 +387,7 @@ async def test_cancel_bad_keys_make_no_call(mock: respx.MockRouter, adapter: Phy
 
 
 async def test_rerun_resubmits_the_stored_input(mock: respx.MockRouter, adapter: PhyloDBAdapter) -> None:
-    original = _remember(adapter, 1, "visualization")
+    original = await _remember(adapter, 1, "visualization")
     reply = {"job_id": job_id(50), "analysis_id": job_id(51)}
     route = mock.post(JOBS1).respond(202, json=reply)
     record = await adapter.rerun_job(NativeKey(P1, job_id(1)))

@@ -48,6 +48,18 @@ async def test_values_are_set_read_and_deleted(store: StateStore) -> None:
     assert await store.get("k") is None
 
 
+async def test_many_values_are_read_in_one_call(store: StateStore) -> None:
+    await store.set("a", b"1")
+    await store.set("c", b"3", ttl_s=60)
+    assert await store.get_many(["a", "b", "c", "a"]) == [b"1", None, b"3", b"1"]
+    assert await store.get_many([]) == []
+    many = [f"k{i}" for i in range(1200)]  # past SQLite's parameter bound per statement
+    await store.set("k1100", b"x")
+    assert (await store.get_many(many))[1100] == b"x"
+    for key in ("a", "c", "k1100"):
+        await store.delete(key)
+
+
 async def test_a_claim_succeeds_once_until_the_key_expires(store: StateStore) -> None:
     assert await store.claim("k", b"first", ttl_s=0.2)
     assert not await store.claim("k", b"second", ttl_s=0.2)
