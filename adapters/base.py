@@ -295,6 +295,22 @@ class RemembersSubmissions(Protocol):
 
 
 @runtime_checkable
+class GroupedJobLister(Protocol):
+    """Several job lists of one source in fewer upstream calls than one per list.
+
+    The gateway reads a nested connection (``Job.children``, ``JobType.jobs``) for every
+    parent on a page; a source whose list filter can cover many parents at once answers
+    them together (Scale: repeated ``job_type_id``; Leia: one read sorted by parent).
+    """
+
+    async def list_job_groups(self, queries: Sequence[JobQuery], limit: int) -> list[Page[JobRecord] | None]:
+        """For each query, exactly what ``list_jobs(query, None, limit)`` would answer, positions
+        and total included, or ``None`` where a shared read cannot tell it for sure (the caller
+        then asks ``list_jobs`` for that one)."""
+        ...
+
+
+@runtime_checkable
 class HttpBacked(Protocol):
     """An adapter that talks to its upstream through the shared client: its health and call counts show."""
 

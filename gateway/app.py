@@ -46,6 +46,9 @@ def create_app(config: GatewayConfig | None = None, *, upstreams: Upstreams | No
             max_aliases=settings.max_aliases,
             max_tokens=settings.max_tokens,
             introspection=settings.introspection,
+            max_cost=settings.max_query_cost,
+            default_page_size=settings.default_page_size,
+            max_page_size=settings.max_page_size,
         )
     )
 

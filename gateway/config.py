@@ -8,6 +8,7 @@ cors_origins = ["https://app.example.com"]
 cursor_secret_env = "JOB_GATEWAY_CURSOR_SECRET"   # stable cursors across restarts/replicas
 public_base_url = "https://gateway.example.com"   # enables Leia callbacks to /webhooks/leia
 client_tokens_env = "JOB_GATEWAY_CLIENT_TOKENS"   # require "Authorization: Bearer <token>" from clients
+max_query_cost = 200           # estimated upstream calls per operation; more is QUERY_TOO_COSTLY
 
 [sources.scale]                # one table per configured source; absent = not used
 base_url = "https://scale.example.com/api"
@@ -85,6 +86,9 @@ class GatewaySettings(Table):
     max_depth: StrictInt = 12
     max_aliases: StrictInt = 30
     max_tokens: StrictInt = 2000
+    max_query_cost: Annotated[StrictInt, Field(ge=1)] = 200
+    """Estimated upstream calls one operation may make (``gateway.schema.cost``): a full page with
+    one nested connection each fits (101), a second nesting level (10,000s) does not."""
     ws_init_timeout_s: Annotated[float, Field(strict=True)] = 5.0
     client_tokens: Annotated[tuple[SecretStr, ...], BeforeValidator(_comma_separated)] = ()
     client_tokens_env: StrictStr | None = None

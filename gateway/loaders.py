@@ -1,5 +1,10 @@
 """Per-request dataloaders: one batch call per source and record kind, behind a shared cache.
 
+Nested connections load the same way: the first page of every parent's list
+(``Job.children``, ``JobType.jobs``) asked for in one tick goes to the source
+together (``GroupedJobLister``), and only what it cannot group is read parent by
+parent. Later pages (``after``) are one parent's own business and are not batched.
+
 Built fresh for every operation (and every subscription event), so a request
 never sees another's half-loaded state; the TTL cache underneath is what
 outlives a request, and only for final jobs and job types.
@@ -7,15 +12,19 @@ outlives a request, and only for final jobs and job types.
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable, Coroutine
 from typing import Any
 
 from aiodataloader import DataLoader
 
+from adapters.base import GroupedJobLister, JobQuery, Page
 from adapters.errors import ErrorKind, UpstreamError
 from adapters.model import IngestRunRecord, JobRecord, JobTypeRecord, NativeKey, Source
 from gateway.cache import RecordCache
 from gateway.upstreams import Upstreams
+
+_SOURCE_DOWN = frozenset({ErrorKind.UNAVAILABLE, ErrorKind.TIMEOUT, ErrorKind.RATE_LIMITED})
 
 
 def _cacheable(kind: str, record: object) -> bool:
@@ -30,6 +39,7 @@ class Loaders:
         self._cache = cache
         self._loaders: dict[tuple[str, Source], DataLoader[NativeKey, Any]] = {}
         self._ingest_jobs: dict[Source, dict[NativeKey, JobRecord]] = {}
+        self._first_pages: dict[Source, DataLoader[tuple[JobQuery, int], Page[JobRecord]]] = {}
 
     def _loader(self, kind: str, source: Source) -> DataLoader[NativeKey, Any]:
         loader = self._loaders.get((kind, source))
@@ -105,6 +115,53 @@ class Loaders:
         records[job.key] = job
         found: str | None = await loader.load(job.key)
         return found
+
+    async def first_jobs_page(self, source: Source, query: JobQuery, limit: int) -> Page[JobRecord]:
+        """``list_jobs(query, None, limit)``, sharing upstream calls with the other parents of this tick."""
+        loader = self._first_pages.get(source)
+        if loader is None:
+            loader = DataLoader(self._first_pages_fn(source), max_batch_size=100)
+            self._first_pages[source] = loader
+        page: Page[JobRecord] = await loader.load((query, limit))
+        return page
+
+    def _first_pages_fn(self, source: Source) -> Callable[[list[tuple[JobQuery, int]]], Coroutine[Any, Any, list[Any]]]:
+        adapter = self._upstreams.get(source)
+
+        async def one(query: JobQuery, limit: int) -> Page[JobRecord] | UpstreamError:
+            try:
+                return await adapter.list_jobs(query, None, limit)
+            except UpstreamError as err:
+                return err
+
+        async def batch(keys: list[tuple[JobQuery, int]]) -> list[Any]:
+            # A page per key, or the UpstreamError the loader raises for that key alone.
+            results: list[Page[JobRecord] | UpstreamError | None] = [None] * len(keys)
+            if isinstance(adapter, GroupedJobLister) and len(keys) > 1:
+                by_limit: dict[int, list[int]] = {}
+                for i, (_, limit) in enumerate(keys):
+                    by_limit.setdefault(limit, []).append(i)
+                for limit, indexes in by_limit.items():
+                    try:
+                        grouped: list[Page[JobRecord] | None] = await adapter.list_job_groups(
+                            [keys[i][0] for i in indexes], limit
+                        )
+                    except UpstreamError as err:
+                        if err.kind in _SOURCE_DOWN:
+                            # Each parent's own read would fail the same way: N more calls for nothing.
+                            for i in indexes:
+                                results[i] = err
+                        # Otherwise (say the shared read's parameters were refused) each parent's own
+                        # read may still work, and reports its own error if not.
+                        continue
+                    for i, page in zip(indexes, grouped, strict=True):
+                        results[i] = page
+            rest = [i for i, r in enumerate(results) if r is None]
+            for i, page_or_error in zip(rest, await asyncio.gather(*(one(*keys[i]) for i in rest)), strict=True):
+                results[i] = page_or_error
+            return [r for r in results if r is not None]
+
+        return batch
 
     def prime_job(self, record: JobRecord) -> None:
         """Lists already hold full records: later lookups of them in this request cost nothing.

@@ -152,10 +152,13 @@ class Reads:
     # --- jobs --------------------------------------------------------------------------
 
     def _job_streams(
-        self, adapters: Sequence[Adapter], queries: dict[Source, JobQuery]
+        self, adapters: Sequence[Adapter], queries: dict[Source, JobQuery], nested: bool
     ) -> list[SourceStream[JobRecord]]:
         def stream(adapter: Adapter, name: str, query: JobQuery) -> SourceStream[JobRecord]:
             async def fetch(after: str | None, limit: int) -> Page[JobRecord]:
+                if nested and after is None:
+                    # A first page under each parent of a page: the loader groups them per source.
+                    return await self._loaders.first_jobs_page(adapter.source, query, limit)
                 return await adapter.list_jobs(query, after, limit)
 
             return SourceStream(name, fetch, untimed=adapter.capabilities.list_order == "none")
@@ -176,10 +179,12 @@ class Reads:
         path: Sequence[str | int],
         *,
         also: Callable[[JobRecord], bool] | None = None,
+        nested: bool = False,
     ) -> Connection[JobRecord]:
-        """``also``: a gateway-side check on top of the per-source queries."""
+        """``also``: a gateway-side check on top of the per-source queries; ``nested``: a
+        connection under a parent (one of many on a page), whose first read is batched."""
         adapters = self._upstreams.select(sources)
-        streams = self._job_streams(adapters, queries)
+        streams = self._job_streams(adapters, queries, nested)
 
         def matches(job: JobRecord) -> bool:
             return queries[job.source].matches(job) and (also is None or also(job))
@@ -196,7 +201,7 @@ class Reads:
     ) -> Connection[JobRecord]:
         query = JobQuery(job_type_ids=frozenset({job_type.native_id}), scopes=frozenset({job_type.scope}))
         fp = ("type", job_type.source.value, job_type.scope, job_type.native_id)
-        return await self.jobs(frozenset({job_type.source}), {job_type.source: query}, fp, req, path)
+        return await self.jobs(frozenset({job_type.source}), {job_type.source: query}, fp, req, path, nested=True)
 
     async def job_children(self, job: JobRecord, req: PageRequest, path: Sequence[str | int]) -> Connection[JobRecord]:
         adapter = self._upstreams.get(job.source)
@@ -205,7 +210,7 @@ class Reads:
             return Connection([], NO_PAGE, 0)
         query = JobQuery(parent_id=job.native_id, scopes=frozenset({job.scope}))
         fp = ("children", job.source.value, job.scope, job.native_id)
-        return await self.jobs(frozenset({job.source}), {job.source: query}, fp, req, path)
+        return await self.jobs(frozenset({job.source}), {job.source: query}, fp, req, path, nested=True)
 
     # --- job types -----------------------------------------------------------------------
 

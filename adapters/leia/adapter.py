@@ -8,6 +8,9 @@ empty until then). A configured id the key does not belong to is refused.
   ``offset``/``limit`` positions and the filters ``listing.plan`` pushes down;
   a 404 (Leia's "no jobs found") is an empty page. Total from
   ``Content-Range`` when every filter ran on the server.
+- ``list_job_groups`` (``GroupedJobLister``): the children of many parents from
+  one read sorted by parent (``listing.children_groups``); other lists, or a read
+  that cannot tell for sure, are left to ``list_jobs``.
 - ``get_jobs``: Leia has no batch Job read (``job_id`` takes one id), so one
   ``GET /job/{id}`` per distinct key, at most 8 at a time.
 - ``get_statuses`` / ``get_native_statuses``: the bulk ``GET /job/{ids}/status``,
@@ -40,13 +43,22 @@ from urllib.parse import quote
 
 import httpx
 
-from adapters.base import BaseAdapter, Capabilities, JobQuery, JobTypeQuery, Page, SourceMemory, SubmitRequest
+from adapters.base import (
+    BaseAdapter,
+    Capabilities,
+    JobQuery,
+    JobTypeQuery,
+    Page,
+    PageEntry,
+    SourceMemory,
+    SubmitRequest,
+)
 from adapters.batching import gather_per_key
 from adapters.errors import ErrorKind, FieldError, UpstreamError
 from adapters.http import UpstreamClient
 from adapters.leia.auth import TOKEN_HEADER, LeiaAuth
-from adapters.leia.listing import plan
-from adapters.leia.paging import StreamPage, merged_page
+from adapters.leia.listing import CHILDREN_SORT, children_groups, children_only, plan
+from adapters.leia.paging import StreamPage, encode_position, merged_page
 from adapters.leia.params import build_call
 from adapters.leia.problems import parse_error
 from adapters.leia.translate import JOB_TYPES, job_record, job_records, job_type_record, map_status, status_map
@@ -193,6 +205,23 @@ class LeiaAdapter(BaseAdapter):
             fetch_size=size,
             exact=the_plan.exact,
         )
+
+    async def list_job_groups(self, queries: Sequence[JobQuery], limit: int) -> list[Page[JobRecord] | None]:
+        pages: list[Page[JobRecord] | None] = [None] * len(queries)
+        app = await self.application_id()
+        wanted = [i for i, q in enumerate(queries) if children_only(q, app)]
+        if len(wanted) < 2 or limit < 1:
+            return pages  # one parent costs one call either way, and its own read is smaller
+        read = await self._fetch({"application_id": app, "sort": CHILDREN_SORT}, 0, MAX_PAGE)
+        groups = children_groups(read.records, read.exhausted)
+        if groups is None:
+            return pages
+        for i in wanted:
+            children = [r for r in groups.get(queries[i].parent_id or "", []) if queries[i].matches(r)]
+            # Positions as the parent's own single-stream list gives them: offset right after.
+            entries = [PageEntry(r, encode_position([n + 1])) for n, r in enumerate(children[:limit])]
+            pages[i] = Page(entries, has_more=len(children) > limit, total=len(children))
+        return pages
 
     async def _fetch(self, params: Mapping[str, str], offset: int, limit: int) -> StreamPage:
         response = await self.client.request(

@@ -8,6 +8,7 @@ import strawberry
 from strawberry.schema.config import StrawberryConfig
 
 from adapters.registry import REGISTRY, Registry
+from gateway.schema.cost import CostLimiter
 from gateway.schema.enums import declare_sources
 from gateway.schema.extensions import limit_extensions
 from gateway.schema.mutation import build_mutation
@@ -22,6 +23,9 @@ class SchemaLimits:
     max_aliases: int = 30
     max_tokens: int = 2000
     introspection: bool = True
+    max_cost: int = 200
+    default_page_size: int = 20
+    max_page_size: int = 100
 
 
 class GatewaySchema(strawberry.Schema):
@@ -45,6 +49,11 @@ def build_schema(limits: SchemaLimits | None = None, registry: Registry = REGIST
             max_aliases=limits.max_aliases,
             max_tokens=limits.max_tokens,
             introspection=limits.introspection,
+            cost=CostLimiter(
+                budget=limits.max_cost,
+                default_page_size=limits.default_page_size,
+                max_page_size=limits.max_page_size,
+            ),
         ),
         config=StrawberryConfig(auto_camel_case=True),
     )

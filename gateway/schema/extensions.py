@@ -97,9 +97,13 @@ def _with_extensions(error: GraphQLError, extensions: dict[str, Any]) -> GraphQL
 
 
 def limit_extensions(
-    *, max_depth: int, max_aliases: int, max_tokens: int, introspection: bool
+    *, max_depth: int, max_aliases: int, max_tokens: int, introspection: bool, cost: SchemaExtension | None = None
 ) -> list[type[SchemaExtension] | Callable[[], SchemaExtension]]:
-    """Built once per schema: per-request factories would defeat the validation cache."""
+    """Built once per schema: per-request factories would defeat the validation cache.
+
+    ``cost`` (``gateway.schema.cost.CostLimiter``) comes after ``ValidationCache``: it needs
+    the validated document, and the variables of the request at hand.
+    """
     limiters: list[SchemaExtension] = [
         ParserCache(maxsize=1000),
         ValidationCache(maxsize=1000),
@@ -109,6 +113,8 @@ def limit_extensions(
     ]
     if not introspection:
         limiters.append(AddValidationRules([NoSchemaIntrospectionCustomRule]))
+    if cost is not None:
+        limiters.append(cost)
     # Strawberry accepts extension instances as well as classes; its annotation lags.
     extensions: list[type[SchemaExtension] | Callable[[], SchemaExtension]] = cast(Any, limiters)
     extensions.append(ErrorPolicy)
