@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from gateway.cache import RecordCache
-from gateway.callbacks import CallbackTokens
+from gateway.callbacks import CallbackReads, CallbackTokens
 from gateway.config import GatewayConfig
 from gateway.cursor import CursorCodec
 from gateway.events import PollingPolicy
@@ -34,6 +34,8 @@ class Services:
     config: GatewayConfig
     callbacks: CallbackTokens | None = None
     """Tokens of the callback URLs handed to upstreams; ``None`` unless ``public_base_url`` is set."""
+    callback_reads: CallbackReads | None = None
+    """What an accepted callback makes happen (a fresh upstream read); set with ``callbacks``."""
 
 
 def build_services(config: GatewayConfig, upstreams: Upstreams) -> Services:
@@ -48,14 +50,16 @@ def build_services(config: GatewayConfig, upstreams: Upstreams) -> Services:
     callbacks = CallbackTokens(settings.public_base_url) if settings.public_base_url else None
     metrics = Metrics()
     upstreams.add_observer(metrics.observe_upstream)
+    cache = RecordCache()
     return Services(
         upstreams=upstreams,
         codec=CursorCodec(settings.cursor_secret.get_secret_value().encode()),
-        cache=RecordCache(),
+        cache=cache,
         limits=PageLimits(default=settings.default_page_size, maximum=settings.max_page_size),
         live=live,
         mutations=MutationService(IdempotencyLedger(), listeners=[live.job_changed], callbacks=callbacks),
         metrics=metrics,
         config=config,
         callbacks=callbacks,
+        callback_reads=CallbackReads(upstreams, cache, live) if callbacks is not None else None,
     )
