@@ -11,6 +11,7 @@ from dataclasses import dataclass
 
 from gateway.cache import RecordCache
 from gateway.callbacks import CallbackReads, CallbackTokens
+from gateway.client_urls import ClientUrlPolicy
 from gateway.config import GatewayConfig
 from gateway.cursor import CursorCodec
 from gateway.events import PollingPolicy
@@ -32,6 +33,8 @@ class Services:
     mutations: MutationService
     metrics: Metrics
     config: GatewayConfig
+    client_urls: ClientUrlPolicy
+    """Checks the URLs clients hand to upstreams (``ClientUrl`` fields), with ``[gateway] callback_allow``."""
     callbacks: CallbackTokens | None = None
     """Tokens of the callback URLs handed to upstreams; ``None`` unless ``public_base_url`` is set."""
     callback_reads: CallbackReads | None = None
@@ -60,6 +63,7 @@ def build_services(config: GatewayConfig, upstreams: Upstreams) -> Services:
         mutations=MutationService(IdempotencyLedger(), listeners=[live.job_changed], callbacks=callbacks),
         metrics=metrics,
         config=config,
+        client_urls=ClientUrlPolicy(settings.callback_allow),
         callbacks=callbacks,
         callback_reads=CallbackReads(upstreams, cache, live) if callbacks is not None else None,
     )
