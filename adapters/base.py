@@ -249,16 +249,21 @@ class JobTypeEdit:
 class CallbackSource(Protocol):
     """Pushes job changes to a URL given at submit time (Leia's ``callback_url``).
 
-    The gateway hands out one URL per submitted job (``/webhooks/<source>/<token>``)
-    and turns each POST to it into a status event.
+    The gateway hands out one URL per submitted job (``/webhooks/<source>/<token>``).
+    A POST to it is a hint, never the truth: the gateway only learns which job it
+    names and reads that job from the upstream (``get_jobs``) before publishing.
     """
 
     def with_callback(self, request: SubmitRequest, url: str) -> SubmitRequest | None:
         """``request`` asking the upstream to call ``url``; ``None`` when the client chose a callback of its own."""
         ...
 
-    def record_from_callback(self, payload: object) -> JobRecord:
-        """The record a callback body carries; raises ``ValueError`` for a body that is not one."""
+    def job_of_callback(self, payload: object) -> NativeKey:
+        """The job a callback body is about; raises ``ValueError`` for a body that names none.
+
+        Only the job's identity is read: whatever else the body claims (its status)
+        is not trusted, since anyone holding the URL can POST to it.
+        """
         ...
 
 

@@ -8,8 +8,9 @@ source needs no change in the gateway. Nothing here knows GraphQL.
 
 Field types a model may use: ``str``, ``int``, ``float``, ``bool``, ``date``,
 ``datetime``, ``JsonValue`` (any JSON), ``NodeRef`` (a global id the gateway
-decodes into the ``NativeKey`` of one of this source's records), another model,
-``list[...]`` of these, and ``X | None``. A model marked ``one_of`` takes exactly
+decodes into the ``NativeKey`` of one of this source's records), ``ClientUrl``
+(a URL the upstream will send requests to, e.g. a callback: the gateway checks it
+before the model sees it), another model, ``list[...]`` of these, and ``X | None``. A model marked ``one_of`` takes exactly
 one of its fields (every field ``X | None = None``).
 
 Problems are raised as ``InputProblems`` whose paths name model fields
@@ -48,6 +49,20 @@ JobRef = Annotated[NativeKey, NodeRefKind("Job")]
 
 JobTypeRef = Annotated[NativeKey, NodeRefKind("JobType")]
 """A global ``JobType`` id of this source, handed to the model as that job type's ``NativeKey``."""
+
+
+@dataclass(frozen=True, slots=True)
+class ClientUrlKind:
+    """Marks a ``str`` field holding a URL the upstream will call on the client's behalf.
+
+    The gateway refuses it unless it is http(s) and every address its host resolves
+    to is public (or allowed by configuration), so that a client cannot make an
+    upstream send requests into the gateway's own or the upstream's private network.
+    """
+
+
+ClientUrl = Annotated[str, ClientUrlKind()]
+"""An http(s) URL the upstream will call (a callback), checked by the gateway before the model sees it."""
 
 
 @dataclass(frozen=True, slots=True)

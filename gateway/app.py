@@ -59,6 +59,8 @@ def create_app(config: GatewayConfig | None = None, *, upstreams: Upstreams | No
         try:
             yield
         finally:
+            if services.callback_reads is not None:
+                await services.callback_reads.stop()
             await live.stop()
             await upstreams.aclose()
             await services.state.aclose()

@@ -7,6 +7,7 @@ introspection = true
 cors_origins = ["https://app.example.com"]
 cursor_secret_env = "JOB_GATEWAY_CURSOR_SECRET"   # stable cursors across restarts/replicas
 public_base_url = "https://gateway.example.com"   # enables Leia callbacks to /webhooks/leia
+callback_allow = ["10.0.0.0/8", "hooks.internal.example"]   # internal targets clients' callback URLs may name
 client_tokens_env = "JOB_GATEWAY_CLIENT_TOKENS"   # require "Authorization: Bearer <token>" from clients
 max_query_cost = 200           # estimated upstream calls per operation; more is QUERY_TOO_COSTLY
 
@@ -56,6 +57,7 @@ from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, Settings
 
 from adapters.registry import REGISTRY, source_settings
 from adapters.settings import ConfigError, SourceSettings, Table, load_table
+from gateway.client_urls import parse_allow
 from gateway.state import open_store
 
 ENV_PREFIX = "JOB_GATEWAY_"
@@ -92,6 +94,8 @@ class GatewaySettings(Table):
     ws_init_timeout_s: Annotated[float, Field(strict=True)] = 5.0
     client_tokens: Annotated[tuple[SecretStr, ...], BeforeValidator(_comma_separated)] = ()
     client_tokens_env: StrictStr | None = None
+    callback_allow: Annotated[tuple[StrictStr, ...], BeforeValidator(_comma_separated)] = ()
+    """IP networks and host names a client-supplied callback URL may point at although not public."""
     poll_tick_s: Annotated[float, Field(gt=0, strict=True)] = 0.25
     poll_min_interval_s: Annotated[float, Field(strict=True)] = 1.0
     poll_max_interval_s: Annotated[float, Field(strict=True)] = 8.0
@@ -119,6 +123,12 @@ class GatewaySettings(Table):
     def _state_url(cls, value: str | None) -> str | None:
         if value is not None:
             open_store(value)  # a ValueError names what is wrong with it
+        return value
+
+    @field_validator("callback_allow")
+    @classmethod
+    def _allow_entries(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        parse_allow(value)  # raises ValueError naming the entry
         return value
 
     def ws_allowed_origins(self) -> tuple[str, ...]:

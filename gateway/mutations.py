@@ -32,7 +32,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
 from adapters.base import Adapter, CallbackSource, HeldJobStarter, SubmitRequest
-from adapters.errors import ErrorKind, UpstreamError
+from adapters.errors import ErrorKind, FieldError, UpstreamError
 from adapters.model import JobRecord, NativeKey, Source
 from gateway.callbacks import CallbackTokens
 from gateway.errors import GatewayError
@@ -112,6 +112,21 @@ def problems_from(err: UpstreamError, fields: FieldPath = _no_fields) -> tuple[P
     if code is MutationErrorCode.INVALID_INPUT and err.field_errors:
         return tuple(Problem(code, f.message, fields(f.path)) for f in err.field_errors)
     return (Problem(code, err.message),)
+
+
+def without_secret(err: UpstreamError, secret: str) -> UpstreamError:
+    """``err`` with ``secret`` blanked out of its message and field messages (``err`` itself if absent)."""
+    if secret not in err.message and not any(secret in f.message for f in err.field_errors):
+        return err
+    return UpstreamError(
+        err.kind,
+        err.source,
+        err.message.replace(secret, "***"),
+        status=err.status,
+        retry_after=err.retry_after,
+        field_errors=tuple(FieldError(f.path, f.message.replace(secret, "***")) for f in err.field_errors),
+        maybe_applied=err.maybe_applied,
+    )
 
 
 StatusListener = Callable[[JobRecord, JobRecord | None], Awaitable[None]]
@@ -205,9 +220,11 @@ class MutationService:
             try:
                 job = await adapter.submit_job(sent)
             except UpstreamError as err:
-                problems = problems_from(err, fields)
+                # An upstream complaint may quote the callback URL we added: its token must not reach the client.
+                shown = without_secret(err, token) if token is not None else err
+                problems = problems_from(shown, fields)
                 if problems is None:
-                    raise
+                    raise shown from None
                 return Outcome(None, problems)
             await self._announce(job, None)
             return Outcome(job)

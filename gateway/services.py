@@ -11,7 +11,8 @@ from dataclasses import dataclass
 
 from adapters.base import RemembersSubmissions
 from gateway.cache import RecordCache
-from gateway.callbacks import CallbackTokens
+from gateway.callbacks import CallbackReads, CallbackTokens
+from gateway.client_urls import ClientUrlPolicy
 from gateway.config import GatewayConfig
 from gateway.cursor import CursorCodec
 from gateway.events import PollingPolicy
@@ -37,8 +38,12 @@ class Services:
     config: GatewayConfig
     state: StateStore
     """Opened by the app's lifespan, closed after it."""
+    client_urls: ClientUrlPolicy
+    """Checks the URLs clients hand to upstreams (``ClientUrl`` fields), with ``[gateway] callback_allow``."""
     callbacks: CallbackTokens | None = None
     """Tokens of the callback URLs handed to upstreams; ``None`` unless ``public_base_url`` is set."""
+    callback_reads: CallbackReads | None = None
+    """What an accepted callback makes happen (a fresh upstream read); set with ``callbacks``."""
 
 
 def build_services(config: GatewayConfig, upstreams: Upstreams) -> Services:
@@ -58,15 +63,18 @@ def build_services(config: GatewayConfig, upstreams: Upstreams) -> Services:
             adapter.use_memory(StoreMemory(state, f"source:{adapter.source.value}:"))
     ledger = IdempotencyLedger(state, ResultCodec(codec.dumps, lambda data: codec.loads(Outcome, data)))
     upstreams.add_observer(metrics.observe_upstream)
+    cache = RecordCache()
     return Services(
         upstreams=upstreams,
         codec=CursorCodec(settings.cursor_secret.get_secret_value().encode()),
-        cache=RecordCache(),
+        cache=cache,
         limits=PageLimits(default=settings.default_page_size, maximum=settings.max_page_size),
         live=live,
         mutations=MutationService(ledger, listeners=[live.job_changed], callbacks=callbacks),
         metrics=metrics,
         config=config,
         state=state,
+        client_urls=ClientUrlPolicy(settings.callback_allow),
         callbacks=callbacks,
+        callback_reads=CallbackReads(upstreams, cache, live) if callbacks is not None else None,
     )

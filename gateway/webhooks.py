@@ -1,8 +1,16 @@
 """Push instead of poll: the route upstreams' callbacks arrive at, ``/webhooks/<source>/<token>``.
 
 Serves every configured source that is a ``CallbackSource`` (Leia's
-``callback_url``); tokens come from ``gateway.callbacks``. The body is turned
-into a record by the source's own adapter and fed to the watcher as a change.
+``callback_url``); tokens come from ``gateway.callbacks``. A callback is a hint:
+the source's adapter says only which job the body names, the token must have
+been issued for that job, and then ``CallbackReads`` reads the job from the
+upstream and publishes what the upstream says. Whatever status the body claims
+is never published, so a forged POST changes nothing any client can see.
+
+Answers: 204 once the job was read (or a read of it is already due), 404 for an
+unknown source or token, 400 for a body that names no job, 403 for a job the
+token was not issued for, 413 for a body over 1 MiB, 503 when the upstream
+could not be read (the upstream may retry; polling still covers the job).
 """
 
 from __future__ import annotations
@@ -12,7 +20,7 @@ import json
 from fastapi import APIRouter, Request, Response
 
 from adapters.base import CallbackSource
-from gateway.events import JobRef
+from gateway.callbacks import CallbackRead
 from gateway.services import Services
 
 MAX_BODY_BYTES = 1 << 20
@@ -21,13 +29,14 @@ MAX_BODY_BYTES = 1 << 20
 def webhook_router(services: Services) -> APIRouter:
     router = APIRouter()
     tokens = services.callbacks
+    reads = services.callback_reads
     upstreams = services.upstreams
     by_path = {s.value.lower(): s for s in upstreams.sources}
 
     @router.post("/webhooks/{source_name}/{token}", include_in_schema=False)
     async def callback(source_name: str, token: str, request: Request) -> Response:
         source = by_path.get(source_name)
-        if tokens is None or source is None or not tokens.known(token):
+        if tokens is None or reads is None or source is None or not tokens.known(token):
             return Response(status_code=404)
         adapter = upstreams.get(source)
         if not isinstance(adapter, CallbackSource):
@@ -42,13 +51,13 @@ def webhook_router(services: Services) -> APIRouter:
         except ValueError:
             return Response("body must be the Job JSON", status_code=400)
         try:
-            record = adapter.record_from_callback(payload)
+            key = adapter.job_of_callback(payload)
         except Exception:
             return Response(f"body is not a {source.value} job", status_code=400)
-        if record.scope not in upstreams.get(source).scopes or not tokens.accept(token, record.native_id):
+        if key.scope not in upstreams.get(source).scopes or not tokens.accept(token, key.native_id):
             return Response(status_code=403)
-        services.cache.evict("job", (upstreams.cache_scope(source), record.key))
-        await services.live.watcher.notify_changed(JobRef.of(record), record)
+        if await reads.refresh(token, source, key) is CallbackRead.FAILED:
+            return Response(f"{source.value} could not be read; try again later", status_code=503)
         return Response(status_code=204)
 
     return router

@@ -26,6 +26,8 @@ empty until then). A configured id the key does not belong to is refused.
   process did not submit cannot be rerun (NOT_SUPPORTED); a job that is not
   final is refused with CONFLICT. ``can_rerun`` is narrowed accordingly.
 - ``start_job`` (Leia-specific): ``POST /job/{id}/start`` releases a BLOCKED job.
+- Callbacks: ``with_callback`` sets ``callback_url`` unless the client gave one;
+  ``job_of_callback`` reads only which job a callback names.
 - Job types: the four ``JobTypes`` values per application, no upstream call.
 - ``check``: ``GET /whoami`` (also resets Leia's token idle timeout).
 """
@@ -357,12 +359,18 @@ class LeiaAdapter(BaseAdapter):
             return None  # the client's own callback wins; Leia takes one URL per job
         return replace(request, params={**request.params, "callback_url": url})
 
-    def record_from_callback(self, payload: object) -> JobRecord:
-        """The record a ``callback_url`` POST carries (the Job JSON)."""
-        try:
-            return self._record(payload)
-        except Exception as exc:  # an untrusted body: whatever fails to read it makes it "not a job"
-            raise ValueError(f"not a LEIA job: {exc}") from None
+    def job_of_callback(self, payload: object) -> NativeKey:
+        """The job a ``callback_url`` POST names (the Job JSON's ``application_id`` and ``id``).
+
+        The rest of the body (its status above all) is not read: anyone who has the
+        URL can POST to it, so the gateway asks Leia itself.
+        """
+        if not isinstance(payload, Mapping):
+            raise ValueError("not a LEIA job: not a JSON object")
+        native_id, scope = payload.get("id"), payload.get("application_id")
+        if not isinstance(native_id, str) or not native_id or not isinstance(scope, str) or not scope:
+            raise ValueError("not a LEIA job: 'id' and 'application_id' must be non-empty strings")
+        return NativeKey(scope, native_id)
 
     # --- job types --------------------------------------------------------------------
 

@@ -9,6 +9,7 @@ from typing import Any
 from adapters.base import SubmitRequest
 from adapters.model import NativeKey
 from adapters.submission import (
+    ClientUrl,
     FieldProblem,
     InputProblems,
     JobRef,
@@ -66,7 +67,13 @@ class LeiaJobInput:
         default=None, metadata=describe("Global id of the Leia job this one waits for (required for conditional jobs).")
     )
     block_processing: bool = False
-    callback_url: str | None = None
+    callback_url: ClientUrl | None = field(
+        default=None,
+        metadata=describe(
+            "http(s) URL Leia POSTs the job to when it ends; addresses that are not public are refused "
+            "unless the gateway's callback_allow lists them."
+        ),
+    )
 
 
 def _documents(ids: list[str], path: tuple[str, ...], problems: list[FieldProblem]) -> None:
@@ -88,9 +95,7 @@ def to_request(leia: LeiaJobInput) -> SubmitRequest:
     after: NativeKey | None = leia.execute_after
     if after is not None:
         params["execute_after_id"] = after.native_id
-    if leia.callback_url is not None:
-        if not leia.callback_url.startswith(("http://", "https://")):
-            problems.append(FieldProblem(("callback_url",), "must be an http(s) URL"))
+    if leia.callback_url is not None:  # already checked by the gateway (a ClientUrl)
         params["callback_url"] = leia.callback_url
     kind = leia.job
     if kind.apply_model is not None:

@@ -18,7 +18,11 @@ Choices, where the spec leaves room:
   ``finished_time`` -> finished; Leia has no update time. ISO-8601 with ``Z``,
   an offset, or none (read as UTC) is accepted.
 - ``reason`` -> error; ``execute_after_id`` -> depends_on_id; ``parent_job_id``
-  -> parent_id. The raw Job (with ``result``, ``http_code``, ...) stays in ``raw``.
+  -> parent_id. The raw Job (with ``result``, ``http_code``, ...) stays in ``raw``,
+  except that ``callback_url`` and ``callback_headers`` are redacted wherever
+  they appear in it (a conditional job's ``result`` may hold child jobs): the URL
+  carries the gateway's callback token or a client's own secret, and ``raw`` is
+  readable by every client.
 - ``can_start`` for BLOCKED jobs (created with ``block_processing``).
 - ``can_cancel`` for every non-final known status. ``can_rerun`` for final
   jobs: a rerun is a new submit; the adapter narrows it to the jobs whose
@@ -68,6 +72,20 @@ JOB_TYPES: Mapping[str, tuple[str, str]] = MappingProxyType(
     }
 )
 """The ``JobTypes`` enum: name -> (title, description)."""
+
+
+REDACTED = "[redacted]"
+SECRET_KEYS = frozenset({"callback_url", "callback_headers"})
+"""Job fields that hold where and how Leia calls back: a bearer of the URL can POST to it."""
+
+
+def redacted(value: Any) -> Any:
+    """``value`` with every ``SECRET_KEYS`` entry, at any depth, replaced by ``REDACTED``."""
+    if isinstance(value, Mapping):
+        return {k: REDACTED if k in SECRET_KEYS and v is not None else redacted(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [redacted(item) for item in value]
+    return value
 
 
 def map_status(word: str) -> JobStatus:
@@ -135,7 +153,7 @@ def job_record(data: Any) -> JobRecord:
         can_cancel=known and not status.is_final,
         can_rerun=status.is_final,
         can_start=status is JobStatus.BLOCKED,
-        raw=dict(data),
+        raw=redacted(data),
     )
 
 

@@ -376,11 +376,11 @@ async def _submit(info: Info, registry: Registry, job: object, idempotency_key: 
     refused = _key(idempotency_key)
     if refused is not None:
         return refused
+    context = info.context
     try:
-        source, request = to_request(job, registry)
+        source, request = await to_request(job, registry, context.services.client_urls.problem)
     except InputProblems as exc:
         return Outcome(None, tuple(Problem(MutationErrorCode.INVALID_INPUT, p.message, p.path) for p in exc.problems))
-    context = info.context
     entry = registry.get(source)
     member = ("input", "job", entry.name)
     if source not in context.upstreams:

@@ -3,17 +3,20 @@
 A source declares its submission as dataclasses (``adapters.submission``); this
 module turns them into Strawberry input types of the same names, one member of
 ``JobSubmission`` per source (named as its registry entry), reads a client's
-input back into the source's model (decoding global ids on the way), and maps
-problem paths between the model's field names and the client's input.
+input back into the source's model (decoding global ids and checking
+``ClientUrl`` fields with the services' URL policy on the way), and maps problem
+paths between the model's field names and the client's input.
 """
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
 import datetime as dt
 import types
 import typing
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass, field
 from typing import Annotated, Any, Optional, get_args, get_origin
 
 import strawberry
@@ -22,11 +25,31 @@ from strawberry.scalars import JSON
 from adapters.base import SubmitRequest
 from adapters.model import NativeKey, Source
 from adapters.registry import Registry, SourceEntry
-from adapters.submission import FieldProblem, InputProblems, JsonValue, NodeRefKind, Submission, model_info
+from adapters.submission import (
+    ClientUrlKind,
+    FieldProblem,
+    InputProblems,
+    JsonValue,
+    NodeRefKind,
+    Submission,
+    model_info,
+)
 from gateway.ids import InvalidId, decode_id
 
 _PLAIN = (str, int, float, bool, dt.date, dt.datetime)
 _inputs: dict[type, type] = {}
+
+UrlCheck = Callable[[str], Awaitable[str | None]]
+"""What is wrong with a client-supplied URL (``ClientUrl``), or ``None``: ``ClientUrlPolicy.problem``."""
+
+
+@dataclass(slots=True)
+class _Reading:
+    """One client input being read into a model: its source, the problems so far, the URLs to check."""
+
+    source: Source
+    problems: list[FieldProblem] = field(default_factory=list)
+    urls: list[tuple[tuple[str, ...], str]] = field(default_factory=list)
 
 
 def camel(name: str) -> str:
@@ -115,17 +138,29 @@ def chosen(submission: object, registry: Registry) -> tuple[SourceEntry, Submiss
     raise InputProblems([FieldProblem(("input", "job"), "exactly one source must be given")])
 
 
-def to_request(submission: object, registry: Registry) -> tuple[Source, SubmitRequest]:
-    """The chosen source and its request; ``InputProblems`` with the client's input paths."""
+async def to_request(submission: object, registry: Registry, check_url: UrlCheck) -> tuple[Source, SubmitRequest]:
+    """The chosen source and its request; ``InputProblems`` with the client's input paths.
+
+    Every ``ClientUrl`` field is checked with ``check_url`` (concurrently: it may
+    resolve host names) before the source's ``to_request`` sees the model.
+    """
     entry, spec, member = chosen(submission, registry)
     base = ("input", "job", entry.name)
-    problems: list[FieldProblem] = []
-    model = _to_model(member, spec.model, (), entry.source, problems)
+    reading = _Reading(entry.source)
+    model = _to_model(member, spec.model, (), reading)
+    problems = reading.problems
     if not problems:
+        refused = await asyncio.gather(*(check_url(url) for _, url in reading.urls))
+        problems = [
+            FieldProblem(path, message) for (path, _), message in zip(reading.urls, refused, strict=True) if message
+        ]
         try:
-            return entry.source, spec.to_request(model)
+            request = spec.to_request(model)
         except InputProblems as exc:
-            problems = exc.problems
+            problems = [*problems, *exc.problems]
+        else:
+            if not problems:
+                return entry.source, request
     raise InputProblems([FieldProblem(_input_path(base, p.path), p.message) for p in problems])
 
 
@@ -142,16 +177,16 @@ def _input_path(base: tuple[str, ...], model_path: Sequence[str]) -> tuple[str, 
     return (*base, *(p if p.isdigit() else camel(p) for p in model_path))
 
 
-def _to_model(value: object, model: type, path: tuple[str, ...], source: Source, problems: list[FieldProblem]) -> Any:
+def _to_model(value: object, model: type, path: tuple[str, ...], reading: _Reading) -> Any:
     hints = typing.get_type_hints(model, include_extras=True)
     values = {
-        f.name: _convert(getattr(value, f.name, None), hints[f.name], (*path, f.name), source, problems)
+        f.name: _convert(getattr(value, f.name, None), hints[f.name], (*path, f.name), reading)
         for f in dataclasses.fields(model)
     }
     return model(**values)
 
 
-def _convert(value: object, hint: object, path: tuple[str, ...], source: Source, problems: list[FieldProblem]) -> Any:
+def _convert(value: object, hint: object, path: tuple[str, ...], reading: _Reading) -> Any:
     if not _given(value):
         return None
     if get_origin(hint) in (typing.Union, types.UnionType):
@@ -160,13 +195,15 @@ def _convert(value: object, hint: object, path: tuple[str, ...], source: Source,
         base, *marks = get_args(hint)
         kind = next((m for m in marks if isinstance(m, NodeRefKind)), None)
         if kind is not None:
-            return _node_key(str(value), kind.type_name, source, path, problems)
+            return _node_key(str(value), kind.type_name, reading.source, path, reading.problems)
+        if any(isinstance(m, ClientUrlKind) for m in marks):
+            reading.urls.append((path, str(value)))
         hint = base
     if get_origin(hint) is list and isinstance(value, list):
         (item,) = get_args(hint)
-        return [_convert(v, item, (*path, str(i)), source, problems) for i, v in enumerate(value)]
+        return [_convert(v, item, (*path, str(i)), reading) for i, v in enumerate(value)]
     if isinstance(hint, type) and dataclasses.is_dataclass(hint):
-        return _to_model(value, hint, path, source, problems)
+        return _to_model(value, hint, path, reading)
     return value
 
 

@@ -53,6 +53,7 @@ LAYERS: tuple[tuple[str, tuple[str, ...]], ...] = (
             "gateway.cursor",
             "gateway.cache",
             "gateway.callbacks",
+            "gateway.client_urls",
             "gateway.idempotency",
             "gateway.upstreams",
             "gateway.wiring",

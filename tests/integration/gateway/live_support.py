@@ -58,14 +58,20 @@ def live_of(stack: Stack) -> Live:
 
 @contextmanager
 def live_stack(
-    *, policy: PollingPolicy = FAST, gateway: dict[str, Any] | None = None, webhooks: bool = False
+    *,
+    policy: PollingPolicy = FAST,
+    gateway: dict[str, Any] | None = None,
+    webhooks: bool = False,
+    wrap_simulators: Callable[[Any], Any] | None = None,
 ) -> Iterator[Stack]:
     """All five simulators (frozen clock) and the gateway over loopback, the watcher polling by ``policy``."""
 
     def prepare(app: Any) -> None:
         app.state.services.live.use_policy(policy)
 
-    with running_stack(gateway=gateway, prepare=prepare, public_base_url=webhooks) as stack:
+    with running_stack(
+        gateway=gateway, prepare=prepare, public_base_url=webhooks, wrap_simulators=wrap_simulators
+    ) as stack:
         yield stack
 
 

@@ -112,6 +112,33 @@ CASES: list[tuple[str, Build, list[str], str]] = [
         "http(s)",
     ),
     (
+        "callback to the gateway's own loopback",
+        lambda s: {**_apply()(s), "leia": {**_apply()(s)["leia"], "callbackUrl": f"{s.url}/graphql"}},
+        ["leia", "callbackUrl"],
+        "a loopback address",
+    ),
+    (
+        "callback to the cloud metadata endpoint",
+        lambda s: {
+            **_apply()(s),
+            "leia": {**_apply()(s)["leia"], "callbackUrl": "http://169.254.169.254/latest/meta-data/"},
+        },
+        ["leia", "callbackUrl"],
+        "a cloud metadata address",
+    ),
+    (
+        "callback to localhost by name",
+        lambda s: {**_apply()(s), "leia": {**_apply()(s)["leia"], "callbackUrl": "http://localhost:9/hook"}},
+        ["leia", "callbackUrl"],
+        "a loopback name",
+    ),
+    (
+        "callback to a private network",
+        lambda s: {**_apply()(s), "leia": {**_apply()(s)["leia"], "callbackUrl": "https://10.20.30.40/hook"}},
+        ["leia", "callbackUrl"],
+        "a private address",
+    ),
+    (
         "job type of another source",
         _scale(jobType=encode_id("JobType", Source.WORDLIFT, "1506805", "kpi")),
         ["scale", "jobType"],

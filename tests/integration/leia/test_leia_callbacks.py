@@ -62,8 +62,7 @@ async def test_callback_on_completion_and_on_cancel(
     assert body["status"] == "CANCELED" and headers["x-leia-hook"] == "s3cret"
     headers, body = by_id[finishing.native_id]
     assert body["status"] in ("PROCESSED", "FAILED") and "finished_time" in body
-    record = adapter.record_from_callback(body)
-    assert record.status.is_final and record.native_id == finishing.native_id
+    assert adapter.job_of_callback(body) == finishing.key
 
 
 async def submit_with_callback(sim: SimulatorApp, state: LeiaState, callback_url: str) -> str:

@@ -10,7 +10,7 @@ import respx
 from adapters.base import JobQuery, JobTypeQuery, SubmitRequest
 from adapters.errors import ErrorKind, UpstreamError
 from adapters.leia import LeiaAdapter
-from adapters.model import JobStatus, NativeKey
+from adapters.model import JobRecord, JobStatus, NativeKey
 from adapters.registry import source_settings
 from adapters.settings import ConfigError
 
@@ -328,9 +328,28 @@ async def test_start_blocked_job(router: respx.MockRouter, adapter: LeiaAdapter)
     assert start.called and record.status is JobStatus.QUEUED
 
 
-def test_callback_payload_becomes_a_record(adapter: LeiaAdapter) -> None:
-    record = adapter.record_from_callback(job_json(J1, "FAILED", reason="boom"))
-    assert record.status is JobStatus.FAILED and record.error == "boom"
+def test_a_callback_body_names_its_job_and_nothing_else_is_read(adapter: LeiaAdapter) -> None:
+    assert adapter.job_of_callback(job_json(J1, "FAILED", reason="boom")) == NativeKey(APP, J1)
+    for body in ([], {"id": J1}, {"id": "", "application_id": APP}, {"id": 3, "application_id": APP}):
+        with pytest.raises(ValueError):
+            adapter.job_of_callback(body)
+
+
+async def test_raw_never_shows_where_leia_calls_back(router: respx.MockRouter, adapter: LeiaAdapter) -> None:
+    child = {**job_json(J2, "READY"), "callback_url": "https://gw/webhooks/leia/child-token"}
+    body = {
+        **job_json(J1, "PROCESSED"),
+        "callback_url": "https://gw/webhooks/leia/s3cret-token",
+        "callback_headers": {"x-hook": "s3cret"},
+        "result": [child],
+    }
+    router.get(f"/job/{J1}").mock(return_value=httpx.Response(200, json=body))
+    [record] = await adapter.get_jobs([NativeKey(APP, J1)])
+    assert isinstance(record, JobRecord)
+    assert record.raw["callback_url"] == "[redacted]" and record.raw["callback_headers"] == "[redacted]"
+    assert record.raw["result"][0]["callback_url"] == "[redacted]"
+    assert "s3cret" not in repr(record.raw) and "child-token" not in repr(record.raw)
+    assert record.raw["id"] == J1 and record.raw["result"][0]["id"] == J2
 
 
 # --- job types, check, config ------------------------------------------------------------
