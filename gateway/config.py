@@ -8,6 +8,8 @@ cors_origins = ["https://app.example.com"]
 cursor_secret_env = "JOB_GATEWAY_CURSOR_SECRET"   # stable cursors across restarts/replicas
 public_base_url = "https://gateway.example.com"   # enables Leia callbacks to /webhooks/leia
 client_tokens_env = "JOB_GATEWAY_CLIENT_TOKENS"   # require "Authorization: Bearer <token>" from clients
+max_body_bytes = 1048576       # larger request bodies get 413 before anything parses them
+max_query_string_bytes = 65536 # longer query strings (GET /graphql?query=...) get 414
 
 [sources.scale]                # one table per configured source; absent = not used
 base_url = "https://scale.example.com/api"
@@ -87,6 +89,10 @@ class GatewaySettings(Table):
     ws_init_timeout_s: Annotated[float, Field(strict=True)] = 5.0
     client_tokens: Annotated[tuple[SecretStr, ...], BeforeValidator(_comma_separated)] = ()
     client_tokens_env: StrictStr | None = None
+    max_body_bytes: Annotated[StrictInt, Field(ge=1024)] = 1 << 20
+    """Request bodies above this get 413 before parsing (every route: /graphql, /webhooks/...)."""
+    max_query_string_bytes: Annotated[StrictInt, Field(ge=1024)] = 1 << 16
+    """Query strings above this get 414 (``GET /graphql?query=...``)."""
     poll_tick_s: Annotated[float, Field(gt=0, strict=True)] = 0.25
     poll_min_interval_s: Annotated[float, Field(strict=True)] = 1.0
     poll_max_interval_s: Annotated[float, Field(strict=True)] = 8.0
