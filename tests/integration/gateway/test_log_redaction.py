@@ -5,20 +5,17 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
-import threading
-import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 
 import httpx
 import pytest
-import uvicorn
 import websockets
 
 from gateway.app import create_app
 from gateway.config import config_from_mapping
 from gateway.upstreams import Upstreams
-from simulators.kit.server import free_port
+from simulators.kit.server import serve
 
 TOKEN = "tok-3f9a1c-never-logged"
 LOGGERS = ("", "uvicorn", "uvicorn.error", "uvicorn.access", "websockets", "strawberry", "job_gateway")
@@ -28,28 +25,9 @@ LOGGERS = ("", "uvicorn", "uvicorn.error", "uvicorn.access", "websockets", "stra
 def debug_server() -> Iterator[str]:
     """The gateway under uvicorn at log level debug; log_config=None leaves records to propagate to caplog."""
     config = config_from_mapping({"gateway": {"client_tokens_env": "TOKENS"}}, {"TOKENS": TOKEN})
-    port = free_port()
-    server = uvicorn.Server(
-        uvicorn.Config(
-            create_app(config, upstreams=Upstreams({})),
-            host="127.0.0.1",
-            port=port,
-            log_level="debug",
-            log_config=None,
-        )
-    )
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 10
-    while not server.started:
-        if time.monotonic() > deadline or not thread.is_alive():
-            raise RuntimeError("gateway did not start")
-        time.sleep(0.01)
-    try:
-        yield f"127.0.0.1:{port}"
-    finally:
-        server.should_exit = True
-        thread.join(timeout=10)
+    app = create_app(config, upstreams=Upstreams({}))
+    with serve(app, log_level="debug", log_config=None) as url:
+        yield url.removeprefix("http://")
 
 
 async def _subscribe_with_token(host: str) -> list[dict[str, object]]:
