@@ -7,7 +7,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import timedelta
 
-from fastapi import FastAPI, Response
+from fastapi import FastAPI, Request, Response
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import JSONResponse
 from strawberry.subscriptions import (
@@ -17,11 +17,13 @@ from strawberry.subscriptions import (
     MULTIPART_SUBSCRIPTION_PROTOCOL,
 )
 
+from gateway import redaction
 from gateway.auth import ClientAuth
 from gateway.config import GatewayConfig
 from gateway.context import Context
 from gateway.graphiql import router as graphiql_router
-from gateway.http_view import GatewayGraphQLRouter
+from gateway.http_view import GatewayGraphQLRouter, error_response
+from gateway.limits import RequestSizeLimit
 from gateway.metrics import CONTENT_TYPE_LATEST
 from gateway.schema.build import SchemaLimits, build_schema
 from gateway.services import build_services
@@ -37,6 +39,7 @@ def create_app(config: GatewayConfig | None = None, *, upstreams: Upstreams | No
     """The gateway as an ASGI app; ``upstreams`` overrides what ``config.sources`` would build."""
     config = config or GatewayConfig()
     settings = config.gateway
+    redaction.install()
     upstreams = upstreams if upstreams is not None else build_upstreams(config)
     services = build_services(config, upstreams)
     live = services.live
@@ -89,9 +92,16 @@ def create_app(config: GatewayConfig | None = None, *, upstreams: Upstreams | No
         max_subscriptions_per_connection=live.limits.subscriptions_per_connection,
         allowed_origins=settings.ws_allowed_origins(),
     )
-    graphql.client_auth = ClientAuth(tuple(t.get_secret_value() for t in settings.client_tokens))
+    client_auth = ClientAuth(tuple(t.get_secret_value() for t in settings.client_tokens))
+    graphql.client_auth = client_auth
     app.include_router(graphql)
     app.include_router(graphiql_router)
+    # Added before CORS, so it runs inside it: a 413 still carries the CORS headers a browser needs to read it.
+    app.add_middleware(
+        RequestSizeLimit,
+        max_body_bytes=settings.max_body_bytes,
+        max_query_string_bytes=settings.max_query_string_bytes,
+    )
     if settings.cors_origins:
         app.add_middleware(
             CORSMiddleware,
@@ -107,8 +117,19 @@ def create_app(config: GatewayConfig | None = None, *, upstreams: Upstreams | No
     async def healthz() -> dict[str, str]:
         return {"status": "ok"}
 
+    def refused(request: Request) -> Response | None:
+        # With client tokens on, only /healthz stays open: /readyz costs authenticated upstream
+        # calls and shows upstream error text, /metrics shows who calls what.
+        if client_auth.check_header(request.headers.get("authorization")):
+            return None
+        response = error_response(401, "missing or invalid bearer token", False, "UNAUTHENTICATED")
+        response.headers["www-authenticate"] = "Bearer"
+        return response
+
     @app.get("/readyz", include_in_schema=False)
-    async def readyz() -> JSONResponse:
+    async def readyz(request: Request) -> Response:
+        if (denied := refused(request)) is not None:
+            return denied
         results = await upstreams.probe()
         state_error: str | None = None
         try:
@@ -124,7 +145,9 @@ def create_app(config: GatewayConfig | None = None, *, upstreams: Upstreams | No
         return JSONResponse(body, status_code=200 if ready else 503)
 
     @app.get("/metrics", include_in_schema=False)
-    async def prometheus() -> Response:
+    async def prometheus(request: Request) -> Response:
+        if (denied := refused(request)) is not None:
+            return denied
         return Response(services.metrics.render(), media_type=CONTENT_TYPE_LATEST)
 
     return app

@@ -136,6 +136,9 @@ async def _serve(args: argparse.Namespace) -> int:
         servers.append(uvicorn.Server(uvicorn.Config(sims.app, host="127.0.0.1", port=sim_port, log_level="warning")))
     app = create_app(config)
     print(f"GraphiQL: http://{args.host}:{args.port}/graphql", flush=True)
-    servers.append(uvicorn.Server(uvicorn.Config(app, host=args.host, port=args.port, log_level=args.log_level)))
+    # A WebSocket message is bounded like a request body (uvicorn's default is 16 MiB).
+    ws_max = config.gateway.max_body_bytes
+    served = uvicorn.Config(app, host=args.host, port=args.port, log_level=args.log_level, ws_max_size=ws_max)
+    servers.append(uvicorn.Server(served))
     await asyncio.gather(*(s.serve() for s in servers))
     return 0

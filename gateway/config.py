@@ -10,6 +10,8 @@ public_base_url = "https://gateway.example.com"   # enables Leia callbacks to /w
 callback_allow = ["10.0.0.0/8", "hooks.internal.example"]   # internal targets clients' callback URLs may name
 client_tokens_env = "JOB_GATEWAY_CLIENT_TOKENS"   # require "Authorization: Bearer <token>" from clients
 max_query_cost = 200           # estimated upstream calls per operation; more is QUERY_TOO_COSTLY
+max_body_bytes = 1048576       # larger request bodies get 413 before anything parses them
+max_query_string_bytes = 65536 # longer query strings (GET /graphql?query=...) get 414
 
 [sources.scale]                # one table per configured source; absent = not used
 base_url = "https://scale.example.com/api"
@@ -96,6 +98,10 @@ class GatewaySettings(Table):
     client_tokens_env: StrictStr | None = None
     callback_allow: Annotated[tuple[StrictStr, ...], BeforeValidator(_comma_separated)] = ()
     """IP networks and host names a client-supplied callback URL may point at although not public."""
+    max_body_bytes: Annotated[StrictInt, Field(ge=1024)] = 1 << 20
+    """Request bodies above this get 413 before parsing (every route: /graphql, /webhooks/...)."""
+    max_query_string_bytes: Annotated[StrictInt, Field(ge=1024)] = 1 << 16
+    """Query strings above this get 414 (``GET /graphql?query=...``)."""
     poll_tick_s: Annotated[float, Field(gt=0, strict=True)] = 0.25
     poll_min_interval_s: Annotated[float, Field(strict=True)] = 1.0
     poll_max_interval_s: Annotated[float, Field(strict=True)] = 8.0

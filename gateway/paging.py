@@ -15,7 +15,8 @@ records of the other sources had been emitted.
 Every emitted edge records, per source, the position right after the last
 record taken from it; items fetched but not shown are fetched again next time.
 That costs a little re-reading and buys exactly-once paging with no server-side
-state. Each source is asked for ``first`` items (what the page could need).
+state. Each source is asked for ``first`` items (what the page could need); for
+``first: 0`` (a client asking only for ``totalCount``) for one.
 """
 
 from __future__ import annotations
@@ -132,7 +133,9 @@ async def merge_page(
     timed = [b for b in buffers if not b.untimed]
     deferred = [b for b in buffers if b.untimed] if timed else []
     first_reads = timed or buffers
-    results = await asyncio.gather(*(_load(b, first) for b in first_reads))
+    # ``first: 0`` asks only for totalCount and hasNextPage: one read of a single record per
+    # stream (no upstream takes a limit of 0) tells both; the record itself is not shown.
+    results = await asyncio.gather(*(_load(b, max(first, 1)) for b in first_reads))
     errors.extend((b.name, err) for b, err in zip(first_reads, results, strict=True) if err is not None)
     live = [b for b in first_reads if not b.failed]
     # A source finished on an earlier page is not asked again, so its total is unknown

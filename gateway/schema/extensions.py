@@ -1,14 +1,15 @@
-"""Schema extensions: error policy (codes, partial results, masking), request limits, operation metrics."""
+"""Schema extensions: error policy (codes, partial results, masking), request and variable limits, operation metrics."""
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import time
 from collections.abc import Callable, Iterator
 from typing import Any, cast
 
 from graphql import ExecutionResult as GraphQLExecutionResult
-from graphql import GraphQLError
+from graphql import GraphQLError, parse
 from graphql.validation import NoSchemaIntrospectionCustomRule
 from strawberry.extensions import (
     AddValidationRules,
@@ -105,7 +106,7 @@ def limit_extensions(
     the validated document, and the variables of the request at hand.
     """
     limiters: list[SchemaExtension] = [
-        ParserCache(maxsize=1000),
+        GuardedParserCache(maxsize=1000),
         ValidationCache(maxsize=1000),
         MaxTokensLimiter(max_token_count=max_tokens),
         QueryDepthLimiter(max_depth=max_depth),
@@ -118,12 +119,87 @@ def limit_extensions(
     # Strawberry accepts extension instances as well as classes; its annotation lags.
     extensions: list[type[SchemaExtension] | Callable[[], SchemaExtension]] = cast(Any, limiters)
     extensions.append(ErrorPolicy)
+    extensions.append(RequestLimits)
     extensions.append(GraphQLMetrics)
     return extensions
 
 
+MAX_QUERY_CHARS = 32_768
+"""A document's length: the lexer reads strings and comments character by character (about 0.4 us
+each), so a 1 MiB document would hold the event loop for 0.4 s; 2,000 tokens fit well within this."""
+MAX_VARIABLE_VALUES = 10_000
+"""List items and object fields across all variables of one operation (documented in the README)."""
+MAX_VARIABLE_DEPTH = 32
+
+
+def variables_problem(variables: object) -> str | None:
+    """What is wrong with the size of ``variables``, or None; stops as soon as a bound is passed.
+
+    graphql-core coerces every item of a variable before any resolver can look at its
+    length: a 500,000-item list costs about a second of event-loop time, so the count
+    comes first. Iterative, so deep nesting costs no recursion.
+    """
+    count = 0
+    stack: list[tuple[object, int]] = [(variables, 0)]
+    while stack:
+        value, depth = stack.pop()
+        if not isinstance(value, dict | list):
+            continue
+        if depth >= MAX_VARIABLE_DEPTH:
+            return f"variables nest deeper than {MAX_VARIABLE_DEPTH} levels"
+        count += len(value)
+        if count > MAX_VARIABLE_VALUES:
+            return (
+                f"variables hold more than {MAX_VARIABLE_VALUES} values (list items and object fields "
+                "together); split the request"
+            )
+        stack.extend((child, depth + 1) for child in (value.values() if isinstance(value, dict) else value))
+    return None
+
+
+_STANDIN = parse("{ __typename }")
+"""Parsed in place of a document too long to lex; ``RequestLimits`` then refuses the request."""
+
+
+class GuardedParserCache(ParserCache):
+    """Strawberry's parser cache, minus two ways a document could hurt.
+
+    A document over ``MAX_QUERY_CHARS`` is not lexed at all: a stand-in takes its
+    place and ``RequestLimits`` answers with the error. A syntax error is left for
+    Strawberry's own parse, which reports it as a request error on every transport
+    (raised from here it escapes a graphql-transport-ws operation unanswered).
+    """
+
+    def on_parse(self) -> Iterator[None]:
+        ctx = self.execution_context
+        if ctx.query is not None and len(ctx.query) > MAX_QUERY_CHARS:
+            ctx.graphql_document = _STANDIN
+        else:
+            with contextlib.suppress(GraphQLError):
+                ctx.graphql_document = self.cached_parse_document(ctx.query, **ctx.parse_options)
+        yield
+
+
+class RequestLimits(SchemaExtension):
+    """Refuses an oversized document or oversized variables before execution (BAD_USER_INPUT).
+
+    Runs after the validation cache, whose verdict it may replace: the request is
+    then answered as a request error, without coercing a single variable.
+    """
+
+    def on_validate(self) -> Iterator[None]:
+        ctx = self.execution_context
+        if ctx.query is not None and len(ctx.query) > MAX_QUERY_CHARS:
+            problem: str | None = f"query document longer than {MAX_QUERY_CHARS} characters; send less, or split it"
+        else:
+            problem = variables_problem(ctx.variables or {})
+        if problem is not None and not ctx.pre_execution_errors:
+            ctx.pre_execution_errors = [GraphQLError(problem, extensions={"code": "BAD_USER_INPUT"})]
+        yield
+
+
 class GraphQLMetrics(SchemaExtension):
-    """Times each operation; labels it by operation name (``anonymous`` when unnamed)."""
+    """Counts each operation by name (``anonymous`` when unnamed; bounded, see ``gateway.metrics``), times it by type."""
 
     def on_operation(self) -> Iterator[None]:
         started = time.perf_counter()
@@ -134,4 +210,8 @@ class GraphQLMetrics(SchemaExtension):
         errors = ctx.result.errors if ctx.result is not None else ctx.pre_execution_errors
         outcome = "error" if errors or ctx.pre_execution_errors else "ok"
         name = (ctx.operation_name or "anonymous")[:64]
-        ctx.context.services.metrics.observe_graphql(name, outcome, time.perf_counter() - started)
+        try:
+            kind = ctx.operation_type.value
+        except RuntimeError:
+            kind = "unknown"  # the document did not parse, or names no operation it holds
+        ctx.context.services.metrics.observe_graphql(name, kind, outcome, time.perf_counter() - started)

@@ -1,9 +1,16 @@
-"""Filter inputs, and their translation into the adapters' query objects."""
+"""Filter inputs, and their translation into the adapters' query objects.
+
+Inputs are checked before any upstream call: every list takes at most
+``MAX_FILTER_ITEMS`` values, and a date-time must name its time zone (a naive
+one would be read in some zone the client never chose, shifting the window by
+hours): both are ``BAD_USER_INPUT`` errors naming the field.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from datetime import datetime
+from typing import Any
 
 import strawberry
 
@@ -14,35 +21,60 @@ from gateway.errors import GatewayError
 from gateway.ids import GlobalId, InvalidId, decode_id
 from gateway.schema.enums import JobStatus, Source
 
+MAX_FILTER_ITEMS = 100
+"""Values per filter list (sources, statuses, jobTypeIds, scopes, states)."""
+
+_LIST = f"At most {MAX_FILTER_ITEMS} values."
+_ZONED = "With a time zone (2026-11-22T08:00:00Z or +02:00); a date-time without one is refused."
+
+
+def _when(description: str) -> Any:
+    # A field declaration with its default, as ``strawberry.field`` itself returns.
+    return strawberry.field(default=None, description=f"{description} {_ZONED}")
+
 
 @strawberry.input(description="Narrows a job list; every given field must match.")
 class JobFilter:
-    sources: list[Source] | None = None
-    statuses: list[JobStatus] | None = None
+    sources: list[Source] | None = strawberry.field(default=None, description=_LIST)
+    statuses: list[JobStatus] | None = strawberry.field(default=None, description=_LIST)
     job_type_ids: list[strawberry.ID] | None = strawberry.field(
-        default=None, description="Global ids of JobTypes; limits the list to their sources."
+        default=None, description=f"Global ids of JobTypes; limits the list to their sources. {_LIST}"
     )
-    scopes: list[str] | None = strawberry.field(default=None, description="Graphs, applications, projects...")
-    created_after: datetime | None = None
-    created_before: datetime | None = None
-    updated_after: datetime | None = None
-    updated_before: datetime | None = None
+    scopes: list[str] | None = strawberry.field(default=None, description=f"Graphs, applications, projects... {_LIST}")
+    created_after: datetime | None = _when("Created at or after this time.")
+    created_before: datetime | None = _when("Created before this time.")
+    updated_after: datetime | None = _when("Last updated at or after this time.")
+    updated_before: datetime | None = _when("Last updated before this time.")
 
 
 @strawberry.input
 class JobTypeFilter:
-    sources: list[Source] | None = None
-    scopes: list[str] | None = None
+    sources: list[Source] | None = strawberry.field(default=None, description=_LIST)
+    scopes: list[str] | None = strawberry.field(default=None, description=_LIST)
     name: str | None = None
 
 
 @strawberry.input
 class IngestRunFilter:
-    sources: list[Source] | None = None
-    states: list[JobStatus] | None = None
-    scopes: list[str] | None = None
-    started_after: datetime | None = None
-    started_before: datetime | None = None
+    sources: list[Source] | None = strawberry.field(default=None, description=_LIST)
+    states: list[JobStatus] | None = strawberry.field(default=None, description=_LIST)
+    scopes: list[str] | None = strawberry.field(default=None, description=_LIST)
+    started_after: datetime | None = _when("Started at or after this time.")
+    started_before: datetime | None = _when("Started before this time.")
+
+
+def _check_lists(**lists: Sequence[object] | None) -> None:
+    for name, values in lists.items():
+        if values is not None and len(values) > MAX_FILTER_ITEMS:
+            raise GatewayError(f"filter.{name}: at most {MAX_FILTER_ITEMS} values (got {len(values)})")
+
+
+def _check_zones(**times: datetime | None) -> None:
+    for name, value in times.items():
+        if value is not None and value.utcoffset() is None:
+            raise GatewayError(
+                f"filter.{name}: give a time zone, as in {value.isoformat()}Z (a date-time without one is refused)",
+            )
 
 
 def _set(values: Iterable[str] | None) -> frozenset[str] | None:
@@ -59,6 +91,13 @@ def job_plan(
 ) -> tuple[frozenset[Source] | None, dict[Source, JobQuery], tuple[object, ...]]:
     """Sources to ask, the query for each, and a stable fingerprint of the filter."""
     f = f or JobFilter()
+    _check_lists(sources=f.sources, statuses=f.statuses, jobTypeIds=f.job_type_ids, scopes=f.scopes)
+    _check_zones(
+        createdAfter=f.created_after,
+        createdBefore=f.created_before,
+        updatedAfter=f.updated_after,
+        updatedBefore=f.updated_before,
+    )
     _check_range("created", f.created_after, f.created_before)
     _check_range("updated", f.updated_after, f.updated_before)
     sources = None if f.sources is None else frozenset(s for s in f.sources)
@@ -137,6 +176,7 @@ def _type_scopes(scopes: frozenset[str] | None, of_types: set[str] | None) -> fr
 
 def job_type_plan(f: JobTypeFilter | None) -> tuple[frozenset[Source] | None, JobTypeQuery, tuple[object, ...]]:
     f = f or JobTypeFilter()
+    _check_lists(sources=f.sources, scopes=f.scopes)
     sources = None if f.sources is None else frozenset(s for s in f.sources)
     query = JobTypeQuery(scopes=_set(f.scopes), name=f.name)
     fp = (sorted(s.value for s in sources) if sources else sources, sorted(f.scopes or ()), f.name)
@@ -147,6 +187,8 @@ def ingest_plan(
     f: IngestRunFilter | None,
 ) -> tuple[frozenset[Source] | None, IngestRunQuery, tuple[object, ...]]:
     f = f or IngestRunFilter()
+    _check_lists(sources=f.sources, states=f.states, scopes=f.scopes)
+    _check_zones(startedAfter=f.started_after, startedBefore=f.started_before)
     _check_range("started", f.started_after, f.started_before)
     sources = None if f.sources is None else frozenset(s for s in f.sources)
     states = None if f.states is None else frozenset(s for s in f.states)

@@ -30,7 +30,7 @@ from gateway.context import Info
 from gateway.errors import GatewayError
 from gateway.events import JobRef, SubscriptionOverflow
 from gateway.ids import InvalidId, decode_id
-from gateway.live import Live
+from gateway.live import Live, LiveLimits
 from gateway.loaders import Loaders
 from gateway.reads import PageRequest
 from gateway.schema.inputs import JobFilter, job_plan
@@ -102,7 +102,12 @@ async def _known_by_filter(info: Info, flt: JobFilter | None, limit: int) -> lis
 
 @strawberry.type
 class Subscription:
-    @strawberry.subscription(description="Status changes of the given jobs, or of jobs matching a filter.")
+    @strawberry.subscription(
+        description=(
+            "Status changes of the given jobs, or of jobs matching a filter; with neither, of every job "
+            f"(as `filter: {{}}`). At most {LiveLimits().jobs_per_subscription} ids."
+        )
+    )
     async def job_status_changed(
         self,
         info: Info,
@@ -116,14 +121,10 @@ class Subscription:
         live = info.context.services.live
         limits = live.limits
         if ids is None and filter is None:
-            raise GatewayError("give ids, a filter, or both")
+            filter = JobFilter()  # no argument: every job, as ``filter: {}`` would
         if ids is not None and len(ids) > limits.jobs_per_subscription:
-            raise GatewayError(f"ids: at most {limits.jobs_per_subscription} jobs per subscription")
-        since_id: int | None = None
-        if since is not None:
-            if not since.isdigit():
-                raise GatewayError("since: must be an event id from an earlier event")
-            since_id = int(since)
+            raise GatewayError(f"ids: at most {limits.jobs_per_subscription} jobs per subscription (got {len(ids)})")
+        since_id = None if since is None else _event_id(since)
         if live.active_subscriptions >= limits.subscriptions_per_process:
             raise GatewayError("this gateway is at its subscription limit; try again later", code="RESOURCE_EXHAUSTED")
 
@@ -203,6 +204,14 @@ class Subscription:
             for watch in watches:
                 watch.release()
             live.active_subscriptions -= 1
+
+
+def _event_id(since: str) -> int:
+    # Event ids count up from 1 in this process; 18 digits is far beyond any of them and
+    # keeps int() away from its thousands-of-digits refusal.
+    if not (since.isascii() and since.isdigit() and len(since) <= 18):
+        raise GatewayError(f'since: must be the id of an earlier event, digits only, as in "1234" (got {since[:20]!r})')
+    return int(since)
 
 
 def _filter_predicate(flt: JobFilter | None) -> Callable[[JobRecord], bool]:

@@ -48,3 +48,13 @@ def test_missing_token_variable_is_a_config_error() -> None:
 
     with pytest.raises(ConfigError, match="client_tokens_env"):
         config_from_mapping({"gateway": {"client_tokens_env": "NOPE"}}, {})
+
+
+def test_metrics_and_readiness_need_the_token_health_does_not(secured: TestClient) -> None:
+    for path in ("/metrics", "/readyz"):
+        denied = secured.get(path)
+        assert denied.status_code == 401 and denied.headers["www-authenticate"] == "Bearer"
+        assert denied.json()["errors"][0]["extensions"]["code"] == "UNAUTHENTICATED"
+        assert secured.get(path, headers={"authorization": "Bearer wrong"}).status_code == 401
+        assert secured.get(path, headers={"authorization": f"Bearer {TOKEN}"}).status_code == 200
+    assert secured.get("/healthz").json() == {"status": "ok"}

@@ -73,6 +73,8 @@ LAYERS: tuple[tuple[str, tuple[str, ...]], ...] = (
             "gateway.__main__",
             "gateway.http_view",
             "gateway.auth",
+            "gateway.limits",
+            "gateway.redaction",
             "gateway.webhooks",
             "gateway.graphiql*",
             "gateway.embedded",
