@@ -90,6 +90,8 @@ class GatewaySettings(Table):
     poll_tick_s: Annotated[float, Field(gt=0, strict=True)] = 0.25
     poll_min_interval_s: Annotated[float, Field(strict=True)] = 1.0
     poll_max_interval_s: Annotated[float, Field(strict=True)] = 8.0
+    request_deadline_s: Annotated[float, Field(gt=0, strict=True)] | None = None
+    """Each query and mutation ends its upstream calls within this; default: the slowest source's timeout_s + 0.5."""
 
     @field_validator("default_page_size")
     @classmethod

@@ -34,6 +34,8 @@ class Services:
     config: GatewayConfig
     callbacks: CallbackTokens | None = None
     """Tokens of the callback URLs handed to upstreams; ``None`` unless ``public_base_url`` is set."""
+    deadline_s: float | None = None
+    """Every query and mutation's upstream calls end within this many seconds (``None``: no deadline)."""
 
 
 def build_services(config: GatewayConfig, upstreams: Upstreams) -> Services:
@@ -58,4 +60,5 @@ def build_services(config: GatewayConfig, upstreams: Upstreams) -> Services:
         metrics=metrics,
         config=config,
         callbacks=callbacks,
+        deadline_s=settings.request_deadline_s or upstreams.default_deadline_s(),
     )

@@ -25,6 +25,7 @@ from strawberry.types.execution import ExecutionResult as StrawberryExecutionRes
 from adapters.errors import UpstreamError
 from gateway.context import Context
 from gateway.errors import GatewayError, upstream_extensions
+from gateway.schema.deadline import RequestDeadline
 
 log = logging.getLogger("job_gateway.graphql")
 
@@ -113,6 +114,7 @@ def limit_extensions(
     extensions: list[type[SchemaExtension] | Callable[[], SchemaExtension]] = cast(Any, limiters)
     extensions.append(ErrorPolicy)
     extensions.append(GraphQLMetrics)
+    extensions.append(RequestDeadline)
     return extensions
 
 
