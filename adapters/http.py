@@ -84,6 +84,19 @@ class UpstreamHealth:
         return self.circuit is CircuitState.CLOSED and self.consecutive_failures == 0 and self.refusal is None
 
 
+@dataclass(frozen=True, slots=True)
+class _Call:
+    """One logical request, as each of its attempts sends it."""
+
+    method: str
+    path: str
+    operation: str
+    params: Any
+    json_body: Any
+    headers: Mapping[str, str] | None
+    accept_statuses: Collection[int]
+
+
 class UpstreamClient:
     def __init__(
         self,
@@ -198,7 +211,7 @@ class UpstreamClient:
             task = self._inflight.get(key)
             if task is None:
                 task = asyncio.ensure_future(
-                    self._send(method, path, operation, params, None, None, True, accept_statuses)
+                    self._send(_Call(method, path, operation, params, None, None, accept_statuses), True)
                 )
                 self._inflight[key] = task
                 task.add_done_callback(lambda done: self._settle(key, done))
@@ -213,7 +226,8 @@ class UpstreamClient:
             except TimeoutError:
                 raise self._deadline_error("in time (waiting for a shared call)") from None
         retryable = method.upper() in _IDEMPOTENT_METHODS if idempotent is None else idempotent
-        return await self._send(method, path, operation, params, json_body, headers, retryable, accept_statuses)
+        call = _Call(method, path, operation, params, json_body, headers, accept_statuses)
+        return await self._send(call, retryable)
 
     def _settle(self, key: tuple[str, str, tuple[int, ...]], task: asyncio.Task[httpx.Response]) -> None:
         if self._inflight.get(key) is task:
@@ -221,22 +235,12 @@ class UpstreamClient:
         if not task.cancelled():
             task.exception()  # retrieved here so an error nobody awaited is not logged as lost
 
-    async def _send(
-        self,
-        method: str,
-        path: str,
-        operation: str,
-        params: Any,
-        json_body: Any,
-        headers: Mapping[str, str] | None,
-        retryable: bool,
-        accept_statuses: Collection[int],
-    ) -> httpx.Response:
+    async def _send(self, call: _Call, retryable: bool) -> httpx.Response:
         self.budget.on_request()
         attempt = 1
         while True:
             try:
-                return await self._attempt(method, path, operation, params, json_body, headers, accept_statuses)
+                return await self._attempt(call)
             except UpstreamError as err:
                 if not retryable:
                     raise
@@ -262,28 +266,19 @@ class UpstreamClient:
             return False
         return self.budget.try_spend()
 
-    async def _attempt(
-        self,
-        method: str,
-        path: str,
-        operation: str,
-        params: Any,
-        json_body: Any,
-        headers: Mapping[str, str] | None,
-        accept_statuses: Collection[int],
-    ) -> httpx.Response:
+    async def _attempt(self, call: _Call) -> httpx.Response:
         left = time_left()
         if left is not None and left <= 0:
             raise self._deadline_error("(not called)")
         probe = self.breaker.state is CircuitState.HALF_OPEN
         if not self.breaker.allow():
-            self._observe(operation, ErrorKind.UNAVAILABLE.value, 0.0)
+            self._observe(call.operation, ErrorKind.UNAVAILABLE.value, 0.0)
             raise UpstreamError(
                 ErrorKind.UNAVAILABLE, self.source, f"{self.source.value} is unavailable (circuit open)"
             )
         settled = False
         try:
-            response = await self._exchange(method, path, operation, params, json_body, headers, left)
+            response = await self._exchange(call, left)
             settled = True
         finally:
             if probe and not settled:
@@ -291,18 +286,9 @@ class UpstreamClient:
                 # nothing either way, and holding the half-open slot would keep the circuit
                 # open for good.
                 self.breaker.release()
-        return self._judge(response, operation, accept_statuses)
+        return self._judge(response, call)
 
-    async def _exchange(
-        self,
-        method: str,
-        path: str,
-        operation: str,
-        params: Any,
-        json_body: Any,
-        headers: Mapping[str, str] | None,
-        left: float | None,
-    ) -> tuple[httpx.Response, float]:
+    async def _exchange(self, call: _Call, left: float | None) -> tuple[httpx.Response, float]:
         """One HTTP exchange within ``left`` seconds; a failure that counts is recorded on the breaker."""
         if self.limiter is not None:
             before = time.monotonic()
@@ -317,40 +303,40 @@ class UpstreamClient:
         self._requests += 1
         try:
             async with asyncio.timeout(self.timeout_s if full or left is None else left):
-                response = await self.http.request(method, path, params=params, json=json_body, headers=headers)
+                response = await self.http.request(
+                    call.method, call.path, params=call.params, json=call.json_body, headers=call.headers
+                )
         except TimeoutError:
             if full:
-                err = self._fail(operation, started, ErrorKind.TIMEOUT, f"{self.source.value} timed out")
+                err = self._fail(call.operation, started, ErrorKind.TIMEOUT, f"{self.source.value} timed out")
             else:
                 # Cut by the caller's deadline before timeout_s: not held against the upstream.
-                self._observe(operation, ErrorKind.TIMEOUT.value, time.perf_counter() - started)
+                self._observe(call.operation, ErrorKind.TIMEOUT.value, time.perf_counter() - started)
                 err = self._deadline_error("in time")
             err.maybe_applied = True
             raise err from None
         except httpx.TimeoutException as exc:
-            err = self._fail(operation, started, ErrorKind.TIMEOUT, f"{self.source.value} timed out")
+            err = self._fail(call.operation, started, ErrorKind.TIMEOUT, f"{self.source.value} timed out")
             err.maybe_applied = not isinstance(exc, httpx.ConnectTimeout | httpx.PoolTimeout)
             raise err from None
         except httpx.HTTPError as exc:
             message = f"{self.source.value} unreachable: {type(exc).__name__}"
-            err = self._fail(operation, started, ErrorKind.UNAVAILABLE, message)
+            err = self._fail(call.operation, started, ErrorKind.UNAVAILABLE, message)
             err.maybe_applied = not isinstance(exc, httpx.ConnectError)
             raise err from None
         return response, time.perf_counter() - started
 
-    def _judge(
-        self, exchanged: tuple[httpx.Response, float], operation: str, accept_statuses: Collection[int]
-    ) -> httpx.Response:
+    def _judge(self, exchanged: tuple[httpx.Response, float], call: _Call) -> httpx.Response:
         """The response if it is an answer to return; else the ``UpstreamError`` it means, recorded."""
         response, elapsed = exchanged
         status = response.status_code
-        if 200 <= status < 300 or status in accept_statuses:
+        if 200 <= status < 300 or status in call.accept_statuses:
             self.breaker.record_success()
             self._latency, self._last_ok = elapsed, time.time()
             if 200 <= status < 300:
                 self._refusal = None
                 self._ok_latency = elapsed
-            self._observe(operation, "ok", elapsed)
+            self._observe(call.operation, "ok", elapsed)
             return response
         kind = self.kind_for(status)
         message, field_errors = self.error_parser(response)
@@ -375,8 +361,8 @@ class UpstreamClient:
                 self._refusal = err.message
         self._latency = elapsed
         self._last_error = err.message
-        self._observe(operation, kind.value, elapsed)
-        log.info("upstream %s %s -> %s", self.source.value, operation, status)
+        self._observe(call.operation, kind.value, elapsed)
+        log.info("upstream %s %s -> %s", self.source.value, call.operation, status)
         raise err
 
     def _deadline_error(self, where: str) -> UpstreamError:
