@@ -10,7 +10,10 @@ stop mid-page, merge several sources and still return every item exactly once.
 
 from __future__ import annotations
 
+import functools
+import inspect
 from collections.abc import Awaitable, Callable, Mapping, Sequence
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Generic, Protocol, TypeVar, runtime_checkable
@@ -322,15 +325,85 @@ class HttpBacked(Protocol):
     client: UpstreamClient
 
 
+_JUDGED_CALLS = (
+    "list_jobs",
+    "get_jobs",
+    "list_job_types",
+    "get_job_types",
+    "list_ingest_runs",
+    "get_ingest_runs",
+    "ingest_run_ids",
+    "submit_job",
+    "cancel_job",
+    "rerun_job",
+    "check",
+    "get_statuses",
+    "start_job",
+    "validate_job_type",
+    "create_job_type",
+    "edit_job_type",
+)
+"""The protocol methods (``Adapter`` and its capabilities) whose outcome tells the breaker whether answers were usable."""
+
+_IN_CALL: ContextVar[bool] = ContextVar("job_gateway_adapter_call", default=False)
+
+
+def _unusable(result: object, source: Source) -> UpstreamError | None:
+    """A BAD_RESPONSE of ``source`` among the per-key answers of a batch call, if any."""
+    items = result.values() if isinstance(result, Mapping) else result if isinstance(result, list) else ()
+    for item in items:
+        if isinstance(item, UpstreamError) and item.kind is ErrorKind.BAD_RESPONSE and item.source is source:
+            return item
+    return None
+
+
+def _judged(method: Callable[..., Awaitable[Any]]) -> Callable[..., Awaitable[Any]]:
+    @functools.wraps(method)
+    async def call(self: BaseAdapter, *args: Any, **kwargs: Any) -> Any:
+        if _IN_CALL.get() or not isinstance(self, HttpBacked):
+            return await method(self, *args, **kwargs)  # an inner call: the outer one judges
+        token = _IN_CALL.set(True)
+        try:
+            result = await method(self, *args, **kwargs)
+        except UpstreamError as err:
+            if err.kind is ErrorKind.BAD_RESPONSE and err.source is self.source:
+                self.client.note_unusable(err)
+            raise
+        finally:
+            _IN_CALL.reset(token)
+        bad = _unusable(result, self.source)
+        if bad is None:
+            self.client.note_usable()
+        else:
+            self.client.note_unusable(bad)
+        return result
+
+    return call
+
+
 class BaseAdapter:
     """Defaults for what a source cannot do: each answers with a typed NOT_SUPPORTED error.
 
     Concrete adapters subclass this and override what their upstream offers.
+
+    The protocol methods a subclass defines are wrapped (``__init_subclass__``) so
+    that, for a source behind an ``UpstreamClient``, a call ending in BAD_RESPONSE
+    (a 2xx body that is not JSON or not the documented shape, found by ``decode``
+    or ``translate``) counts as a failure for the client's circuit breaker, and a
+    call that read its answers fine resets that count. The client alone cannot
+    tell: the body is judged after it returned the 2xx.
     """
 
     source: Source
     capabilities: Capabilities = Capabilities()
     scopes: tuple[str, ...] = ()
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        for name in _JUDGED_CALLS:
+            method = cls.__dict__.get(name)
+            if method is not None and inspect.iscoroutinefunction(method):
+                setattr(cls, name, _judged(method))
 
     async def list_jobs(self, query: JobQuery, after: str | None, limit: int) -> Page[JobRecord]:
         raise not_supported(self.source, "listing jobs")

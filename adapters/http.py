@@ -8,6 +8,14 @@ here once.
 Only idempotent requests are retried (GET/HEAD/OPTIONS by default; a caller may
 mark another request idempotent explicitly). A mutation is never retried: a
 lost response after the upstream accepted it must not start a second job.
+
+Every call honours the request's deadline (``adapters.resilience.deadline``):
+an attempt gets at most what is left of it (and never more than ``timeout_s``),
+a retry, a ``Retry-After`` or a rate-limit wait that cannot end before it is not
+started, and a caller sharing an identical read already in flight stops waiting
+at its own deadline. An attempt cut short by the caller's deadline is not held
+against the upstream: only an attempt given the full ``timeout_s`` counts as a
+failure for the circuit breaker.
 """
 
 from __future__ import annotations
@@ -26,7 +34,7 @@ import httpx
 from adapters.errors import ErrorKind, FieldError, UpstreamError, kind_for_status
 from adapters.model import Source
 from adapters.observe import RequestObserver
-from adapters.resilience import CircuitBreaker, CircuitState, RateLimiter, RetryBudget, RetryPolicy
+from adapters.resilience import CircuitBreaker, CircuitState, RateLimiter, RetryBudget, RetryPolicy, time_left
 
 log = logging.getLogger("job_gateway.upstream")
 
@@ -35,6 +43,7 @@ ErrorParser = Callable[[httpx.Response], tuple[str, tuple[FieldError, ...]]]
 
 _IDEMPOTENT_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 _RETRYABLE_STATUSES = frozenset({429, 502, 503, 504})
+_REFUSED_STATUSES = frozenset({401, 403})
 
 
 def default_error_parser(response: httpx.Response) -> tuple[str, tuple[FieldError, ...]]:
@@ -56,7 +65,7 @@ def default_error_parser(response: httpx.Response) -> tuple[str, tuple[FieldErro
 
 @dataclass
 class UpstreamHealth:
-    """What ``Query.upstreams`` shows an operator about one source."""
+    """What ``Query.upstreams`` and ``/readyz`` show an operator about one source."""
 
     circuit: CircuitState
     last_latency_s: float | None
@@ -65,6 +74,27 @@ class UpstreamHealth:
     requests: int
     failures: int
     consecutive_failures: int
+    refusal: str | None = None
+    """Why the source is unusable although it answers: our credentials were refused
+    (401/403) or the readiness probe failed; cleared by its next 2xx answer."""
+
+    @property
+    def healthy(self) -> bool:
+        """The one notion of health: circuit closed, no failure since the last good answer, nothing refused."""
+        return self.circuit is CircuitState.CLOSED and self.consecutive_failures == 0 and self.refusal is None
+
+
+@dataclass(frozen=True, slots=True)
+class _Call:
+    """One logical request, as each of its attempts sends it."""
+
+    method: str
+    path: str
+    operation: str
+    params: Any
+    json_body: Any
+    headers: Mapping[str, str] | None
+    accept_statuses: Collection[int]
 
 
 class UpstreamClient:
@@ -87,6 +117,7 @@ class UpstreamClient:
         transport: httpx.AsyncBaseTransport | None = None,
     ) -> None:
         self.source = source
+        self.timeout_s = timeout_s
         self.retry = retry or RetryPolicy()
         self.budget = RetryBudget()
         self.breaker = breaker or CircuitBreaker()
@@ -97,6 +128,8 @@ class UpstreamClient:
         self._latency: float | None = None
         self._last_error: str | None = None
         self._last_ok: float | None = None
+        self._ok_latency = 0.0
+        self._refusal: str | None = None
         self._requests = 0
         self._failures = 0
         self._inflight: dict[tuple[str, str, tuple[int, ...]], asyncio.Task[httpx.Response]] = {}
@@ -122,8 +155,24 @@ class UpstreamClient:
             last_ok_at=self._last_ok,
             requests=self._requests,
             failures=self._failures,
-            consecutive_failures=self.breaker.failures,
+            consecutive_failures=max(self.breaker.failures, self.breaker.unusable),
+            refusal=self._refusal,
         )
+
+    def mark_unhealthy(self, message: str) -> None:
+        """The source answers but cannot be used (a failed readiness probe): unhealthy until its next 2xx."""
+        self._refusal = self._last_error = self.redact(message)
+
+    def note_unusable(self, err: UpstreamError) -> None:
+        """A 2xx body an adapter could not use (not JSON, wrong shape): a failure for the breaker."""
+        self.breaker.record_unusable()
+        self._failures += 1
+        self._last_error = self.redact(err.message)
+        log.warning("upstream %s sent an unusable body", self.source.value)
+
+    def note_usable(self) -> None:
+        """An adapter call read its answers fine."""
+        self.breaker.record_usable()
 
     def add_secret(self, secret: str) -> None:
         """Register a credential learned at run time (a login token) for redaction."""
@@ -162,15 +211,23 @@ class UpstreamClient:
             task = self._inflight.get(key)
             if task is None:
                 task = asyncio.ensure_future(
-                    self._send(method, path, operation, params, None, None, True, accept_statuses)
+                    self._send(_Call(method, path, operation, params, None, None, accept_statuses), True)
                 )
                 self._inflight[key] = task
                 task.add_done_callback(lambda done: self._settle(key, done))
             else:
                 self.coalesced += 1
-            return await asyncio.shield(task)
+            left = time_left()
+            if left is None:
+                return await asyncio.shield(task)
+            # The shared call keeps running for the others; this caller stops at its own deadline.
+            try:
+                return await asyncio.wait_for(asyncio.shield(task), max(0.0, left))
+            except TimeoutError:
+                raise self._deadline_error("in time (waiting for a shared call)") from None
         retryable = method.upper() in _IDEMPOTENT_METHODS if idempotent is None else idempotent
-        return await self._send(method, path, operation, params, json_body, headers, retryable, accept_statuses)
+        call = _Call(method, path, operation, params, json_body, headers, accept_statuses)
+        return await self._send(call, retryable)
 
     def _settle(self, key: tuple[str, str, tuple[int, ...]], task: asyncio.Task[httpx.Response]) -> None:
         if self._inflight.get(key) is task:
@@ -178,26 +235,22 @@ class UpstreamClient:
         if not task.cancelled():
             task.exception()  # retrieved here so an error nobody awaited is not logged as lost
 
-    async def _send(
-        self,
-        method: str,
-        path: str,
-        operation: str,
-        params: Any,
-        json_body: Any,
-        headers: Mapping[str, str] | None,
-        retryable: bool,
-        accept_statuses: Collection[int],
-    ) -> httpx.Response:
+    async def _send(self, call: _Call, retryable: bool) -> httpx.Response:
         self.budget.on_request()
         attempt = 1
         while True:
             try:
-                return await self._attempt(method, path, operation, params, json_body, headers, accept_statuses)
+                return await self._attempt(call)
             except UpstreamError as err:
-                if not (retryable and self._should_retry(err, attempt)):
+                if not retryable:
                     raise
                 delay = err.retry_after if err.retry_after is not None else self.retry.backoff(attempt)
+                left = time_left()
+                if left is not None and delay + self._ok_latency >= left:
+                    # It could not answer before the deadline (the wait, then a typical answer time).
+                    raise
+                if not self._should_retry(err, attempt):
+                    raise
                 attempt += 1
                 await asyncio.sleep(delay)
 
@@ -213,42 +266,77 @@ class UpstreamClient:
             return False
         return self.budget.try_spend()
 
-    async def _attempt(
-        self,
-        method: str,
-        path: str,
-        operation: str,
-        params: Any,
-        json_body: Any,
-        headers: Mapping[str, str] | None,
-        accept_statuses: Collection[int],
-    ) -> httpx.Response:
+    async def _attempt(self, call: _Call) -> httpx.Response:
+        left = time_left()
+        if left is not None and left <= 0:
+            raise self._deadline_error("(not called)")
+        probe = self.breaker.state is CircuitState.HALF_OPEN
         if not self.breaker.allow():
-            self._observe(operation, ErrorKind.UNAVAILABLE.value, 0.0)
+            self._observe(call.operation, ErrorKind.UNAVAILABLE.value, 0.0)
             raise UpstreamError(
                 ErrorKind.UNAVAILABLE, self.source, f"{self.source.value} is unavailable (circuit open)"
             )
+        settled = False
+        try:
+            response = await self._exchange(call, left)
+            settled = True
+        finally:
+            if probe and not settled:
+                # Cancelled (a client went away) or cut by the deadline: the probe proved
+                # nothing either way, and holding the half-open slot would keep the circuit
+                # open for good.
+                self.breaker.release()
+        return self._judge(response, call)
+
+    async def _exchange(self, call: _Call, left: float | None) -> tuple[httpx.Response, float]:
+        """One HTTP exchange within ``left`` seconds; a failure that counts is recorded on the breaker."""
         if self.limiter is not None:
-            await self.limiter.acquire()
+            before = time.monotonic()
+            if not await self.limiter.acquire(left):
+                raise self._deadline_error("(not called: waiting for the rate limit)")
+            if left is not None:
+                left -= time.monotonic() - before
+        # httpx's timeouts are per phase (connect, each read): an upstream trickling bytes
+        # could outlast them, so the whole attempt is bounded here as well.
+        full = left is None or left >= self.timeout_s
         started = time.perf_counter()
         self._requests += 1
         try:
-            response = await self.http.request(method, path, params=params, json=json_body, headers=headers)
+            async with asyncio.timeout(self.timeout_s if full or left is None else left):
+                response = await self.http.request(
+                    call.method, call.path, params=call.params, json=call.json_body, headers=call.headers
+                )
+        except TimeoutError:
+            if full:
+                err = self._fail(call.operation, started, ErrorKind.TIMEOUT, f"{self.source.value} timed out")
+            else:
+                # Cut by the caller's deadline before timeout_s: not held against the upstream.
+                self._observe(call.operation, ErrorKind.TIMEOUT.value, time.perf_counter() - started)
+                err = self._deadline_error("in time")
+            err.maybe_applied = True
+            raise err from None
         except httpx.TimeoutException as exc:
-            err = self._fail(operation, started, ErrorKind.TIMEOUT, f"{self.source.value} timed out")
+            err = self._fail(call.operation, started, ErrorKind.TIMEOUT, f"{self.source.value} timed out")
             err.maybe_applied = not isinstance(exc, httpx.ConnectTimeout | httpx.PoolTimeout)
             raise err from None
         except httpx.HTTPError as exc:
             message = f"{self.source.value} unreachable: {type(exc).__name__}"
-            err = self._fail(operation, started, ErrorKind.UNAVAILABLE, message)
+            err = self._fail(call.operation, started, ErrorKind.UNAVAILABLE, message)
             err.maybe_applied = not isinstance(exc, httpx.ConnectError)
             raise err from None
-        elapsed = time.perf_counter() - started
+        return response, time.perf_counter() - started
+
+    def _judge(self, exchanged: tuple[httpx.Response, float], call: _Call) -> httpx.Response:
+        """The response if it is an answer to return; else the ``UpstreamError`` it means, recorded."""
+        response, elapsed = exchanged
         status = response.status_code
-        if 200 <= status < 300 or status in accept_statuses:
+        if 200 <= status < 300 or status in call.accept_statuses:
             self.breaker.record_success()
             self._latency, self._last_ok = elapsed, time.time()
-            self._observe(operation, "ok", elapsed)
+            if 200 <= status < 300:
+                self._refusal = None
+                self._ok_latency = elapsed
+            self._observe(call.operation, "ok", elapsed)
             return response
         kind = self.kind_for(status)
         message, field_errors = self.error_parser(response)
@@ -265,12 +353,22 @@ class UpstreamClient:
             self.breaker.record_failure()
             self._failures += 1
         else:
+            # The upstream is up and answering, so the circuit stays closed; refused
+            # credentials (401/403) still make the source unhealthy until a 2xx says otherwise:
+            # failing fast would not fix them, and a 403 may concern one project only.
             self.breaker.record_success()
+            if status in _REFUSED_STATUSES:
+                self._refusal = err.message
         self._latency = elapsed
         self._last_error = err.message
-        self._observe(operation, kind.value, elapsed)
-        log.info("upstream %s %s -> %s", self.source.value, operation, status)
+        self._observe(call.operation, kind.value, elapsed)
+        log.info("upstream %s %s -> %s", self.source.value, call.operation, status)
         raise err
+
+    def _deadline_error(self, where: str) -> UpstreamError:
+        return UpstreamError(
+            ErrorKind.TIMEOUT, self.source, f"{self.source.value} did not answer {where}: the request's deadline passed"
+        )
 
     def _fail(self, operation: str, started: float, kind: ErrorKind, message: str) -> UpstreamError:
         elapsed = time.perf_counter() - started
@@ -294,7 +392,7 @@ class UpstreamClient:
         try:
             return response.json()
         except (json.JSONDecodeError, UnicodeDecodeError):
-            self.breaker.record_failure()
+            # Counted for the breaker (note_unusable) by the adapter call it escapes from.
             raise UpstreamError(
                 ErrorKind.BAD_RESPONSE, self.source, f"{self.source.value} sent a body that is not JSON"
             ) from None

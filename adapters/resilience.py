@@ -1,4 +1,10 @@
-"""Client-side protections shared by all upstream clients: retry budget, circuit breaker, rate limiter."""
+"""Client-side protections shared by all upstream clients: request deadline, retry budget, circuit breaker, rate limiter.
+
+The deadline is one per request (a GraphQL operation, a readiness probe): the
+gateway sets it with ``deadline(seconds)`` and every upstream call made inside,
+in any task started from there, fits its attempts, retries and waits within it.
+It lives here, in the transport layer, so adapters never import the gateway.
+"""
 
 from __future__ import annotations
 
@@ -6,7 +12,39 @@ import asyncio
 import enum
 import random
 import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
+
+Clock = Callable[[], float]
+"""Monotonic seconds; injectable so tests move time instead of sleeping."""
+
+_DEADLINE: ContextVar[float | None] = ContextVar("job_gateway_deadline", default=None)
+
+
+@contextmanager
+def deadline(seconds: float) -> Iterator[float]:
+    """Upstream calls made inside end within ``seconds`` from now (or by an earlier deadline already set).
+
+    A contextvar, so tasks started inside (gathers, dataloader batches, shared
+    in-flight calls) inherit it. Yields the absolute deadline (``time.monotonic``).
+    """
+    at = time.monotonic() + seconds
+    outer = _DEADLINE.get()
+    if outer is not None:
+        at = min(at, outer)
+    token = _DEADLINE.set(at)
+    try:
+        yield at
+    finally:
+        _DEADLINE.reset(token)
+
+
+def time_left() -> float | None:
+    """Seconds until the current request's deadline (negative once past); ``None`` when there is none."""
+    at = _DEADLINE.get()
+    return None if at is None else at - time.monotonic()
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,20 +90,32 @@ class CircuitState(enum.Enum):
 
 
 class CircuitBreaker:
-    """Opens after ``threshold`` consecutive failures; after ``reset_s`` lets one probe through."""
+    """Opens after ``threshold`` consecutive failures; after ``reset_s`` lets one probe through.
 
-    def __init__(self, threshold: int = 5, reset_s: float = 5.0) -> None:
+    Two kinds of failure count: calls that got no usable HTTP answer or a 5xx/429
+    (``record_failure``, reset by any 2xx), and 2xx answers whose body could not
+    be used: not JSON, or not the documented shape (``record_unusable``). The
+    second kind is reset only by a usable answer (``record_usable``), not by the
+    2xx that carried the bad body, or an upstream answering garbage with 200 would
+    never open the circuit.
+    """
+
+    def __init__(self, threshold: int = 5, reset_s: float = 5.0, *, clock: Clock = time.monotonic) -> None:
         self.threshold = threshold
         self.reset_s = reset_s
         self.failures = 0
+        self.unusable = 0
+        """Consecutive 2xx answers whose bodies could not be used."""
+        self._clock = clock
         self._opened_at: float | None = None
         self._probing = False
+        self._closed_by_probe = False
 
     @property
     def state(self) -> CircuitState:
         if self._opened_at is None:
             return CircuitState.CLOSED
-        if time.monotonic() - self._opened_at >= self.reset_s:
+        if self._clock() - self._opened_at >= self.reset_s:
             return CircuitState.HALF_OPEN
         return CircuitState.OPEN
 
@@ -79,6 +129,7 @@ class CircuitBreaker:
         return False
 
     def record_success(self) -> None:
+        self._closed_by_probe = self._probing
         self.failures = 0
         self._opened_at = None
         self._probing = False
@@ -86,7 +137,26 @@ class CircuitBreaker:
     def record_failure(self) -> None:
         self.failures += 1
         if self._probing or self.failures >= self.threshold:
-            self._opened_at = time.monotonic()
+            self._opened_at = self._clock()
+        self._probing = False
+
+    def record_unusable(self) -> None:
+        """A 2xx whose body could not be used: counts like a failure (and reopens after a probe)."""
+        self.unusable += 1
+        if self.unusable >= self.threshold or self._closed_by_probe:
+            # The 2xx that carried this body may have been the half-open probe, which
+            # closed the circuit a moment ago: an unusable answer reopens it.
+            self._opened_at = self._clock()
+        self._closed_by_probe = False
+        self._probing = False
+
+    def record_usable(self) -> None:
+        self.unusable = 0
+        self._closed_by_probe = False
+
+    def release(self) -> None:
+        """The probe ``allow`` let through ended without an answer (cancelled, or cut by the
+        caller's deadline): it proved nothing, so the next call probes again."""
         self._probing = False
 
 
@@ -100,13 +170,22 @@ class RateLimiter:
         self._updated = time.monotonic()
         self._lock = asyncio.Lock()
 
-    async def acquire(self) -> None:
-        async with self._lock:
-            while True:
-                now = time.monotonic()
-                self._tokens = min(self.capacity, self._tokens + (now - self._updated) * self.rate)
-                self._updated = now
-                if self._tokens >= 1:
-                    self._tokens -= 1
-                    return
-                await asyncio.sleep((1 - self._tokens) / self.rate)
+    async def acquire(self, within: float | None = None) -> bool:
+        """Take a token, waiting for one; ``False`` (nothing taken) when it cannot come within ``within`` s."""
+        give_up_at = None if within is None else time.monotonic() + within
+        try:
+            async with asyncio.timeout(within):
+                async with self._lock:
+                    while True:
+                        now = time.monotonic()
+                        self._tokens = min(self.capacity, self._tokens + (now - self._updated) * self.rate)
+                        self._updated = now
+                        if self._tokens >= 1:
+                            self._tokens -= 1
+                            return True
+                        wait = (1 - self._tokens) / self.rate
+                        if give_up_at is not None and time.monotonic() + wait > give_up_at:
+                            return False  # a wait that cannot end in time is not started
+                        await asyncio.sleep(wait)
+        except TimeoutError:
+            return False

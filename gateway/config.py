@@ -108,6 +108,8 @@ class GatewaySettings(Table):
     state_url: StrictStr | None = None
     """Where the gateway keeps what must outlive a request (``gateway.state``). ``job-gateway serve``
     defaults to ``sqlite:///.job-gateway/state.db``; an app built in-process without one keeps it in memory."""
+    request_deadline_s: Annotated[float, Field(gt=0, strict=True)] | None = None
+    """Each query and mutation ends its upstream calls within this; default: the slowest source's timeout_s + 0.5."""
 
     @field_validator("default_page_size")
     @classmethod

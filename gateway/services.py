@@ -44,6 +44,8 @@ class Services:
     """Tokens of the callback URLs handed to upstreams; ``None`` unless ``public_base_url`` is set."""
     callback_reads: CallbackReads | None = None
     """What an accepted callback makes happen (a fresh upstream read); set with ``callbacks``."""
+    deadline_s: float | None = None
+    """Every query and mutation's upstream calls end within this many seconds (``None``: no deadline)."""
 
 
 def build_services(config: GatewayConfig, upstreams: Upstreams) -> Services:
@@ -77,4 +79,5 @@ def build_services(config: GatewayConfig, upstreams: Upstreams) -> Services:
         client_urls=ClientUrlPolicy(settings.callback_allow),
         callbacks=callbacks,
         callback_reads=CallbackReads(upstreams, cache, live) if callbacks is not None else None,
+        deadline_s=settings.request_deadline_s or upstreams.default_deadline_s(),
     )

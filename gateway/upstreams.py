@@ -1,4 +1,10 @@
-"""The configured adapters, keyed by source: what the resolvers plan with."""
+"""The configured adapters, keyed by source: what the resolvers plan with, their health and readiness.
+
+Health has one notion, ``UpstreamHealth.healthy`` of each source's client, shown
+by ``Query.upstreams`` and used by ``/readyz``: the readiness probe calls the
+source through the same client, so its outcome lands in that same health (a
+failed probe marks the source unhealthy until its next 2xx answer).
+"""
 
 from __future__ import annotations
 
@@ -12,6 +18,11 @@ from adapters.http import UpstreamHealth
 from adapters.model import Source
 from adapters.observe import RequestObserver
 from adapters.registry import REGISTRY
+from adapters.resilience import deadline
+
+DEADLINE_MARGIN_S = 0.5
+"""Added to the slowest source's ``timeout_s`` for a request's default deadline: room for one
+full attempt at the slowest source plus the gateway's own work, never a second round."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -55,6 +66,11 @@ class Upstreams:
     def health(adapter: Adapter) -> UpstreamHealth | None:
         return adapter.client.health if isinstance(adapter, HttpBacked) else None
 
+    def default_deadline_s(self) -> float | None:
+        """The slowest source's ``timeout_s`` plus a margin; ``None`` with no HTTP source."""
+        timeouts = [a.client.timeout_s for a in self if isinstance(a, HttpBacked)]
+        return max(timeouts) + DEADLINE_MARGIN_S if timeouts else None
+
     def add_observer(self, observer: RequestObserver) -> None:
         """Tell ``observer`` of every upstream call these adapters make (and no other app's)."""
         for adapter in self:
@@ -67,14 +83,25 @@ class Upstreams:
                 adapter.client.observers.remove(observer)
 
     async def probe(self, timeout_s: float = 5.0) -> list[ProbeResult]:
+        """Call every source once (``Adapter.check``); each is ready when it is healthy afterwards."""
+
         async def one(adapter: Adapter) -> ProbeResult:
+            error: str | None = None
             try:
-                await asyncio.wait_for(adapter.check(), timeout_s)
+                with deadline(timeout_s):
+                    # The deadline bounds calls through an UpstreamClient (and records them);
+                    # wait_for is the backstop for an adapter that has none.
+                    await asyncio.wait_for(adapter.check(), timeout_s + DEADLINE_MARGIN_S)
             except UpstreamError as err:
-                return ProbeResult(adapter.source, False, f"{err.kind.value}: {err.message}")
+                error = f"{err.kind.value}: {err.message}"
             except TimeoutError:
-                return ProbeResult(adapter.source, False, "TIMEOUT: readiness probe timed out")
-            return ProbeResult(adapter.source, True, None)
+                error = "TIMEOUT: readiness probe timed out"
+            if not isinstance(adapter, HttpBacked):
+                return ProbeResult(adapter.source, error is None, error)
+            if error is not None:
+                adapter.client.mark_unhealthy(error)
+            health = adapter.client.health
+            return ProbeResult(adapter.source, health.healthy, None if health.healthy else health.last_error)
 
         return list(await asyncio.gather(*(one(a) for a in self)))
 

@@ -26,6 +26,7 @@ from strawberry.types.execution import ExecutionResult as StrawberryExecutionRes
 from adapters.errors import UpstreamError
 from gateway.context import Context
 from gateway.errors import GatewayError, upstream_extensions
+from gateway.schema.deadline import RequestDeadline
 
 log = logging.getLogger("job_gateway.graphql")
 
@@ -121,6 +122,7 @@ def limit_extensions(
     extensions.append(ErrorPolicy)
     extensions.append(RequestLimits)
     extensions.append(GraphQLMetrics)
+    extensions.append(RequestDeadline)
     return extensions
 
 

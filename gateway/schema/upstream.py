@@ -5,7 +5,6 @@ from __future__ import annotations
 import strawberry
 
 from adapters.base import Adapter, HeldJobStarter
-from adapters.resilience import CircuitState as CircuitStateModel
 from gateway.schema.enums import CircuitState, Source
 from gateway.upstreams import Upstreams
 
@@ -35,7 +34,12 @@ class Capabilities:
 @strawberry.type(description="A configured upstream and how it is doing.")
 class Upstream:
     source: Source
-    healthy: bool = strawberry.field(description="The circuit is closed and the last call did not fail.")
+    healthy: bool = strawberry.field(
+        description=(
+            "The circuit is closed, no call failed since the last good answer, and neither a 401/403 "
+            "nor a failed readiness probe came after it: the same notion as /readyz."
+        )
+    )
     circuit_state: CircuitState | None
     last_latency_ms: float | None
     last_error: str | None
@@ -80,7 +84,7 @@ class Upstream:
             )
         return cls(
             source=adapter.source,
-            healthy=health.circuit is CircuitStateModel.CLOSED and health.consecutive_failures == 0,
+            healthy=health.healthy,
             circuit_state=health.circuit,
             last_latency_ms=None if health.last_latency_s is None else round(health.last_latency_s * 1000, 3),
             last_error=health.last_error,

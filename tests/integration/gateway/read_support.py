@@ -251,6 +251,7 @@ def close_circuits(stack: Stack) -> None:
         client = getattr(adapter, "client", None)
         if isinstance(client, UpstreamClient):
             client.breaker.record_success()
+            client.breaker.record_usable()
 
 
 def capabilities(stack: Stack) -> dict[str, dict[str, bool]]:
