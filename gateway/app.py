@@ -27,6 +27,7 @@ from gateway.limits import RequestSizeLimit
 from gateway.metrics import CONTENT_TYPE_LATEST
 from gateway.schema.build import SchemaLimits, build_schema
 from gateway.services import build_services
+from gateway.services import start as start_services
 from gateway.state import StateUnavailable
 from gateway.upstreams import Upstreams
 from gateway.webhooks import webhook_router
@@ -57,7 +58,7 @@ def create_app(config: GatewayConfig | None = None, *, upstreams: Upstreams | No
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        await services.state.open()  # StateUnavailable here refuses to start, naming the store
+        await start_services(services)  # StateUnavailable here refuses to start, naming the store
         live.start()
         try:
             yield

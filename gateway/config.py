@@ -37,7 +37,6 @@ from __future__ import annotations
 
 import json
 import os
-import secrets
 import tomllib
 from collections.abc import Mapping
 from pathlib import Path
@@ -72,11 +71,6 @@ def _comma_separated(value: object) -> object:
     return value
 
 
-def _random_secret() -> SecretStr:
-    # Without a configured secret, cursors stay valid for this process only.
-    return SecretStr(secrets.token_hex(32))
-
-
 class GatewaySettings(Table):
     """The ``[gateway]`` table; every key is optional."""
 
@@ -84,7 +78,8 @@ class GatewaySettings(Table):
     default_page_size: StrictInt = 20
     introspection: StrictBool = True
     cors_origins: tuple[StrictStr, ...] = ()
-    cursor_secret: SecretStr = Field(default_factory=_random_secret)
+    cursor_secret: SecretStr | None = None
+    """Without one, the gateway generates a secret once and keeps it in the state store."""
     cursor_secret_env: StrictStr | None = None
     public_base_url: StrictStr | None = None
     max_depth: StrictInt = 12

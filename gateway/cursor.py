@@ -5,8 +5,9 @@ A cursor carries, for every source stream involved, where that stream stands
 connection's filter. Clients must not read or forge it: adapter positions name
 upstream scopes (phyloDB project ids, WordLift graphs) and offsets, so the
 payload is encrypted and authenticated with AES-GCM under a key derived from
-the configured ``cursor_secret``; the same secret keeps cursors valid across
-restarts and replicas.
+the configured ``cursor_secret``, or, when none is configured, a random secret
+generated once and kept in the state store; the same secret keeps cursors valid
+across restarts and replicas.
 
 Layout, base64url without padding::
 
@@ -69,6 +70,10 @@ def derive_key(secret: bytes) -> bytes:
 
 class CursorCodec:
     def __init__(self, secret: bytes) -> None:
+        self._aead = AESGCM(derive_key(secret))
+
+    def use_secret(self, secret: bytes) -> None:
+        """Seal and open cursors with ``secret`` from now on (the one kept in the state store)."""
         self._aead = AESGCM(derive_key(secret))
 
     def encode(self, state: CursorState, fingerprint: str) -> str:

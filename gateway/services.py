@@ -7,6 +7,7 @@ never builds any of them itself.
 
 from __future__ import annotations
 
+import secrets
 from dataclasses import dataclass
 
 from adapters.base import RemembersSubmissions
@@ -21,7 +22,7 @@ from gateway.live import Live
 from gateway.metrics import Metrics
 from gateway.mutations import MutationService, Outcome
 from gateway.reads import PageLimits
-from gateway.state import StateStore, codec, open_store
+from gateway.state import StateStore, StateUnavailable, codec, open_store
 from gateway.state.spaces import StoreMemory
 from gateway.upstreams import Upstreams
 
@@ -68,7 +69,10 @@ def build_services(config: GatewayConfig, upstreams: Upstreams) -> Services:
     cache = RecordCache()
     return Services(
         upstreams=upstreams,
-        codec=CursorCodec(settings.cursor_secret.get_secret_value().encode()),
+        # Until the app starts: a configured secret, else one of this process's (see ``start``).
+        codec=CursorCodec(
+            settings.cursor_secret.get_secret_value().encode() if settings.cursor_secret else secrets.token_bytes(32)
+        ),
         cache=cache,
         limits=PageLimits(default=settings.default_page_size, maximum=settings.max_page_size),
         live=live,
@@ -81,3 +85,18 @@ def build_services(config: GatewayConfig, upstreams: Upstreams) -> Services:
         callback_reads=CallbackReads(upstreams, cache, live) if callbacks is not None else None,
         deadline_s=settings.request_deadline_s or upstreams.default_deadline_s(),
     )
+
+
+CURSOR_SECRET_KEY = "cursor-secret"
+
+
+async def start(services: Services) -> None:
+    """Open the state store and take from it what it holds for every replica (the cursor secret)."""
+    await services.state.open()
+    if services.config.gateway.cursor_secret is None:
+        # The first process to start generates it; every other one, and every restart, reads it.
+        await services.state.claim(CURSOR_SECRET_KEY, secrets.token_bytes(32))
+        secret = await services.state.get(CURSOR_SECRET_KEY)
+        if secret is None:
+            raise StateUnavailable(f"state store {services.state.url} lost the cursor secret it just stored")
+        services.codec.use_secret(secret)

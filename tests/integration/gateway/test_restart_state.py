@@ -5,14 +5,20 @@
 - Leia and phyloDB jobs submitted before a restart can be rerun after it (their inputs are
   kept in the state store: neither upstream tells them again);
 - a phyloDB job that failed before a restart still reads FAILED after it (phyloDB has no
-  failed state; only what the gateway submitted tells it).
+  failed state; only what the gateway submitted tells it);
+- two gateways on one state file act as one: the same key sent to both at once makes one
+  job, and a cursor from one continues on the other (no cursor secret configured: the
+  secret generated once lives in the store).
 """
 
 from __future__ import annotations
 
 import signal
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
+
+import httpx
 
 from tests.support.processes import Process, gateway, simulators
 
@@ -110,3 +116,39 @@ def test_reruns_and_phylodb_failures_outlive_a_restart(tmp_path: Path) -> None:
                 assert rerun["errors"] == [] and rerun["job"]["nativeId"] != node["nativeId"], rerun
         finally:
             after.stop()
+
+
+PAGE = "query($after: String) { jobs(first: 7, after: $after) { edges { node { id } } pageInfo { endCursor } } }"
+
+
+def test_two_gateways_on_one_state_file_share_keys_and_cursors(tmp_path: Path) -> None:
+    state_url = f"sqlite:///{tmp_path / 'shared.db'}"
+    with simulators(tmp_path) as (_, config):
+        a = gateway(config, tmp_path, state_url=state_url, name="a")
+        b = gateway(config, tmp_path, state_url=state_url, name="b")
+        try:
+            job = leia_job(a)
+            before = leia_total(a)
+            with ThreadPoolExecutor(4) as pool:
+                answers = list(pool.map(lambda g: submitted(g, job, "both-at-once"), [a, b, a, b]))
+            assert len({answer["job"]["id"] for answer in answers}) == 1
+            assert sorted(answer["replayed"] for answer in answers) == [False, True, True, True]
+            assert leia_total(b) == before + 1
+
+            first = a.graphql(PAGE)["jobs"]
+            on_b = b.graphql(PAGE, {"after": first["pageInfo"]["endCursor"]})["jobs"]
+            on_a = a.graphql(PAGE, {"after": first["pageInfo"]["endCursor"]})["jobs"]
+            assert on_b["edges"] == on_a["edges"] and on_b["edges"], "B continues A's cursor exactly as A does"
+        finally:
+            a.stop()
+            b.stop()
+        elsewhere = gateway(config, tmp_path, state_url=f"sqlite:///{tmp_path / 'other.db'}", name="elsewhere")
+        try:
+            refused = httpx.post(
+                f"{elsewhere.url}/graphql",
+                json={"query": PAGE, "variables": {"after": first["pageInfo"]["endCursor"]}},
+                timeout=30,
+            ).json()
+            assert "another deployment" in refused["errors"][0]["message"]
+        finally:
+            elsewhere.stop()
