@@ -5,8 +5,9 @@ to reach us). Each job submitted through the gateway to a ``CallbackSource``
 without a callback of the client's own gets a fresh random token in its URL
 (``/webhooks/<source>/<token>``); a POST is accepted only for a known token and
 only about the job that token was issued for, so a forged or replayed callback
-for another job changes nothing. The token map is bounded and expires with the
-job's expected lifetime.
+for another job changes nothing. Tokens live in the state store (any replica can
+take the callback, and a restart forgets none) and expire with the job's expected
+lifetime.
 
 A callback is a hint, never the truth: anyone who learns a URL can POST to it.
 ``CallbackReads`` turns an accepted callback into one fresh read of the job from
@@ -21,6 +22,7 @@ from __future__ import annotations
 
 import asyncio
 import enum
+import json
 import logging
 import secrets
 import time
@@ -34,51 +36,76 @@ from adapters.model import NativeKey, Source
 from gateway.cache import RecordCache
 from gateway.events import JobRef
 from gateway.live import Live
+from gateway.state import StateStore
 from gateway.upstreams import Upstreams
 
 log = logging.getLogger("job_gateway.callbacks")
 
 
 class CallbackTokens:
-    def __init__(self, public_base_url: str, *, ttl_s: float = 7 * 24 * 3600, maxsize: int = 100_000) -> None:
-        self.base = public_base_url.rstrip("/")
-        # token -> the native ids of the jobs it speaks for (None until the submit returned the id).
-        # More than one only through reruns: a rerun resubmits the same callback URL.
-        self._tokens: TTLCache[str, frozenset[str] | None] = TTLCache(maxsize=maxsize, ttl=ttl_s)
-        self._by_job: TTLCache[str, str] = TTLCache(maxsize=maxsize, ttl=ttl_s)
+    """Tokens in the state store: a callback reaches whichever replica, and tokens outlive restarts."""
 
-    def new_callback_url(self, source: Source) -> tuple[str, str]:
+    def __init__(self, public_base_url: str, store: StateStore, *, ttl_s: float = 7 * 24 * 3600) -> None:
+        self.base = public_base_url.rstrip("/")
+        self._store = store
+        self._ttl_s = ttl_s
+
+    async def new_callback_url(self, source: Source) -> tuple[str, str]:
         token = secrets.token_urlsafe(24)
-        self._tokens[token] = None
+        # Known but unbound until the submit returns the job's id.
+        await self._store.set(_token_key(token), b"[]", ttl_s=self._ttl_s)
         return token, f"{self.base}/webhooks/{source.value.lower()}/{token}"
 
-    def bind(self, token: str, native_id: str) -> None:
-        jobs = self._tokens.get(token) or frozenset()
-        self._tokens[token] = jobs | {native_id}
-        self._by_job[native_id] = token
+    async def _jobs(self, token: str) -> list[str] | None:
+        """The jobs a token speaks for (more than one only through reruns); ``None`` for an unknown token."""
+        found = await self._store.get(_token_key(token))
+        return None if found is None else list(json.loads(found))
 
-    def inherit(self, old_id: str, new_id: str) -> None:
+    async def bind(self, token: str, native_id: str) -> None:
+        jobs = await self._jobs(token) or []
+        if native_id not in jobs:
+            jobs.append(native_id)
+        await self._store.set(_token_key(token), json.dumps(jobs).encode(), ttl_s=self._ttl_s)
+        await self._store.set(_job_key(native_id), token.encode(), ttl_s=self._ttl_s)
+
+    async def inherit(self, old_id: str, new_id: str) -> None:
         """A rerun of ``old_id`` became ``new_id`` with the same callback URL: let its token speak for both."""
-        token = self._by_job.get(old_id)
-        if token is not None and token in self._tokens:
-            self.bind(token, new_id)
+        (token,) = await self._store.get_many([_job_key(old_id)])
+        if token is not None and await self._jobs(token.decode()) is not None:
+            await self.bind(token.decode(), new_id)
 
-    def known(self, token: str) -> bool:
-        return token in self._tokens
+    async def known(self, token: str) -> bool:
+        return await self._jobs(token) is not None
 
-    def accept(self, token: str, native_id: str) -> bool:
+    async def accept(self, token: str, native_id: str) -> bool:
         """Whether a callback about ``native_id`` may use ``token``.
 
         A token still unbound (its job ended before the submit returned) is bound
-        to the first job it reports, so it can never speak for another one.
+        to the first job it reports, atomically across replicas, so it can never
+        speak for another one.
         """
-        if token not in self._tokens:
+        jobs = await self._jobs(token)
+        if jobs is None:
             return False
-        expected = self._tokens[token]
-        if expected is None:
-            self.bind(token, native_id)
+        if jobs:
+            return native_id in jobs
+        if await self._store.claim(_first_key(token), native_id.encode(), ttl_s=self._ttl_s):
+            await self.bind(token, native_id)
             return True
-        return native_id in expected
+        first = await self._store.get(_first_key(token))
+        return first is not None and first.decode() == native_id
+
+
+def _token_key(token: str) -> str:
+    return f"callback:token:{token}"
+
+
+def _job_key(native_id: str) -> str:
+    return f"callback:job:{native_id}"
+
+
+def _first_key(token: str) -> str:
+    return f"callback:first:{token}"
 
 
 class CallbackRead(enum.Enum):

@@ -214,7 +214,7 @@ class MutationService:
         The idempotency check compares what the client asked for, before the gateway
         added to it (a callback URL with a fresh token).
         """
-        sent, token = self._with_callback(adapter, request)
+        sent, token = await self._with_callback(adapter, request)
 
         async def call() -> Outcome:
             try:
@@ -232,14 +232,14 @@ class MutationService:
         payload = {"source": adapter.source.value, "scope": request.scope, "params": dict(request.params)}
         outcome = await self._guarded(scope, key, "submitJob", payload, call)
         if token is not None and self.callbacks is not None and outcome.job is not None and not outcome.replayed:
-            self.callbacks.bind(token, outcome.job.native_id)
+            await self.callbacks.bind(token, outcome.job.native_id)
         return outcome
 
-    def _with_callback(self, adapter: Adapter, request: SubmitRequest) -> tuple[SubmitRequest, str | None]:
+    async def _with_callback(self, adapter: Adapter, request: SubmitRequest) -> tuple[SubmitRequest, str | None]:
         """``request`` with a callback URL of ours, and its token; unchanged when no callback applies."""
         if self.callbacks is None or not isinstance(adapter, CallbackSource):
             return request, None
-        token, url = self.callbacks.new_callback_url(adapter.source)
+        token, url = await self.callbacks.new_callback_url(adapter.source)
         sent = adapter.with_callback(request, url)
         return (request, None) if sent is None else (sent, token)
 
@@ -291,7 +291,7 @@ class MutationService:
         if self.callbacks is not None and new is not None and new.native_id != job_key.native_id:
             # A resubmitting rerun sends the stored input again, callback URL included:
             # that URL's token now speaks for both jobs.
-            self.callbacks.inherit(job_key.native_id, new.native_id)
+            await self.callbacks.inherit(job_key.native_id, new.native_id)
         return outcome
 
 

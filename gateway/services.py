@@ -58,9 +58,9 @@ def build_services(config: GatewayConfig, upstreams: Upstreams) -> Services:
         max_interval=settings.poll_max_interval_s,
     )
     live = Live(upstreams, policy=policy)
-    callbacks = CallbackTokens(settings.public_base_url) if settings.public_base_url else None
-    metrics = Metrics()
     state = open_store(settings.state_url or "memory://")
+    callbacks = CallbackTokens(settings.public_base_url, state) if settings.public_base_url else None
+    metrics = Metrics()
     for adapter in upstreams:
         if isinstance(adapter, RemembersSubmissions):
             adapter.use_memory(StoreMemory(state, f"source:{adapter.source.value}:"))

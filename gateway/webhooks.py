@@ -36,7 +36,7 @@ def webhook_router(services: Services) -> APIRouter:
     @router.post("/webhooks/{source_name}/{token}", include_in_schema=False)
     async def callback(source_name: str, token: str, request: Request) -> Response:
         source = by_path.get(source_name)
-        if tokens is None or reads is None or source is None or not tokens.known(token):
+        if tokens is None or reads is None or source is None or not await tokens.known(token):
             return Response(status_code=404)
         adapter = upstreams.get(source)
         if not isinstance(adapter, CallbackSource):
@@ -54,7 +54,7 @@ def webhook_router(services: Services) -> APIRouter:
             key = adapter.job_of_callback(payload)
         except Exception:
             return Response(f"body is not a {source.value} job", status_code=400)
-        if key.scope not in upstreams.get(source).scopes or not tokens.accept(token, key.native_id):
+        if key.scope not in upstreams.get(source).scopes or not await tokens.accept(token, key.native_id):
             return Response(status_code=403)
         if await reads.refresh(token, source, key) is CallbackRead.FAILED:
             return Response(f"{source.value} could not be read; try again later", status_code=503)

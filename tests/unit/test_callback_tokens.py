@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 from dataclasses import dataclass, field, replace
+from pathlib import Path
 
 import pytest
 
@@ -18,37 +19,61 @@ from gateway.events import JobRef
 from gateway.idempotency import IdempotencyLedger, ResultCodec
 from gateway.live import Live
 from gateway.mutations import MutationService, Outcome
-from gateway.state import codec
+from gateway.state import codec, open_store
 from gateway.state.memory import MemoryStore
 from gateway.upstreams import Upstreams
 from tests.support.memory_adapter import MemoryAdapter
 
 
-def test_a_token_speaks_only_for_its_job_and_its_reruns() -> None:
-    hooks = CallbackTokens("https://gw.example")
-    token, url = hooks.new_callback_url(Source.LEIA)
+async def test_a_token_speaks_only_for_its_job_and_its_reruns() -> None:
+    hooks = CallbackTokens("https://gw.example", MemoryStore())
+    token, url = await hooks.new_callback_url(Source.LEIA)
     assert url == f"https://gw.example/webhooks/leia/{token}"
-    hooks.bind(token, "job-1")
-    assert hooks.accept(token, "job-1")
-    assert not hooks.accept(token, "job-2")
-    hooks.inherit("job-1", "job-2")
-    assert hooks.accept(token, "job-2")
-    assert not hooks.accept("unknown-token", "job-1")
+    await hooks.bind(token, "job-1")
+    assert await hooks.accept(token, "job-1")
+    assert not await hooks.accept(token, "job-2")
+    await hooks.inherit("job-1", "job-2")
+    assert await hooks.accept(token, "job-2")
+    assert not await hooks.accept("unknown-token", "job-1")
 
 
-def test_an_unbound_token_binds_to_the_first_job_it_reports() -> None:
-    hooks = CallbackTokens("https://gw.example/")
-    token, _ = hooks.new_callback_url(Source.LEIA)
-    assert hooks.accept(token, "early")
-    assert not hooks.accept(token, "other")
+async def test_an_unbound_token_binds_to_the_first_job_it_reports() -> None:
+    hooks = CallbackTokens("https://gw.example/", MemoryStore())
+    token, _ = await hooks.new_callback_url(Source.LEIA)
+    assert await hooks.accept(token, "early")
+    assert not await hooks.accept(token, "other")
 
 
-def test_inheriting_from_a_job_without_a_token_changes_nothing() -> None:
-    hooks = CallbackTokens("https://gw.example")
-    hooks.inherit("never-submitted-here", "job-9")
-    token, _ = hooks.new_callback_url(Source.LEIA)
-    hooks.bind(token, "job-1")
-    assert not hooks.accept(token, "job-9")
+async def test_inheriting_from_a_job_without_a_token_changes_nothing() -> None:
+    hooks = CallbackTokens("https://gw.example", MemoryStore())
+    await hooks.inherit("never-submitted-here", "job-9")
+    token, _ = await hooks.new_callback_url(Source.LEIA)
+    await hooks.bind(token, "job-1")
+    assert not await hooks.accept(token, "job-9")
+
+
+async def test_tokens_outlive_the_process_that_issued_them(tmp_path: Path) -> None:
+    """Two gateways (two stores on one SQLite file): one issues and binds, the other accepts."""
+    url = f"sqlite:///{tmp_path / 'state.db'}"
+    issuing, receiving = open_store(url), open_store(url)
+    await issuing.open()
+    await receiving.open()
+    try:
+        token, _ = await CallbackTokens("https://gw.example", issuing).new_callback_url(Source.LEIA)
+        await CallbackTokens("https://gw.example", issuing).bind(token, "job-1")
+        other = CallbackTokens("https://gw.example", receiving)
+        assert await other.known(token)
+        assert await other.accept(token, "job-1") and not await other.accept(token, "job-2")
+    finally:
+        await issuing.aclose()
+        await receiving.aclose()
+
+
+async def test_racing_first_reports_of_an_unbound_token_bind_one_job() -> None:
+    hooks = CallbackTokens("https://gw.example", MemoryStore())
+    token, _ = await hooks.new_callback_url(Source.LEIA)
+    verdicts = await asyncio.gather(*(hooks.accept(token, f"job-{i}") for i in range(5)))
+    assert verdicts.count(True) == 1
 
 
 # --- callbacks are hints: what one makes the gateway do ------------------------------------
@@ -130,7 +155,7 @@ OUTCOMES = ResultCodec(codec.dumps, lambda data: codec.loads(Outcome, data))
 
 @pytest.mark.parametrize("kind", [ErrorKind.INVALID, ErrorKind.UNAVAILABLE])
 async def test_an_upstream_complaint_quoting_our_callback_url_shows_no_token(kind: ErrorKind) -> None:
-    hooks = CallbackTokens("https://gw.example")
+    hooks = CallbackTokens("https://gw.example", MemoryStore())
     service = MutationService(IdempotencyLedger(MemoryStore(), OUTCOMES), callbacks=hooks)
     adapter = EchoingAdapter(Source.LEIA, kind=kind)
     try:

@@ -207,7 +207,7 @@ async def test_a_callback_naming_another_application_is_refused(stack: Stack) ->
 
 async def test_a_token_whose_submit_has_not_returned_yet_speaks_for_one_job_only(stack: Stack) -> None:
     hooks = stack.app.state.services.callbacks
-    _, url = hooks.new_callback_url(Source.LEIA)  # as submitJob does before calling Leia
+    _, url = await hooks.new_callback_url(Source.LEIA)  # as submitJob does before calling Leia
     leia_state = stack.sims.simulators["leia"].state
     first = await submit_leia(stack, blocked=True)
     second = await submit_leia(stack, blocked=True)
