@@ -103,6 +103,10 @@ class GatewaySettings(Table):
     state_url: StrictStr | None = None
     """Where the gateway keeps what must outlive a request (``gateway.state``). ``job-gateway serve``
     defaults to ``sqlite:///.job-gateway/state.db``; an app built in-process without one keeps it in memory."""
+    idempotency_ttl_s: Annotated[float, Field(gt=0, strict=True)] = 24 * 3600.0
+    """How long an idempotency key and its result are kept."""
+    callback_token_ttl_s: Annotated[float, Field(gt=0, strict=True)] = 7 * 24 * 3600.0
+    """How long the token of a callback URL handed to an upstream stays valid."""
     request_deadline_s: Annotated[float, Field(gt=0, strict=True)] | None = None
     """Each query and mutation ends its upstream calls within this; default: the slowest source's timeout_s + 0.5."""
 

@@ -59,12 +59,17 @@ def build_services(config: GatewayConfig, upstreams: Upstreams) -> Services:
     )
     live = Live(upstreams, policy=policy)
     state = open_store(settings.state_url or "memory://")
-    callbacks = CallbackTokens(settings.public_base_url, state) if settings.public_base_url else None
+    callbacks = (
+        CallbackTokens(settings.public_base_url, state, ttl_s=settings.callback_token_ttl_s)
+        if settings.public_base_url
+        else None
+    )
     metrics = Metrics()
     for adapter in upstreams:
         if isinstance(adapter, RemembersSubmissions):
             adapter.use_memory(StoreMemory(state, f"source:{adapter.source.value}:"))
-    ledger = IdempotencyLedger(state, ResultCodec(codec.dumps, lambda data: codec.loads(Outcome, data)))
+    outcomes = ResultCodec(codec.dumps, lambda data: codec.loads(Outcome, data))
+    ledger = IdempotencyLedger(state, outcomes, ttl_s=settings.idempotency_ttl_s)
     upstreams.add_observer(metrics.observe_upstream)
     cache = RecordCache()
     return Services(
