@@ -71,7 +71,7 @@ class ErrorPolicy(MaskErrors):
                 return error
             code = "GRAPHQL_VALIDATION_FAILED" if error.path is None else "BAD_USER_INPUT"
             if self.hide_suggestions and _SUGGESTION.search(error.message):
-                error = _reworded(error, _SUGGESTION.sub("", error.message))
+                error = _with_extensions(error, {}, message=_SUGGESTION.sub("", error.message))
             return _with_extensions(error, {"code": code})
         if isinstance(original, GatewayError):
             return _with_extensions(error, {"code": original.code, **original.extensions})
@@ -101,21 +101,9 @@ class QuietErrorPolicy(ErrorPolicy):
     hide_suggestions = True
 
 
-def _reworded(error: GraphQLError, message: str) -> GraphQLError:
+def _with_extensions(error: GraphQLError, extensions: dict[str, Any], *, message: str | None = None) -> GraphQLError:
     return GraphQLError(
-        message,
-        nodes=error.nodes,
-        source=error.source,
-        positions=error.positions,
-        path=error.path,
-        original_error=error.original_error,
-        extensions=error.extensions,
-    )
-
-
-def _with_extensions(error: GraphQLError, extensions: dict[str, Any]) -> GraphQLError:
-    return GraphQLError(
-        error.message,
+        error.message if message is None else message,
         nodes=error.nodes,
         source=error.source,
         positions=error.positions,
