@@ -21,6 +21,8 @@ from strawberry.exceptions import ConnectionRejectionError, MissingQueryError
 from strawberry.fastapi import GraphQLRouter
 from strawberry.http import GraphQLHTTPResponse, GraphQLRequestData
 from strawberry.schema.exceptions import CannotGetOperationTypeError, InvalidOperationTypeError
+from strawberry.subscriptions.protocols.graphql_transport_ws.handlers import BaseGraphQLTransportWSHandler
+from strawberry.subscriptions.protocols.graphql_ws.handlers import BaseGraphQLWSHandler
 from strawberry.types.execution import ExecutionResult
 from strawberry.types.graphql import OperationType
 from strawberry.types.unset import UNSET
@@ -98,8 +100,67 @@ _STREAMING_MEDIA = frozenset({"text/event-stream", "multipart/mixed"})
 _JSON_MEDIA = frozenset({GRAPHQL_RESPONSE, "application/graphql+json", "application/json", "*/*"})
 
 
+class UnusableJson(json.JSONDecodeError):
+    """JSON the gateway will not use (bad UTF-8, too many values, too deep, not an object); ``reason`` says why."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason, "", 0)
+        self.reason = reason
+
+
+_OPTIONAL_MEMBERS = (("variables", dict), ("operationName", str), ("extensions", dict))
+"""Members of a WebSocket operation's payload that may be absent or null, and the type they have otherwise."""
+
+
+def ws_message_problem(message: object, operation_types: tuple[str, ...]) -> str | None:
+    """What makes a WebSocket protocol message unusable, or None.
+
+    Stock Strawberry indexes into messages without looking: a payload that is a string,
+    a message that is a list, or a start without an id escapes as TypeError or KeyError
+    and ends the connection with an unhandled exception. ``operation_types`` are the
+    message types that carry an operation (``subscribe``; ``start`` in legacy graphql-ws).
+    """
+    if not isinstance(message, dict) or not isinstance(message.get("type"), str):
+        return "a message must be a JSON object with a string 'type'"
+    kind = message["type"]
+    if kind in (*operation_types, "complete", "stop") and not isinstance(message.get("id"), str):
+        return f"a {kind} message needs a string 'id'"
+    if kind in operation_types:
+        payload = message.get("payload")
+        if not isinstance(payload, dict) or not isinstance(payload.get("query"), str):
+            return f"a {kind} message needs a payload object with a string 'query'"
+        for name, expected in _OPTIONAL_MEMBERS:
+            if payload.get(name) is not None and not isinstance(payload[name], expected):
+                return f"payload.{name} must be a {'JSON object' if expected is dict else 'string'}"
+    return None
+
+
+class GatewayTransportWSHandler(BaseGraphQLTransportWSHandler[Context, None]):
+    """graphql-transport-ws, refusing malformed messages with the protocol's 4400 close."""
+
+    async def handle_message(self, message: Any) -> None:
+        problem = ws_message_problem(message, ("subscribe",))
+        if problem is not None:
+            await self.handle_invalid_message(problem)
+            return
+        await super().handle_message(message)
+
+
+class GatewayLegacyWSHandler(BaseGraphQLWSHandler[Context, None]):
+    """Legacy graphql-ws, closing on a malformed message (4400, as its successor does) instead of crashing."""
+
+    async def handle_message(self, message: Any) -> None:
+        problem = ws_message_problem(message, ("start",))
+        if problem is not None:
+            await self.websocket.close(code=4400, reason=problem)
+            return
+        await super().handle_message(message)
+
+
 class GatewayGraphQLRouter(GraphQLRouter[Context, None]):
     client_auth: ClientAuth = ClientAuth(())
+    graphql_transport_ws_handler_class = GatewayTransportWSHandler
+    graphql_ws_handler_class = GatewayLegacyWSHandler
 
     def _get_stream_transport_from_headers(self, headers: Any) -> Any:
         # Stream only when the client prefers a stream. Clients such as urql list
@@ -118,28 +179,38 @@ class GatewayGraphQLRouter(GraphQLRouter[Context, None]):
             raise ConnectionRejectionError()
         return UNSET
 
+    def parse_json(self, data: str | bytes) -> Any:
+        # An HTTP body: what decode_json finds unusable is the client's mistake, a 400 naming it.
+        try:
+            return self.decode_json(data)
+        except UnusableJson as exc:
+            raise HTTPException(400, exc.reason) from None
+        except json.JSONDecodeError:
+            raise HTTPException(400, "Unable to parse request body as JSON") from None
+
     def decode_json(self, data: str | bytes) -> object:
-        # Stock Strawberry lets these escape as 500s (UnicodeDecodeError, RecursionError,
-        # AttributeError on a body that is not an object): each is the client's mistake.
+        # HTTP bodies (through parse_json) and WebSocket messages. Stock Strawberry lets these
+        # escape as 500s (UnicodeDecodeError, RecursionError, AttributeError on a body that is
+        # not an object). Raised as a JSONDecodeError, so that on a WebSocket Strawberry treats
+        # the message as not JSON (graphql-transport-ws closes with 4400) instead of crashing.
         try:
             text = data.decode("utf-8") if isinstance(data, bytes) else data
         except UnicodeDecodeError:
-            raise HTTPException(400, "request body is not valid UTF-8") from None
+            raise UnusableJson("request body is not valid UTF-8") from None
         # json.loads cannot yield the event loop: a 1 MiB body of tiny arrays holds it ~55 ms.
         # Counting separators first is ~1 ms and bounds the values json.loads can build.
         if sum(map(text.count, ",[{")) > MAX_JSON_SEPARATORS:
-            raise HTTPException(
-                400,
+            raise UnusableJson(
                 f"request JSON holds more than {MAX_JSON_SEPARATORS} values (counting ',', '[' and '{{'); "
                 f"variables take at most {MAX_VARIABLE_VALUES}",
             )
         try:
             value = json.loads(text)
         except RecursionError:
-            raise HTTPException(400, "JSON nested too deeply") from None
+            raise UnusableJson("JSON nested too deeply") from None
         if not isinstance(value, dict | list):
             # A list is a batch, which Strawberry refuses with its own message.
-            raise HTTPException(400, 'a GraphQL request must be a JSON object: {"query": "..."}')
+            raise UnusableJson('a GraphQL request must be a JSON object: {"query": "..."}')
         return value
 
     async def execute_single(

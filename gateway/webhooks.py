@@ -48,7 +48,8 @@ def webhook_router(services: Services) -> APIRouter:
                 return Response("body too large", status_code=413)
         try:
             payload = json.loads(body)
-        except ValueError:
+        except (ValueError, RecursionError):
+            # RecursionError: deeply nested arrays ("[" x 100,000) exhaust the decoder's stack.
             return Response("body must be the Job JSON", status_code=400)
         try:
             key = adapter.job_of_callback(payload)

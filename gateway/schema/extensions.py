@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import re
 import time
 from collections.abc import Callable, Iterator
 from typing import Any, cast
@@ -32,6 +33,9 @@ log = logging.getLogger("job_gateway.graphql")
 
 INTERNAL_MESSAGE = "Internal server error"
 
+_SUGGESTION = re.compile(r"\s*Did you mean .*\?$", re.DOTALL)
+"""graphql-core's "Did you mean 'status'?" tail of validation messages: it names fields, types, enum values."""
+
 
 class ErrorPolicy(MaskErrors):
     """Gives every error a code, adds per-source partial-result errors, masks the unexpected.
@@ -39,6 +43,9 @@ class ErrorPolicy(MaskErrors):
     Unexpected exceptions are logged with the request id and shown only as
     "Internal server error" carrying that id, so an operator can find the log line.
     """
+
+    hide_suggestions = False
+    """With introspection off, suggestions would hand out the schema one typo at a time (OWASP)."""
 
     def __init__(self) -> None:
         super().__init__(should_mask_error=lambda _: False, error_message=INTERNAL_MESSAGE)
@@ -63,6 +70,8 @@ class ErrorPolicy(MaskErrors):
             if error.extensions and "code" in error.extensions:
                 return error
             code = "GRAPHQL_VALIDATION_FAILED" if error.path is None else "BAD_USER_INPUT"
+            if self.hide_suggestions and _SUGGESTION.search(error.message):
+                error = _with_extensions(error, {}, message=_SUGGESTION.sub("", error.message))
             return _with_extensions(error, {"code": code})
         if isinstance(original, GatewayError):
             return _with_extensions(error, {"code": original.code, **original.extensions})
@@ -86,9 +95,15 @@ class ErrorPolicy(MaskErrors):
         )
 
 
-def _with_extensions(error: GraphQLError, extensions: dict[str, Any]) -> GraphQLError:
+class QuietErrorPolicy(ErrorPolicy):
+    """``ErrorPolicy`` for a schema without introspection: validation messages suggest no names."""
+
+    hide_suggestions = True
+
+
+def _with_extensions(error: GraphQLError, extensions: dict[str, Any], *, message: str | None = None) -> GraphQLError:
     return GraphQLError(
-        error.message,
+        error.message if message is None else message,
         nodes=error.nodes,
         source=error.source,
         positions=error.positions,
@@ -119,7 +134,7 @@ def limit_extensions(
         limiters.append(cost)
     # Strawberry accepts extension instances as well as classes; its annotation lags.
     extensions: list[type[SchemaExtension] | Callable[[], SchemaExtension]] = cast(Any, limiters)
-    extensions.append(ErrorPolicy)
+    extensions.append(ErrorPolicy if introspection else QuietErrorPolicy)
     extensions.append(RequestLimits)
     extensions.append(GraphQLMetrics)
     extensions.append(RequestDeadline)
