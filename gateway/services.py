@@ -16,7 +16,8 @@ from gateway.callbacks import CallbackReads, CallbackTokens
 from gateway.client_urls import ClientUrlPolicy
 from gateway.config import GatewayConfig
 from gateway.cursor import CursorCodec
-from gateway.events import PollingPolicy
+from gateway.events import InProcessEventBus, PollingPolicy
+from gateway.history import RecordingBus, StatusHistory
 from gateway.idempotency import IdempotencyLedger, ResultCodec
 from gateway.live import Live
 from gateway.metrics import Metrics
@@ -38,6 +39,8 @@ class Services:
     metrics: Metrics
     config: GatewayConfig
     state: StateStore
+    history: StatusHistory
+    """Each job's observed transitions, kept in ``state`` (what ``Job.statusHistory`` shows)."""
     """Opened by the app's lifespan, closed after it."""
     client_urls: ClientUrlPolicy
     """Checks the URLs clients hand to upstreams (``ClientUrl`` fields), with ``[gateway] callback_allow``."""
@@ -57,8 +60,9 @@ def build_services(config: GatewayConfig, upstreams: Upstreams) -> Services:
         min_interval=settings.poll_min_interval_s,
         max_interval=settings.poll_max_interval_s,
     )
-    live = Live(upstreams, policy=policy)
     state = open_store(settings.state_url or "memory://")
+    history = StatusHistory(state)
+    live = Live(upstreams, bus=RecordingBus(InProcessEventBus(), history), policy=policy)
     callbacks = (
         CallbackTokens(settings.public_base_url, state, ttl_s=settings.callback_token_ttl_s)
         if settings.public_base_url
@@ -85,6 +89,7 @@ def build_services(config: GatewayConfig, upstreams: Upstreams) -> Services:
         metrics=metrics,
         config=config,
         state=state,
+        history=history,
         client_urls=ClientUrlPolicy(settings.callback_allow),
         callbacks=callbacks,
         callback_reads=CallbackReads(upstreams, cache, live) if callbacks is not None else None,

@@ -165,7 +165,7 @@ class Job(Node):
 
     @strawberry.field(description="Status transitions the gateway observed for this job (bounded).")
     async def status_history(self, info: Info) -> list[JobStatusEvent]:
-        events = await info.context.services.live.bus.history(JobRef(self.record.source, self.record.key))
+        events = await info.context.services.history.of(JobRef(self.record.source, self.record.key))
         return [JobStatusEvent.from_event(e) for e in events]
 
     @strawberry.field(description="Jobs spawned by this one, where the source links them.")

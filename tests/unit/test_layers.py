@@ -55,6 +55,7 @@ LAYERS: tuple[tuple[str, tuple[str, ...]], ...] = (
             "gateway.callbacks",
             "gateway.client_urls",
             "gateway.idempotency",
+            "gateway.history",
             "gateway.upstreams",
             "gateway.wiring",
             "gateway.config",

@@ -5,7 +5,8 @@
 - Leia and phyloDB jobs submitted before a restart can be rerun after it (their inputs are
   kept in the state store: neither upstream tells them again);
 - a phyloDB job that failed before a restart still reads FAILED after it (phyloDB has no
-  failed state; only what the gateway submitted tells it);
+  failed state; only what the gateway submitted tells it), and the status history the
+  first gateway observed is still there;
 - two gateways on one state file act as one: the same key sent to both at once makes one
   job, and a cursor from one continues on the other (no cursor secret configured: the
   secret generated once lives in the store).
@@ -27,7 +28,7 @@ mutation($job: JobSubmission!, $key: String) {
   submitJob(input: {job: $job, idempotencyKey: $key}) { replayed job { id nativeId status } errors { code message } }
 }"""
 RERUN = "mutation($id: ID!) { rerunJob(input: {id: $id}) { job { id nativeId status } errors { code message } } }"
-NODE = "query($id: ID!) { node(id: $id) { ... on Job { nativeId status canRerun } } }"
+NODE = "query($id: ID!) { node(id: $id) { ... on Job { nativeId status canRerun statusHistory { id status } } } }"
 LEIA_JOBS = "{ jobs(first: 5, filter: {sources: [LEIA]}) { totalCount edges { node { raw } } } }"
 
 
@@ -102,12 +103,16 @@ def test_reruns_and_phylodb_failures_outlive_a_restart(tmp_path: Path) -> None:
             sims.clock.advance(3600)
             assert before.graphql(NODE, {"id": failing["job"]["id"]})["node"]["status"] == "FAILED"
             assert before.graphql(NODE, {"id": leia["id"]})["node"]["canRerun"] is True
+            observed = before.graphql(NODE, {"id": leia["id"]})["node"]["statusHistory"]
+            assert observed, "the submit was observed"
         finally:
             before.stop(signal.SIGKILL)
 
         after = gateway(config, tmp_path, state_url=state_url, name="after")
         try:
             assert after.graphql(NODE, {"id": failing["job"]["id"]})["node"]["status"] == "FAILED"
+            kept = after.graphql(NODE, {"id": leia["id"]})["node"]["statusHistory"]
+            assert kept[: len(observed)] == observed, "the history survives the restart"
             assert after.graphql(NODE, {"id": fine["job"]["id"]})["node"]["status"] == "SUCCEEDED"
             for job_id in (leia["id"], fine["job"]["id"]):
                 node = after.graphql(NODE, {"id": job_id})["node"]
