@@ -15,6 +15,11 @@ import uvicorn
 from adapters.settings import ConfigError
 
 CONFIG_ENV = "JOB_GATEWAY_CONFIG"
+ONE_WORKER = (
+    "--workers must be 1 for now: subscriptions, their event ids (since) and job polling still live in each "
+    "process, so several workers would poll twice and disagree on event ids; run one worker per process "
+    "(idempotency keys, reruns, callback tokens, status history and cursors are shared through state_url)"
+)
 NO_UPSTREAMS = f"serve needs --config FILE (or the environment variable {CONFIG_ENV}), or --simulate for the simulators"
 BOTH_GIVEN = (
     f"--config (or {CONFIG_ENV}) and --simulate exclude each other: --simulate runs on the simulators, "
@@ -49,6 +54,9 @@ def _parsers() -> tuple[argparse.ArgumentParser, argparse.ArgumentParser]:
     serve.add_argument("--seed", type=int, default=0, help="with --simulate: data seed")
     serve.add_argument("--sim-speed", type=float, default=1.0, help="with --simulate: clock speed, 0 = frozen")
     serve.add_argument("--sim-port", type=int, default=0, help="with --simulate: port (0 = any free port)")
+    serve.add_argument(
+        "--workers", type=int, default=1, help="processes on one port; only 1 for now (see README: State)"
+    )
     serve.add_argument("--log-level", default="info")
 
     simulate = sub.add_parser("simulate", help="serve the five upstream simulators and write a gateway config")
@@ -79,6 +87,8 @@ def main(argv: list[str] | None = None) -> int:
             serve_parser.error(BOTH_GIVEN)
         if not args.simulate and not args.config:
             serve_parser.error(NO_UPSTREAMS)
+        if args.workers != 1:
+            serve_parser.error(ONE_WORKER)
     logging.basicConfig(level=args.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s %(message)s")
     from gateway.embedded import SimulatorsNotInstalled
 

@@ -107,3 +107,11 @@ def test_simulate_writes_a_config_the_gateway_accepts(
     assert data["sources"]["scale"]["base_url"] == "http://127.0.0.1:8100/scale"
     assert set(config_from_mapping(data, {}).sources) == {"wordlift", "leia", "phylodb", "scale", "amperity"}
     assert len(no_serving) == 1
+
+
+def test_serve_refuses_several_workers_saying_why(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as exit_info:
+        main(["serve", "--simulate", "--workers", "2"])
+    assert exit_info.value.code == 2
+    err = capsys.readouterr().err
+    assert "--workers must be 1" in err and "event ids" in err
