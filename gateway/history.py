@@ -2,7 +2,7 @@
 
 The event bus keeps its own bounded history for resuming streams (``since``); this
 is what clients read as a job's history. Every event the bus publishes is appended
-here (at most ``per_job`` per job, each job's list expiring ``ttl_s`` after its
+here, by the bus's recorder (at most ``per_job`` per job, each job's list expiring ``ttl_s`` after its
 last change), so a gateway that restarts, or another one on the same store,
 shows what was observed before.
 """
@@ -11,12 +11,8 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Iterable
-from datetime import datetime
 
-from adapters.model import JobRecord, JobStatus
-from gateway.events import BusStats, EventBus, JobRef, Predicate, StatusEvent, Subscription
-from gateway.events.bus import DEFAULT_MAX_QUEUE
+from gateway.events import JobRef, StatusEvent
 from gateway.state import StateStore, StateUnavailable, codec
 
 log = logging.getLogger("job_gateway.history")
@@ -38,6 +34,13 @@ class StatusHistory:
         events.append(codec.dumps(event).decode())
         await self._store.set(key, json.dumps(events[-self._per_job :]).encode(), ttl_s=self._ttl_s)
 
+    async def record(self, event: StatusEvent) -> None:
+        """The bus's recorder: the history is a record, not the delivery; a store failure loses the record only."""
+        try:
+            await self.append(event)
+        except StateUnavailable as exc:
+            log.warning("status history not kept for %s %s: %s", event.ref.source.value, event.ref.key.native_id, exc)
+
     async def of(self, ref: JobRef) -> list[StatusEvent]:
         found = await self._store.get(_key(ref))
         if found is None:
@@ -47,44 +50,3 @@ class StatusHistory:
 
 def _key(ref: JobRef) -> str:
     return f"history:{ref.source.value}:{ref.key.scope}:{ref.key.native_id}"
-
-
-class RecordingBus:
-    """An ``EventBus`` that also appends every event it publishes to a ``StatusHistory``.
-
-    The history is a record, not the delivery: when the store cannot take an event,
-    subscribers still get it and the loss is logged.
-    """
-
-    def __init__(self, bus: EventBus, history: StatusHistory) -> None:
-        self._bus = bus
-        self.statuses = history
-
-    async def publish(
-        self, ref: JobRef, job: JobRecord, previous_status: JobStatus | None, status: JobStatus, at: datetime
-    ) -> StatusEvent:
-        event = await self._bus.publish(ref, job, previous_status, status, at)
-        try:
-            await self.statuses.append(event)
-        except StateUnavailable as exc:
-            log.warning("status history not kept for %s %s: %s", ref.source.value, ref.key.native_id, exc)
-        return event
-
-    def subscribe(
-        self,
-        refs: Iterable[JobRef] | None = None,
-        predicate: Predicate | None = None,
-        since_id: int | None = None,
-        max_queue: int = DEFAULT_MAX_QUEUE,
-    ) -> Subscription:
-        return self._bus.subscribe(refs, predicate, since_id, max_queue)
-
-    async def history(self, ref: JobRef) -> list[StatusEvent]:
-        return await self._bus.history(ref)
-
-    def stats(self) -> BusStats:
-        return self._bus.stats()
-
-    @property
-    def last_id(self) -> int:
-        return self._bus.last_id

@@ -17,7 +17,7 @@ from gateway.client_urls import ClientUrlPolicy
 from gateway.config import GatewayConfig
 from gateway.cursor import CursorCodec
 from gateway.events import InProcessEventBus, PollingPolicy
-from gateway.history import RecordingBus, StatusHistory
+from gateway.history import StatusHistory
 from gateway.idempotency import IdempotencyLedger, ResultCodec
 from gateway.live import Live
 from gateway.metrics import Metrics
@@ -62,7 +62,7 @@ def build_services(config: GatewayConfig, upstreams: Upstreams) -> Services:
     )
     state = open_store(settings.state_url or "memory://")
     history = StatusHistory(state)
-    live = Live(upstreams, bus=RecordingBus(InProcessEventBus(), history), policy=policy)
+    live = Live(upstreams, bus=InProcessEventBus(recorder=history.record), policy=policy)
     callbacks = (
         CallbackTokens(settings.public_base_url, state, ttl_s=settings.callback_token_ttl_s)
         if settings.public_base_url

@@ -25,7 +25,7 @@ import asyncio
 import itertools
 import logging
 from collections import OrderedDict, deque
-from collections.abc import Callable, Iterable
+from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from types import TracebackType
@@ -282,7 +282,9 @@ class InProcessEventBus:
         window: int = DEFAULT_WINDOW,
         history_per_job: int = DEFAULT_HISTORY_PER_JOB,
         history_jobs: int = DEFAULT_HISTORY_JOBS,
+        recorder: Callable[[StatusEvent], Awaitable[None]] | None = None,
     ) -> None:
+        """``recorder`` is awaited with every event once it is delivered (the durable status history)."""
         if min(window, history_per_job, history_jobs) < 1:
             raise ValueError("bus bounds must be positive")
         self._last_id = 0
@@ -293,6 +295,7 @@ class InProcessEventBus:
         self._by_ref: dict[JobRef, dict[LocalSubscription, None]] = {}
         self._wildcard: dict[LocalSubscription, None] = {}
         self._subscribers: dict[LocalSubscription, None] = {}
+        self._recorder = recorder
 
     async def publish(
         self, ref: JobRef, job: JobRecord, previous_status: JobStatus | None, status: JobStatus, at: datetime
@@ -303,6 +306,8 @@ class InProcessEventBus:
         self._remember(event)
         for subscriber in [*self._by_ref.get(ref, ()), *self._wildcard]:
             subscriber.offer(event)
+        if self._recorder is not None:
+            await self._recorder(event)
         return event
 
     def subscribe(

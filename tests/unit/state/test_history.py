@@ -7,7 +7,7 @@ from pathlib import Path
 
 from adapters.model import JobRecord, JobStatus, NativeKey, Source
 from gateway.events import InProcessEventBus, JobRef
-from gateway.history import RecordingBus, StatusHistory
+from gateway.history import StatusHistory
 from gateway.state import StateUnavailable, open_store
 from gateway.state.memory import MemoryStore
 
@@ -23,7 +23,7 @@ async def test_published_events_are_kept_for_a_later_process(tmp_path: Path) -> 
     url = f"sqlite:///{tmp_path / 'state.db'}"
     first = open_store(url)
     await first.open()
-    bus = RecordingBus(InProcessEventBus(), StatusHistory(first, per_job=3))
+    bus = InProcessEventBus(recorder=StatusHistory(first, per_job=3).record)
     statuses = [JobStatus.QUEUED, JobStatus.RUNNING, JobStatus.FAILED, JobStatus.QUEUED, JobStatus.RUNNING]
     previous = None
     for status in statuses:
@@ -47,7 +47,7 @@ class BrokenStore(MemoryStore):
 
 
 async def test_a_store_failure_loses_the_record_but_not_the_event() -> None:
-    bus = RecordingBus(InProcessEventBus(), StatusHistory(BrokenStore()))
+    bus = InProcessEventBus(recorder=StatusHistory(BrokenStore()).record)
     subscription = bus.subscribe({REF})
     event = await bus.publish(REF, job(JobStatus.RUNNING), None, JobStatus.RUNNING, AT)
     assert await anext(subscription) == event
