@@ -107,6 +107,15 @@ class GatewaySettings(Table):
     """How long an idempotency key and its result are kept."""
     callback_token_ttl_s: Annotated[float, Field(gt=0, strict=True)] = 7 * 24 * 3600.0
     """How long the token of a callback URL handed to an upstream stays valid."""
+    events_retained: Annotated[StrictInt, Field(ge=1)] = 10_000
+    """How many of the newest events the store's event log keeps for ``since`` (and each replica's replay window)."""
+    events_max_age_s: Annotated[float, Field(gt=0, strict=True)] = 24 * 3600.0
+    """Events older than this leave the event log, whatever their number."""
+    history_per_job: Annotated[StrictInt, Field(ge=1)] = 100
+    """Transitions kept per job for ``Job.statusHistory`` (each job's list expires 24 h after its last change)."""
+    poll_lease_s: Annotated[float, Field(ge=1, strict=True)] = 3.0
+    """A replica's lease on polling a job lapses this long after its last renewal (renewed every third of it):
+    how soon another replica takes over the polling of a replica that died."""
     request_deadline_s: Annotated[float, Field(gt=0, strict=True)] | None = None
     """Each query and mutation ends its upstream calls within this; default: the slowest source's timeout_s + 0.5."""
 

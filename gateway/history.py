@@ -49,4 +49,4 @@ class StatusHistory:
 
 
 def _key(ref: JobRef) -> str:
-    return f"history:{ref.source.value}:{ref.key.scope}:{ref.key.native_id}"
+    return f"history:{ref.path}"

@@ -37,6 +37,8 @@ from gateway.events import (
     WatchHandle,
     batch_fetcher,
 )
+from gateway.events.leases import PollLeases
+from gateway.events.shared import SharedEventBus
 from gateway.upstreams import Upstreams
 
 
@@ -108,10 +110,16 @@ class Live:
         bus: EventBus | None = None,
         policy: PollingPolicy | None = None,
         limits: LiveLimits | None = None,
+        leases: PollLeases | None = None,
     ) -> None:
+        """With a ``SharedEventBus`` and ``leases``, replicas share events and split the polling."""
         self.bus: EventBus = bus or InProcessEventBus()
         self.limits = limits or LiveLimits()
         self._upstreams = upstreams
+        self._leases = leases
+        if isinstance(self.bus, SharedEventBus):
+            # Looked up at each event: ``use_policy`` may replace the watcher.
+            self.bus.on_remote(lambda event: self.watcher.learn(event.job))
         self.watcher = self._build_watcher(policy)
         self.active_subscriptions = 0
         self._interest: Counter[JobRef] = Counter()
@@ -122,7 +130,7 @@ class Live:
     def _build_watcher(self, policy: PollingPolicy | None) -> Watcher:
         holder: list[Watcher] = []
         fetchers = {a.source: status_fetcher(a, holder) for a in self._upstreams if a.capabilities.get_job}
-        watcher = Watcher(self.bus, fetchers, policy=policy)
+        watcher = Watcher(self.bus, fetchers, policy=policy, leases=self._leases)
         holder.append(watcher)
         return watcher
 
@@ -145,6 +153,7 @@ class Live:
             with contextlib.suppress(asyncio.CancelledError, Exception):
                 await self._task
             self._task = None
+        await self.bus.stop()
 
     # --- interest ----------------------------------------------------------------------
 

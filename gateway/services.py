@@ -7,16 +7,21 @@ never builds any of them itself.
 
 from __future__ import annotations
 
+import os
 import secrets
+import socket
 from dataclasses import dataclass
 
 from adapters.base import RemembersSubmissions
 from gateway.cache import RecordCache
 from gateway.callbacks import CallbackReads, CallbackTokens
 from gateway.client_urls import ClientUrlPolicy
-from gateway.config import GatewayConfig
+from gateway.config import GatewayConfig, GatewaySettings
 from gateway.cursor import CursorCodec
 from gateway.events import InProcessEventBus, PollingPolicy
+from gateway.events.bus import DEFAULT_WINDOW
+from gateway.events.leases import PollLeases
+from gateway.events.shared import Retention, SharedEventBus
 from gateway.history import StatusHistory
 from gateway.idempotency import IdempotencyLedger, ResultCodec
 from gateway.live import Live
@@ -24,6 +29,7 @@ from gateway.metrics import Metrics
 from gateway.mutations import MutationService, Outcome
 from gateway.reads import PageLimits
 from gateway.state import StateStore, StateUnavailable, codec, open_store
+from gateway.state.memory import MemoryStore
 from gateway.state.spaces import StoreMemory
 from gateway.upstreams import Upstreams
 
@@ -61,8 +67,8 @@ def build_services(config: GatewayConfig, upstreams: Upstreams) -> Services:
         max_interval=settings.poll_max_interval_s,
     )
     state = open_store(settings.state_url or "memory://")
-    history = StatusHistory(state)
-    live = Live(upstreams, bus=InProcessEventBus(recorder=history.record), policy=policy)
+    history = StatusHistory(state, per_job=settings.history_per_job)
+    live = _live(upstreams, state, history, policy, settings)
     callbacks = (
         CallbackTokens(settings.public_base_url, state, ttl_s=settings.callback_token_ttl_s)
         if settings.public_base_url
@@ -97,11 +103,26 @@ def build_services(config: GatewayConfig, upstreams: Upstreams) -> Services:
     )
 
 
+def _live(
+    upstreams: Upstreams, state: StateStore, history: StatusHistory, policy: PollingPolicy, settings: GatewaySettings
+) -> Live:
+    """Events and polling of one process on ``memory://``; shared by every process on any other store."""
+    window = min(settings.events_retained, DEFAULT_WINDOW)
+    if isinstance(state, MemoryStore):
+        return Live(upstreams, bus=InProcessEventBus(window=window, recorder=history.record), policy=policy)
+    # Unique per process and per start: a restarted replica must not inherit a dead one's leases.
+    origin = f"{socket.gethostname()}:{os.getpid()}:{secrets.token_hex(4)}"
+    retention = Retention(events=settings.events_retained, max_age_s=settings.events_max_age_s)
+    bus = SharedEventBus(state, origin, window=window, retention=retention, recorder=history.record)
+    leases = PollLeases(state, origin, ttl_s=settings.poll_lease_s, renew_s=settings.poll_lease_s / 3)
+    return Live(upstreams, bus=bus, policy=policy, leases=leases)
+
+
 CURSOR_SECRET_KEY = "cursor-secret"
 
 
 async def start(services: Services) -> None:
-    """Open the state store and take from it what it holds for every replica (the cursor secret)."""
+    """Open the state store and take from it what it holds for every replica (the cursor secret, the event log)."""
     await services.state.open()
     if services.config.gateway.cursor_secret is None:
         # The first process to start generates it; every other one, and every restart, reads it.
@@ -110,3 +131,4 @@ async def start(services: Services) -> None:
         if secret is None:
             raise StateUnavailable(f"state store {services.state.url} lost the cursor secret it just stored")
         services.codec.use_secret(secret)
+    await services.live.bus.start()

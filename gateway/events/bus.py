@@ -1,8 +1,8 @@
 """The event bus: status transitions in, filtered per-subscriber streams out.
 
 ``EventBus`` is the seam the rest of the gateway uses; ``InProcessEventBus`` is
-the default, single-process implementation (a Redis one can implement the same
-protocol so several replicas share events). Nothing outside this module may
+the single-process implementation, and ``SharedEventBus`` (``events/shared.py``)
+delivers through it the events of every replica on one state store. Nothing outside this module may
 assume the bus lives in the current process: hence ``history`` is async, and
 resuming goes through event ids rather than object identity.
 
@@ -22,6 +22,7 @@ Delivery rules, the same for every implementation:
 from __future__ import annotations
 
 import asyncio
+import bisect
 import itertools
 import logging
 from collections import OrderedDict, deque
@@ -143,6 +144,12 @@ class EventBus(Protocol):
     def last_id(self) -> int:
         """The id of the latest event published (cheap, unlike ``stats``)."""
         ...
+
+    async def start(self) -> None:
+        """Connect to where events are shared, if anywhere; before the first publish or subscribe."""
+        ...
+
+    async def stop(self) -> None: ...
 
 
 class LocalSubscription:
@@ -289,6 +296,8 @@ class InProcessEventBus:
             raise ValueError("bus bounds must be positive")
         self._last_id = 0
         self._buffer: deque[StatusEvent] = deque(maxlen=window)
+        self._window_start = 0
+        """The newest id no longer (or never) in the buffer: replaying from before it leaves a gap."""
         self._history: OrderedDict[JobRef, deque[StatusEvent]] = OrderedDict()
         self._history_per_job = history_per_job
         self._history_jobs = history_jobs
@@ -300,15 +309,48 @@ class InProcessEventBus:
     async def publish(
         self, ref: JobRef, job: JobRecord, previous_status: JobStatus | None, status: JobStatus, at: datetime
     ) -> StatusEvent:
-        self._last_id += 1
-        event = StatusEvent(self._last_id, ref, job, previous_status, status, at)
-        self._buffer.append(event)
-        self._remember(event)
-        for subscriber in [*self._by_ref.get(ref, ()), *self._wildcard]:
-            subscriber.offer(event)
+        event = StatusEvent(self._last_id + 1, ref, job, previous_status, status, at)
+        self.deliver(event)
         if self._recorder is not None:
             await self._recorder(event)
         return event
+
+    async def start(self) -> None:
+        """Nothing to connect to: the bus is this process's memory."""
+
+    async def stop(self) -> None:
+        """Nothing to disconnect."""
+
+    def deliver(self, event: StatusEvent) -> None:
+        """Keep ``event`` for replay and history and offer it to every subscriber; never waits.
+
+        Ids must increase from one call to the next, but need not be consecutive:
+        a shared bus delivers ids a store gave out.
+        """
+        if self._buffer and len(self._buffer) == self._buffer.maxlen:
+            self._window_start = self._buffer[0].id
+        self._last_id = event.id
+        self._buffer.append(event)
+        self._remember(event)
+        for subscriber in [*self._by_ref.get(event.ref, ()), *self._wildcard]:
+            subscriber.offer(event)
+
+    def preload(self, events: Iterable[StatusEvent]) -> None:
+        """Take events published before this bus existed (in id order) for replay and history only."""
+        for event in events:
+            if not self._buffer:
+                self._window_start = event.id - 1
+            self.deliver(event)
+
+    def repeats(self, event: StatusEvent) -> bool:
+        """Whether ``event`` tells nothing new: its job's last delivered event has the same status.
+
+        Two pollers racing for one job (a lease changing hands) may both report a
+        transition; every replica delivers the log in the same order, so every
+        replica drops the same second report.
+        """
+        transitions = self._history.get(event.ref)
+        return transitions is not None and transitions[-1].status is event.status
 
     def subscribe(
         self,
@@ -356,11 +398,11 @@ class InProcessEventBus:
         and flags the gap. Replaying synchronously, before registering, means no
         live event can slip between the replay and the stream.
         """
-        first = self._buffer[0].id if self._buffer else self._last_id + 1
-        start = since_id if first - 1 <= since_id <= self._last_id else first - 1
-        subscription = LocalSubscription(refs, predicate, max_queue, start, gap=start != since_id)
-        # Ids in the window are consecutive, so the first event to replay sits at a known index.
-        for event in itertools.islice(self._buffer, start - first + 1, None):
+        in_window = self._window_start <= since_id <= self._last_id
+        start = since_id if in_window else self._window_start
+        subscription = LocalSubscription(refs, predicate, max_queue, start, gap=not in_window)
+        first = bisect.bisect_right(self._buffer, start, key=_event_id)
+        for event in itertools.islice(self._buffer, first, None):
             subscription.offer(event, replaying=True)
         return subscription
 
@@ -393,3 +435,7 @@ class InProcessEventBus:
             watchers.pop(subscription, None)
             if not watchers:
                 del self._by_ref[ref]
+
+
+def _event_id(event: StatusEvent) -> int:
+    return event.id

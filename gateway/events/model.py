@@ -26,6 +26,11 @@ class JobRef:
         """The ref of a record, so callers never rebuild keys by hand."""
         return cls(job.source, job.key)
 
+    @property
+    def path(self) -> str:
+        """``source:scope:native_id``: the job's name in store keys, the same in every replica."""
+        return f"{self.source.value}:{self.key.scope}:{self.key.native_id}"
+
 
 @dataclass(frozen=True, slots=True)
 class StatusEvent:

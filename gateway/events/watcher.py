@@ -19,6 +19,7 @@ baseline, so the next poll does not publish the same change again.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import math
 import time
@@ -31,6 +32,7 @@ from types import TracebackType
 from adapters.errors import UpstreamError
 from adapters.model import JobRecord, JobStatus, NativeKey, Source
 from gateway.events.bus import EventBus
+from gateway.events.leases import PollLeases
 from gateway.events.model import JobRef, StatusEvent
 
 log = logging.getLogger(__name__)
@@ -186,8 +188,12 @@ class Watcher:
         sleep: Sleep = asyncio.sleep,
         now: Callable[[], datetime] = _utcnow,
         policy: PollingPolicy | None = None,
+        leases: PollLeases | None = None,
     ) -> None:
+        """With ``leases``, only jobs whose lease this replica holds are polled (``run`` renews them)."""
         self._bus = bus
+        self._leases = leases
+        self._leases_wanted = asyncio.Event()
         self._fetchers = dict(fetchers)
         self._clock = clock
         self._sleep = sleep
@@ -223,6 +229,8 @@ class Watcher:
                 entry = self._watched[ref] = self._start_watching(ref, seeds.get(ref), now)
             entry.interest += 1
         self._handles += 1
+        if self._leases is not None and any(not self._leases.holds(ref) for ref in wanted):
+            self._leases_wanted.set()
         return WatchHandle(wanted, self._release)
 
     def current(self, ref: JobRef) -> JobRecord | None:
@@ -288,6 +296,24 @@ class Watcher:
             self._remember(ref, job)
         return event
 
+    def learn(self, job: JobRecord) -> None:
+        """Another replica published ``job``'s new state: take it as the baseline, publish nothing.
+
+        Keeps this replica's baseline as fresh as the poller's, so taking a lease
+        over later does not report a transition again; an answer to a poll of
+        ours already under way is discarded.
+        """
+        ref = JobRef.of(job)
+        entry = self._watched.get(ref)
+        if entry is None:
+            if ref in self._recent:
+                self._remember(ref, job)
+            return
+        entry.version += 1
+        entry.job = job
+        entry.interval = self._policy.min_interval
+        entry.due = _NEVER if job.status.is_final else self._clock() + entry.interval
+
     async def _publish(self, ref: JobRef, job: JobRecord, previous: JobStatus | None) -> StatusEvent:
         event = await self._bus.publish(ref, job, previous, job.status, self._now())
         self._published += 1
@@ -307,6 +333,9 @@ class Watcher:
         Unlike ``tick``, a slow source does not hold the others back: a source is
         simply skipped while its previous batch is still in flight.
         """
+        leasing = None
+        if self._leases is not None:
+            leasing = asyncio.create_task(self._keep_leases(self._leases), name="watcher-leases")
         try:
             while not self._stopping:
                 self._start_due_polls()
@@ -314,9 +343,23 @@ class Watcher:
         finally:
             self._stopping = False
             pending = list(self._in_flight.values())
+            if leasing is not None:
+                pending.append(leasing)
             for task in pending:
                 task.cancel()
             await asyncio.gather(*pending, return_exceptions=True)
+
+    async def _keep_leases(self, leases: PollLeases) -> None:
+        """Renew the leases of every job still to poll, every ``renew_s`` or at once when a new job is watched."""
+        try:
+            while True:
+                self._leases_wanted.clear()
+                await leases.renew([ref for ref, entry in self._watched.items() if entry.due != _NEVER])
+                with contextlib.suppress(TimeoutError):
+                    async with asyncio.timeout(leases.renew_s):
+                        await self._leases_wanted.wait()
+        finally:
+            await asyncio.shield(leases.release_all())
 
     def stop(self) -> None:
         """Make ``run()`` return after its current sleep (at once if it has not started).
@@ -342,6 +385,8 @@ class Watcher:
             source = entry.ref.source
             if entry.due > horizon or source in self._in_flight or self._sources[source].retry_at > now:
                 continue
+            if self._leases is not None and not self._leases.holds(entry.ref):
+                continue  # another replica polls it; its events reach us through the shared log
             if entry.due <= now:
                 due_sources.add(source)
             batch = batches.setdefault(source, _Batch(source))

@@ -12,7 +12,10 @@ class StateUnavailable(Exception):
 
 
 class StateStore(Protocol):
-    """Keys with optional expiry, and an atomic claim: enough for exactly-once across replicas.
+    """Keys with optional expiry, an atomic claim, leases and ordered logs: what replicas share.
+
+    The claim gives exactly-once (idempotency); leases give one poller per job;
+    a log gives every replica the same events in the same order (``since``).
 
     Values are bytes (callers choose their encoding). An expired key reads as absent.
     Every method raises ``StateUnavailable`` when the backend cannot answer.
@@ -44,6 +47,37 @@ class StateStore(Protocol):
         ...
 
     async def delete(self, key: str) -> None: ...
+
+    # --- leases: one holder per key at a time, renewed, taken over once it lapses -------
+
+    async def hold(self, keys: Sequence[str], owner: bytes, *, ttl_s: float) -> list[bool]:
+        """Take or renew ``owner``'s lease on each key: per key, whether ``owner`` holds it now.
+
+        A key is taken when it is free or its lease lapsed, and renewed when
+        ``owner`` already holds it; one atomic round trip for all keys.
+        """
+        ...
+
+    async def release(self, keys: Sequence[str], owner: bytes) -> None:
+        """Give up ``owner``'s leases on ``keys`` (keys another owner holds stay as they are)."""
+        ...
+
+    # --- logs: append-only, ids ordered across every process on the store ----------------
+
+    async def append(self, log: str, body: bytes) -> int:
+        """Append ``body`` to ``log``; its id, greater than every id the log gave before, whoever asked."""
+        ...
+
+    async def read_after(self, log: str, after: int, *, limit: int, wait_s: float = 0.0) -> list[tuple[int, bytes]]:
+        """Up to ``limit`` entries with ids above ``after``, oldest first.
+
+        With none there yet, waits up to ``wait_s`` for one before answering empty.
+        """
+        ...
+
+    async def trim(self, log: str, *, keep: int, max_age_s: float) -> None:
+        """Drop entries beyond the newest ``keep`` and those older than ``max_age_s``."""
+        ...
 
 
 def redact_url(url: str) -> str:

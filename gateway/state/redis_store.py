@@ -1,12 +1,17 @@
 """The Redis store: state shared by every replica (``redis://host:port/db`` or ``rediss://``).
 
 One client per process (``redis.asyncio``); a claim is ``SET key value NX PX ttl``,
-atomic on the server. Expiry is Redis's own.
+atomic on the server. Expiry is Redis's own. Leases and log appends are small Lua
+scripts, so each is one atomic step on the server whatever the number of replicas.
+A log is a stream whose entry ids are ``0-N``, N from a counter incremented in the
+same script: ids are plain integers, ordered as the entries were appended.
 """
 
 from __future__ import annotations
 
+import time
 from collections.abc import Sequence
+from typing import Any, cast
 
 import redis.asyncio as aioredis
 from redis.exceptions import RedisError
@@ -14,6 +19,31 @@ from redis.exceptions import RedisError
 from gateway.state.base import StateUnavailable, redact_url
 
 CONNECT_TIMEOUT_S = 5.0
+
+HOLD = """
+local held = {}
+for i, key in ipairs(KEYS) do
+  local current = redis.call('GET', key)
+  if (not current) or current == ARGV[1] then
+    redis.call('SET', key, ARGV[1], 'PX', ARGV[2])
+    held[i] = 1
+  else
+    held[i] = 0
+  end
+end
+return held
+"""
+RELEASE = """
+for _, key in ipairs(KEYS) do
+  if redis.call('GET', key) == ARGV[1] then redis.call('DEL', key) end
+end
+return 0
+"""
+APPEND = """
+local id = redis.call('INCR', KEYS[1])
+redis.call('XADD', KEYS[2], '0-' .. id, 'b', ARGV[1], 't', ARGV[2])
+return id
+"""
 
 
 class RedisStore:
@@ -23,6 +53,9 @@ class RedisStore:
         self._client = aioredis.Redis.from_url(
             url, socket_connect_timeout=CONNECT_TIMEOUT_S, socket_timeout=CONNECT_TIMEOUT_S
         )
+        self._hold = self._client.register_script(HOLD)
+        self._release = self._client.register_script(RELEASE)
+        self._append = self._client.register_script(APPEND)
 
     async def open(self) -> None:
         await self.check()
@@ -71,6 +104,63 @@ class RedisStore:
             await self._client.delete(self._prefix + key)
         except (RedisError, OSError) as exc:
             raise StateUnavailable(f"state store {self.url} failed: {exc}") from None
+
+    async def hold(self, keys: Sequence[str], owner: bytes, *, ttl_s: float) -> list[bool]:
+        if not keys:
+            return []
+        try:
+            held = await self._hold(keys=[self._prefix + key for key in keys], args=[owner, max(1, int(ttl_s * 1000))])
+        except (RedisError, OSError) as exc:
+            raise StateUnavailable(f"state store {self.url} failed: {exc}") from None
+        return [bool(flag) for flag in cast(list[int], held)]
+
+    async def release(self, keys: Sequence[str], owner: bytes) -> None:
+        if not keys:
+            return
+        try:
+            await self._release(keys=[self._prefix + key for key in keys], args=[owner])
+        except (RedisError, OSError) as exc:
+            raise StateUnavailable(f"state store {self.url} failed: {exc}") from None
+
+    async def append(self, log: str, body: bytes) -> int:
+        keys = [f"{self._prefix}log-id:{log}", f"{self._prefix}log:{log}"]
+        try:
+            return int(cast(int, await self._append(keys=keys, args=[body, repr(time.time())])))
+        except (RedisError, OSError) as exc:
+            raise StateUnavailable(f"state store {self.url} failed: {exc}") from None
+
+    async def read_after(self, log: str, after: int, *, limit: int, wait_s: float = 0.0) -> list[tuple[int, bytes]]:
+        # BLOCK 0 would wait for ever; the socket timeout bounds how long one wait may be.
+        block = min(int(wait_s * 1000), int(CONNECT_TIMEOUT_S * 500)) or None
+        try:
+            found: Any = await self._client.xread({f"{self._prefix}log:{log}": f"0-{after}"}, count=limit, block=block)
+        except (RedisError, OSError) as exc:
+            raise StateUnavailable(f"state store {self.url} failed: {exc}") from None
+        return [
+            (_entry_id(entry_id), bytes(fields[b"b"])) for _, entries in found or () for entry_id, fields in entries
+        ]
+
+    async def trim(self, log: str, *, keep: int, max_age_s: float) -> None:
+        stream = f"{self._prefix}log:{log}"
+        cutoff = time.time() - max_age_s
+        try:
+            await self._client.xtrim(stream, maxlen=keep, approximate=False)
+            # Entry ids are counters, not times: find the first young entry by its recorded time.
+            while True:
+                oldest: Any = await self._client.xrange(stream, count=100)
+                old = [entry_id for entry_id, fields in oldest if float(fields[b"t"]) < cutoff]
+                if not old:
+                    return
+                await self._client.xtrim(stream, minid=f"0-{_entry_id(old[-1]) + 1}", approximate=False)
+                if len(old) < len(oldest):
+                    return
+        except (RedisError, OSError) as exc:
+            raise StateUnavailable(f"state store {self.url} failed: {exc}") from None
+
+
+def _entry_id(entry_id: bytes | str) -> int:
+    text = entry_id.decode() if isinstance(entry_id, bytes) else entry_id
+    return int(text.partition("-")[2])
 
 
 def _ms(ttl_s: float | None) -> int | None:

@@ -31,8 +31,21 @@ MIGRATIONS: tuple[str, ...] = (
     );
     CREATE INDEX kv_expiry ON kv (expires_at) WHERE expires_at IS NOT NULL;
     """,
+    # AUTOINCREMENT: an id is never reused, even after the newest entries were trimmed.
+    """
+    CREATE TABLE log_entries (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        log TEXT NOT NULL,
+        at REAL NOT NULL,
+        body BLOB NOT NULL
+    );
+    CREATE INDEX log_entries_by_log ON log_entries (log, id);
+    """,
 )
 PURGE_EVERY_S = 60.0
+LOG_POLL_S = 0.05
+"""How often a waiting ``read_after`` looks for another process's appends (this process's wake it at once)."""
+ROWS_PER_STATEMENT = 300
 
 
 class SqliteStore:
@@ -41,6 +54,7 @@ class SqliteStore:
         self.url = f"sqlite:///{path}"
         self._db: aiosqlite.Connection | None = None
         self._purger: asyncio.Task[None] | None = None
+        self._appended = asyncio.Event()
 
     @classmethod
     def from_url(cls, url: str) -> SqliteStore:
@@ -117,6 +131,61 @@ class SqliteStore:
 
     async def delete(self, key: str) -> None:
         await self._run("DELETE FROM kv WHERE key = ?", (key,))
+
+    async def hold(self, keys: Sequence[str], owner: bytes, *, ttl_s: float) -> list[bool]:
+        held: set[str] = set()
+        now = time.time()
+        for start in range(0, len(keys), ROWS_PER_STATEMENT):
+            part = list(dict.fromkeys(keys[start : start + ROWS_PER_STATEMENT]))
+            values = ",".join(["(?, ?, ?)"] * len(part))
+            params: list[object] = []
+            for key in part:
+                params += [key, owner, now + ttl_s]
+            # One statement: a row counts (RETURNING) only where it was inserted or updated.
+            rows = await self._run(
+                f"INSERT INTO kv (key, value, expires_at) VALUES {values} "
+                "ON CONFLICT (key) DO UPDATE SET value = excluded.value, expires_at = excluded.expires_at "
+                "WHERE kv.value = excluded.value OR (kv.expires_at IS NOT NULL AND kv.expires_at <= ?) "
+                "RETURNING key",
+                (*params, now),
+            )
+            held.update(str(row[0]) for row in rows)
+        return [key in held for key in keys]
+
+    async def release(self, keys: Sequence[str], owner: bytes) -> None:
+        for start in range(0, len(keys), ROWS_PER_STATEMENT):
+            part = list(keys[start : start + ROWS_PER_STATEMENT])
+            marks = ",".join("?" * len(part))
+            await self._run(f"DELETE FROM kv WHERE key IN ({marks}) AND value = ?", (*part, owner))
+
+    async def append(self, log: str, body: bytes) -> int:
+        rows = await self._run(
+            "INSERT INTO log_entries (log, at, body) VALUES (?, ?, ?) RETURNING id", (log, time.time(), body)
+        )
+        self._appended.set()
+        return int(rows[0][0])
+
+    async def read_after(self, log: str, after: int, *, limit: int, wait_s: float = 0.0) -> list[tuple[int, bytes]]:
+        deadline = time.monotonic() + wait_s
+        while True:
+            # Cleared before the query: an append of ours after it wakes the wait below.
+            self._appended.clear()
+            rows = await self._run(
+                "SELECT id, body FROM log_entries WHERE log = ? AND id > ? ORDER BY id LIMIT ?", (log, after, limit)
+            )
+            remaining = deadline - time.monotonic()
+            if rows or remaining <= 0:
+                return [(int(row[0]), bytes(row[1])) for row in rows]
+            with contextlib.suppress(TimeoutError):
+                async with asyncio.timeout(min(LOG_POLL_S, remaining)):
+                    await self._appended.wait()
+
+    async def trim(self, log: str, *, keep: int, max_age_s: float) -> None:
+        await self._run(
+            "DELETE FROM log_entries WHERE log = ? AND (at < ? OR id <= "
+            "(SELECT id FROM log_entries WHERE log = ? ORDER BY id DESC LIMIT 1 OFFSET ?))",
+            (log, time.time() - max_age_s, log, keep),
+        )
 
     async def purge(self) -> int:
         """Remove expired rows now; how many went."""

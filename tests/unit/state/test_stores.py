@@ -4,38 +4,12 @@ from __future__ import annotations
 
 import asyncio
 import sqlite3
-from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
 import pytest
 
 from gateway.state import StateStore, StateUnavailable, open_store, redact_url
 from gateway.state.sqlite import SqliteStore
-from tests.support.redis_server import redis_server
-
-
-@pytest.fixture(scope="module")
-def redis_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    with redis_server(tmp_path_factory.mktemp("redis")) as url:
-        yield url
-
-
-@pytest.fixture(params=["memory", "sqlite", "redis"])
-async def store(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[StateStore]:
-    if request.param == "memory":
-        url = "memory://"
-    elif request.param == "sqlite":
-        url = f"sqlite:///{tmp_path / 'state.db'}"
-    else:
-        url = request.getfixturevalue("redis_url")
-    found = open_store(url)
-    await found.open()
-    try:
-        if request.param == "redis":
-            await found.delete("k")
-        yield found
-    finally:
-        await found.aclose()
 
 
 async def test_values_are_set_read_and_deleted(store: StateStore) -> None:
@@ -108,7 +82,7 @@ async def test_sqlite_survives_a_reopen_and_migrates_once(tmp_path: Path) -> Non
     finally:
         await again.aclose()
     with sqlite3.connect(path) as db:
-        assert db.execute("SELECT version FROM schema_version").fetchall() == [(1,)]
+        assert db.execute("SELECT version FROM schema_version").fetchall() == [(1,), (2,)]
         assert db.execute("PRAGMA journal_mode").fetchone() == ("wal",)
 
 
