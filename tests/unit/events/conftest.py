@@ -1,0 +1,5 @@
+"""The store fixtures of ``tests/support/stores.py``, for the shared bus and leases."""
+
+from tests.support.stores import redis_url, store, store_pair
+
+__all__ = ["redis_url", "store", "store_pair"]
