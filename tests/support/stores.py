@@ -17,7 +17,6 @@ from gateway.state.memory import MemoryStore
 from tests.support.redis_server import redis_server
 
 
-
 @pytest.fixture(scope="module")
 def redis_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     with redis_server(tmp_path_factory.mktemp("redis")) as url:

@@ -87,15 +87,14 @@ async def test_a_replica_hears_of_the_events_other_replicas_published(
     buses: tuple[SharedEventBus, SharedEventBus],
 ) -> None:
     a, b = buses
-    heard: list[tuple[str, JobStatus]] = []
-    b.on_remote(lambda event: heard.append((event.ref.key.native_id, event.status)))
+    heard: asyncio.Queue[tuple[str, JobStatus]] = asyncio.Queue()
+    b.on_remote(lambda event: heard.put_nowait((event.ref.key.native_id, event.status)))
     await _publish(b, "own", Q, R)
     await _publish(a, "1", Q, R)
     await _publish(a, "1", R, OK)
     async with asyncio.timeout(5):
-        while len(heard) < 2:
-            await asyncio.sleep(0.01)
-    assert heard == [("1", R), ("1", OK)]
+        assert [await heard.get(), await heard.get()] == [("1", R), ("1", OK)]
+    assert heard.empty(), "a replica's own events are not news to it"
 
 
 class Replica:
