@@ -9,16 +9,23 @@ import os
 import sys
 import tempfile
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import uvicorn
 
 from adapters.settings import ConfigError
 
+if TYPE_CHECKING:
+    from fastapi import FastAPI
+
 CONFIG_ENV = "JOB_GATEWAY_CONFIG"
-ONE_WORKER = (
-    "--workers must be 1 for now: subscriptions, their event ids (since) and job polling still live in each "
-    "process, so several workers would poll twice and disagree on event ids; run one worker per process "
-    "(idempotency keys, reruns, callback tokens, status history and cursors are shared through state_url)"
+WORKERS_NEED_CONFIG = (
+    "--workers above 1 needs --config (or JOB_GATEWAY_CONFIG): --simulate runs the simulators inside the one "
+    "process; run `job-gateway simulate --config-out sim.toml`, then `serve --config sim.toml --workers N`"
+)
+WORKERS_NEED_SHARED_STATE = (
+    "--workers above 1 needs a state store the processes share: state_url {url} keeps state in each process; "
+    "use sqlite:///PATH (one machine) or redis://host:port/db"
 )
 NO_UPSTREAMS = f"serve needs --config FILE (or the environment variable {CONFIG_ENV}), or --simulate for the simulators"
 BOTH_GIVEN = (
@@ -55,7 +62,10 @@ def _parsers() -> tuple[argparse.ArgumentParser, argparse.ArgumentParser]:
     serve.add_argument("--sim-speed", type=float, default=1.0, help="with --simulate: clock speed, 0 = frozen")
     serve.add_argument("--sim-port", type=int, default=0, help="with --simulate: port (0 = any free port)")
     serve.add_argument(
-        "--workers", type=int, default=1, help="processes on one port; only 1 for now (see README: State)"
+        "--workers",
+        type=int,
+        default=1,
+        help="processes on one port, sharing the state store (needs --config; see README: State)",
     )
     serve.add_argument("--log-level", default="info")
 
@@ -87,14 +97,18 @@ def main(argv: list[str] | None = None) -> int:
             serve_parser.error(BOTH_GIVEN)
         if not args.simulate and not args.config:
             serve_parser.error(NO_UPSTREAMS)
-        if args.workers != 1:
-            serve_parser.error(ONE_WORKER)
+        if args.workers < 1:
+            serve_parser.error("--workers must be at least 1")
+        if args.workers > 1 and args.simulate:
+            serve_parser.error(WORKERS_NEED_CONFIG)
     logging.basicConfig(level=args.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s %(message)s")
     from gateway.embedded import SimulatorsNotInstalled
 
     try:
         if args.command == "simulate":
             return asyncio.run(_simulate(args))
+        if args.workers > 1:
+            return _serve_workers(args, serve_parser)
         return asyncio.run(_serve(args))
     except ConfigError as exc:
         print(f"job-gateway: configuration error: {exc}", file=sys.stderr)
@@ -120,6 +134,37 @@ async def _simulate(args: argparse.Namespace) -> int:
     print(f"config written to {args.config_out}; run: job-gateway serve --config {args.config_out}", flush=True)
     server = uvicorn.Server(uvicorn.Config(sims.app, host=args.host, port=args.port, log_level=args.log_level))
     await server.serve()
+    return 0
+
+
+def worker_app() -> FastAPI:
+    """The app of one ``serve --workers N`` process: the configuration named by the environment."""
+    from gateway.app import create_app
+    from gateway.config import load_config, with_state_default
+
+    return create_app(with_state_default(load_config(os.environ[CONFIG_ENV]), DEFAULT_STATE_URL))
+
+
+def _serve_workers(args: argparse.Namespace, serve_parser: argparse.ArgumentParser) -> int:
+    """N processes on one socket (uvicorn's supervisor); they share events, polling and state through the store."""
+    from gateway.config import load_config, with_state_default
+
+    config = with_state_default(load_config(args.config), DEFAULT_STATE_URL)
+    url = config.gateway.state_url or DEFAULT_STATE_URL
+    if url.startswith("memory:"):
+        serve_parser.error(WORKERS_NEED_SHARED_STATE.format(url=url))
+    # Every worker builds its app from the environment: the same file, whatever its working directory.
+    os.environ[CONFIG_ENV] = str(Path(args.config).resolve())
+    print(f"GraphiQL: http://{args.host}:{args.port}/graphql ({args.workers} workers, state {url})", flush=True)
+    uvicorn.run(
+        "gateway.cli:worker_app",
+        factory=True,
+        host=args.host,
+        port=args.port,
+        workers=args.workers,
+        log_level=args.log_level,
+        ws_max_size=config.gateway.max_body_bytes,
+    )
     return 0
 
 

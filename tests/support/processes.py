@@ -44,6 +44,22 @@ class Process:
             self.popen.kill()
             return self.popen.wait()
 
+    @property
+    def graphql_url(self) -> str:
+        return f"{self.url}/graphql"
+
+    def metric(self, name: str, **labels: str) -> float:
+        """The sum of ``name``'s samples on this process's /metrics whose labels include ``labels``."""
+        from prometheus_client.parser import text_string_to_metric_families
+
+        text = httpx.get(f"{self.url}/metrics", timeout=10).text
+        return sum(
+            sample.value
+            for family in text_string_to_metric_families(text)
+            for sample in family.samples
+            if sample.name == name and all(sample.labels.get(k) == v for k, v in labels.items())
+        )
+
     def graphql(self, query: str, variables: dict[str, Any] | None = None) -> dict[str, Any]:
         response = httpx.post(f"{self.url}/graphql", json={"query": query, "variables": variables or {}}, timeout=30)
         assert response.status_code == 200, response.text
@@ -86,9 +102,20 @@ def simulators(workdir: Path, *, speed: float = 0.0) -> Iterator[tuple[Simulator
         yield sims, config
 
 
-def gateway(config: Path, workdir: Path, *, state_url: str, name: str = "gateway") -> Process:
-    """``job-gateway serve --config`` on a free port with ``state_url``; running once it answers /healthz."""
+def gateway(
+    config: Path,
+    workdir: Path,
+    *,
+    state_url: str,
+    name: str = "gateway",
+    env: Mapping[str, str] | None = None,
+    workers: int = 1,
+) -> Process:
+    """``job-gateway serve --config`` on a free port with ``state_url``; running once it answers /healthz.
+
+    ``env`` adds environment variables (``JOB_GATEWAY_<KEY>`` sets a ``[gateway]`` key).
+    """
     port = free_port()
-    args = ["serve", "--config", str(config), "--port", str(port), "--log-level", "warning"]
-    env = {"JOB_GATEWAY_STATE_URL": state_url}
-    return _start(args, f"http://127.0.0.1:{port}/healthz", workdir / f"{name}.log", env)
+    args = ["serve", "--config", str(config), "--port", str(port), "--log-level", "warning", "--workers", str(workers)]
+    environment = {"JOB_GATEWAY_STATE_URL": state_url, **(env or {})}
+    return _start(args, f"http://127.0.0.1:{port}/healthz", workdir / f"{name}.log", environment)

@@ -109,9 +109,19 @@ def test_simulate_writes_a_config_the_gateway_accepts(
     assert len(no_serving) == 1
 
 
-def test_serve_refuses_several_workers_saying_why(capsys: pytest.CaptureFixture[str]) -> None:
+def test_serve_refuses_several_workers_where_they_cannot_share_saying_why(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
     with pytest.raises(SystemExit) as exit_info:
         main(["serve", "--simulate", "--workers", "2"])
     assert exit_info.value.code == 2
-    err = capsys.readouterr().err
-    assert "--workers must be 1" in err and "event ids" in err
+    assert "needs --config" in capsys.readouterr().err
+    config = tmp_path / "gateway.toml"
+    config.write_text('[gateway]\nstate_url = "memory://"\n')
+    with pytest.raises(SystemExit) as exit_info:
+        main(["serve", "--config", str(config), "--workers", "2"])
+    assert exit_info.value.code == 2
+    assert "memory://" in capsys.readouterr().err
+    with pytest.raises(SystemExit):
+        main(["serve", "--config", str(config), "--workers", "0"])
+    assert "at least 1" in capsys.readouterr().err

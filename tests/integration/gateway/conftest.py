@@ -5,6 +5,9 @@ from collections.abc import Iterator
 import pytest
 
 from tests.support.stack import Stack, running_stack
+from tests.support.stores import redis_url
+
+__all__ = ["redis_url"]
 
 
 @pytest.fixture(scope="module")

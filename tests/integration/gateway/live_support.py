@@ -207,12 +207,13 @@ class SseStream:
 
 
 @asynccontextmanager
-async def sse_subscription(stack: Stack, variables: dict[str, Any]) -> AsyncIterator[SseStream]:
+async def sse_subscription(stack: Stack | str, variables: dict[str, Any]) -> AsyncIterator[SseStream]:
+    """A subscription over SSE to the gateway of ``stack``, or at a ``/graphql`` URL."""
     async with (
         httpx.AsyncClient(timeout=httpx.Timeout(TIMEOUT, read=None)) as client,
         client.stream(
             "POST",
-            stack.graphql_url,
+            stack if isinstance(stack, str) else stack.graphql_url,
             json={"query": SUBSCRIPTION, "variables": variables},
             headers={"accept": "text/event-stream"},
         ) as response,

@@ -7,7 +7,7 @@
 - a phyloDB job that failed before a restart still reads FAILED after it (phyloDB has no
   failed state; only what the gateway submitted tells it), and the status history the
   first gateway observed is still there;
-- two gateways on one state file act as one: the same key sent to both at once makes one
+- two gateways on one store (a SQLite file, or a redis-server) act as one: the same key sent to both at once makes one
   job, and a cursor from one continues on the other (no cursor secret configured: the
   secret generated once lives in the store).
 """
@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+import pytest
 
 from tests.support.processes import Process, gateway, simulators
 
@@ -126,8 +127,11 @@ def test_reruns_and_phylodb_failures_outlive_a_restart(tmp_path: Path) -> None:
 PAGE = "query($after: String) { jobs(first: 7, after: $after) { edges { node { id } } pageInfo { endCursor } } }"
 
 
-def test_two_gateways_on_one_state_file_share_keys_and_cursors(tmp_path: Path) -> None:
-    state_url = f"sqlite:///{tmp_path / 'shared.db'}"
+@pytest.mark.parametrize("backend", ["sqlite", "redis"])
+def test_two_gateways_on_one_store_share_keys_and_cursors(
+    tmp_path: Path, backend: str, request: pytest.FixtureRequest
+) -> None:
+    state_url = request.getfixturevalue("redis_url") if backend == "redis" else f"sqlite:///{tmp_path / 'shared.db'}"
     with simulators(tmp_path) as (_, config):
         a = gateway(config, tmp_path, state_url=state_url, name="a")
         b = gateway(config, tmp_path, state_url=state_url, name="b")
