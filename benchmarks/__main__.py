@@ -63,6 +63,7 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--max-requests", type=int, default=2000, help="cap per scenario and latency")
     parser.add_argument("--latency-ms", type=int, default=50, help="added upstream latency of the second round")
     parser.add_argument("--no-subscriptions", action="store_true", help="skip the subscription benchmark")
+    parser.add_argument("--no-state", action="store_true", help="skip the shared-state benchmark")
     return parser
 
 
@@ -152,6 +153,8 @@ def run(args: argparse.Namespace) -> str:
     )
     if not args.smoke and not args.no_subscriptions:
         report += _subscriptions_section()
+    if not args.smoke and not args.no_state:
+        report += _state_section()
     out = args.out if args.out is not None else (None if args.smoke else ROOT / "BENCHMARKS.md")
     if out is not None:
         out.write_text(report)
@@ -176,6 +179,28 @@ def _subscriptions_section() -> str:
         "`python -m benchmarks.subscriptions` (method in its module docstring): N subscribers over the "
         "simulators watching overlapping jobs; upstream polls per tick follow distinct jobs, not subscribers.\n\n"
         f"```\n{body.strip()}\n```\n"
+    )
+
+
+def _state_section() -> str:
+    from benchmarks import state
+
+    print("\nshared state:", flush=True)
+    lines: list[str] = []
+
+    def report(line: str) -> None:
+        print(line, flush=True)
+        lines.append(line)
+
+    state.run(report)
+    body = "\n".join(line for line in lines if not line.startswith("  "))
+    return (
+        "\n## Shared state\n\n"
+        "`python -m benchmarks.state` (method in its module docstring): the added latency of an idempotent "
+        "mutation (a claim and a recorded outcome in the store), and how fast an event published by the "
+        "replica that polls a job reaches a subscriber on another replica (through the store's event log; "
+        "SQLite replicas look for new entries every 50 ms, Redis ones block on the stream).\n\n"
+        f"{body.strip()}\n"
     )
 
 

@@ -131,13 +131,14 @@ def simulators(workdir: Path, seed: int = 0) -> Iterator[Simulators]:
 
 
 @contextlib.contextmanager
-def gateway(workdir: Path, config: Path, name: str = "gateway") -> Iterator[Gateway]:
+def gateway(workdir: Path, config: Path, name: str = "gateway", env: dict[str, str] | None = None) -> Iterator[Gateway]:
+    """``job-gateway serve --config``; ``env`` adds variables (``JOB_GATEWAY_STATE_URL``, ...)."""
     port = free_port()
     process = _start(
         name,
         ["serve", "--config", str(config), "--port", str(port), "--log-level", "warning"],
         workdir,
-        env={"JOB_GATEWAY_CURSOR_SECRET": CURSOR_SECRET},
+        env={"JOB_GATEWAY_CURSOR_SECRET": CURSOR_SECRET, **(env or {})},
     )
     url = f"http://127.0.0.1:{port}"
     try:
