@@ -75,6 +75,11 @@ def _parsers() -> tuple[argparse.ArgumentParser, argparse.ArgumentParser]:
     simulate.add_argument("--seed", type=int, default=0)
     simulate.add_argument("--sim-speed", type=float, default=1.0)
     simulate.add_argument("--config-out", required=True, help="where to write the gateway configuration")
+    simulate.add_argument(
+        "--public-url",
+        help="the simulators' address as gateways reach it, written into the config "
+        "(default http://HOST:PORT; e.g. http://simulators:8100 in compose.yaml)",
+    )
     simulate.add_argument("--log-level", default="warning")
 
     sub.add_parser("export-schema", help="print the GraphQL SDL of this code")
@@ -125,7 +130,7 @@ async def _simulate(args: argparse.Namespace) -> int:
 
     provider = load_simulators()
     sims = provider.build(seed=args.seed, speed=args.sim_speed)
-    origin = f"http://{args.host}:{args.port}"
+    origin = (args.public_url or f"http://{args.host}:{args.port}").rstrip("/")
     for name, url in sims.base_urls(origin).items():
         print(f"{name:9} {url}")
     header = f"Gateway configuration for the simulators at {origin} (seed {args.seed})."

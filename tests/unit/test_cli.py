@@ -107,6 +107,10 @@ def test_simulate_writes_a_config_the_gateway_accepts(
     assert data["sources"]["scale"]["base_url"] == "http://127.0.0.1:8100/scale"
     assert set(config_from_mapping(data, {}).sources) == {"wordlift", "leia", "phylodb", "scale", "amperity"}
     assert len(no_serving) == 1
+    # Behind compose or a proxy, gateways reach the simulators under another name than their bind address.
+    argv = ["simulate", "--host", "0.0.0.0", "--public-url", "http://simulators:8100/", "--config-out", str(out)]
+    assert main(argv) == 0
+    assert tomllib.loads(out.read_text())["sources"]["leia"]["base_url"] == "http://simulators:8100/leia"
 
 
 def test_serve_refuses_several_workers_where_they_cannot_share_saying_why(

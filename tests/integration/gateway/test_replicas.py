@@ -18,6 +18,7 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
+import pytest
 import redis
 
 from tests.integration.gateway.live_support import sse_subscription
@@ -159,14 +160,18 @@ async def _count_polls(a: Process, b: Process) -> tuple[float, float, float]:
             return one, scale_calls(a) - start_a, scale_calls(b) - start_b
 
 
-def test_serve_workers_share_one_port_and_their_keys(tmp_path: Path, redis_url: str) -> None:
+@pytest.mark.parametrize("backend", ["sqlite", "redis"])
+def test_serve_workers_share_one_port_and_their_keys(
+    tmp_path: Path, backend: str, request: pytest.FixtureRequest
+) -> None:
+    state_url = request.getfixturevalue("redis_url") if backend == "redis" else f"sqlite:///{tmp_path / 'w.db'}"
     with simulators(tmp_path) as (_, config):
-        both = gateway(config, tmp_path, state_url=redis_url, name="workers", workers=2)
+        both = gateway(config, tmp_path, state_url=state_url, name="workers", workers=2)
         try:
             job = leia_job(both)
             before = leia_total(both)
             with ThreadPoolExecutor(6) as pool:
-                answers = list(pool.map(lambda _: submitted(both, job, "workers-key"), range(6)))
+                answers = list(pool.map(lambda _: submitted(both, job, f"workers-key-{backend}"), range(6)))
             assert len({answer["job"]["id"] for answer in answers}) == 1
             assert sorted(answer["replayed"] for answer in answers) == [False, True, True, True, True, True]
             assert leia_total(both) == before + 1
