@@ -1,16 +1,20 @@
 """compose.yaml: two gateway replicas on Redis, the simulators and one published port, checked field by field.
 
 ``docker compose config`` is the real validator where Docker is installed; CI has
-no Docker daemon, so this test parses the file and checks every field the setup
-relies on, and runs the commands it names through the gateway's own CLI parser.
+no Docker, so this test validates the file against the Compose Specification's JSON
+schema (``data/compose-spec.json``, from github.com/compose-spec/compose-spec, commit
+170098b, Apache-2.0), checks every field the setup relies on, and runs the commands
+it names through the gateway's own CLI parser.
 """
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
+import jsonschema_rs
 import yaml
 
 from gateway.cli import _parsers
@@ -22,6 +26,13 @@ ROOT = Path(__file__).resolve().parents[2]
 def compose() -> dict[str, Any]:
     data: dict[str, Any] = yaml.safe_load((ROOT / "compose.yaml").read_text())
     return data
+
+
+def test_compose_yaml_follows_the_compose_specification() -> None:
+    validator = jsonschema_rs.validator_for(json.loads((ROOT / "tests/unit/data/compose-spec.json").read_text()))
+    assert [error.message for error in validator.iter_errors(compose())] == []
+    broken = {**compose(), "services": {"gateway": {"image": "x", "replica": 2}}}
+    assert [error.message for error in validator.iter_errors(broken)], "the schema catches a misspelt key"
 
 
 def _mounts(service: dict[str, Any]) -> dict[str, str]:
