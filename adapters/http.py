@@ -31,6 +31,7 @@ from typing import Any
 
 import httpx
 
+from adapters import jsoncodec
 from adapters.errors import ErrorKind, FieldError, UpstreamError, kind_for_status
 from adapters.model import Source
 from adapters.observe import RequestObserver
@@ -390,7 +391,7 @@ class UpstreamClient:
     def decode(self, response: httpx.Response) -> Any:
         """The response body as JSON, or a BAD_RESPONSE error naming the source."""
         try:
-            return response.json()
+            return jsoncodec.loads(response.content)
         except (json.JSONDecodeError, UnicodeDecodeError):
             # Counted for the breaker (note_unusable) by the adapter call it escapes from.
             raise UpstreamError(

@@ -27,6 +27,7 @@ from strawberry.types.execution import ExecutionResult
 from strawberry.types.graphql import OperationType
 from strawberry.types.unset import UNSET
 
+from adapters import jsoncodec
 from gateway.auth import ClientAuth
 from gateway.context import Context
 from gateway.graphiql import render_page
@@ -178,6 +179,11 @@ class GatewayGraphQLRouter(GraphQLRouter[Context, None]):
         if not self.client_auth.check_params(params):
             raise ConnectionRejectionError()
         return UNSET
+
+    def encode_json(self, data: object) -> str:
+        # Text, not bytes: Strawberry sends bytes on a WebSocket as binary frames, which
+        # graphql-transport-ws clients refuse. orjson then decoding still beats json.dumps.
+        return jsoncodec.dumps(data).decode()
 
     def parse_json(self, data: str | bytes) -> Any:
         # An HTTP body: what decode_json finds unusable is the client's mistake, a 400 naming it.

@@ -8,6 +8,7 @@ failing source (``report``) so the others' data still comes back. It returns
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
@@ -53,10 +54,25 @@ class PageInfo:
 NO_PAGE = PageInfo(has_next_page=False, has_previous_page=False, start_cursor=None, end_cursor=None)
 
 
-@dataclass(frozen=True, slots=True)
 class Edge(Generic[T]):
-    cursor: str
-    record: T
+    """One record of a page and its cursor, sealed only if someone reads it.
+
+    Sealing a cursor (AES-GCM over the positions) costs more than the rest of an
+    edge; most clients read ``pageInfo.endCursor`` and no edge's cursor.
+    """
+
+    __slots__ = ("_cursor", "_seal", "record")
+
+    def __init__(self, seal: Callable[[], str], record: T) -> None:
+        self._seal: Callable[[], str] | None = seal
+        self._cursor = ""
+        self.record = record
+
+    @property
+    def cursor(self) -> str:
+        if self._seal is not None:
+            self._cursor, self._seal = self._seal(), None
+        return self._cursor
 
 
 @dataclass(frozen=True, slots=True)
@@ -193,7 +209,7 @@ class Reads:
         edges = []
         for e in page.edges:
             self._loaders.prime_job(e.record)
-            edges.append(Edge(cursor(e.positions), e.record))
+            edges.append(Edge(functools.partial(cursor, e.positions), e.record))
         return Connection(edges, info, page.total)
 
     async def jobs_of_type(
@@ -230,7 +246,9 @@ class Reads:
 
         streams = [stream(a) for a in self._upstreams.select(sources)]
         page, cursor, info = await self._page("jobTypes", streams, fp_parts, req, _no_time, query.matches, path)
-        return Connection([Edge(cursor(e.positions), e.record) for e in page.edges], info, page.total)
+        return Connection(
+            [Edge(functools.partial(cursor, e.positions), e.record) for e in page.edges], info, page.total
+        )
 
     # --- ingest runs ---------------------------------------------------------------------
 
@@ -253,7 +271,9 @@ class Reads:
         page, cursor, info = await self._page(
             "ingestRuns", streams, fp_parts, req, self._list_time, query.matches, path
         )
-        return Connection([Edge(cursor(e.positions), e.record) for e in page.edges], info, page.total)
+        return Connection(
+            [Edge(functools.partial(cursor, e.positions), e.record) for e in page.edges], info, page.total
+        )
 
 
 Q = TypeVar("Q", JobQuery, IngestRunQuery)

@@ -388,6 +388,10 @@ class InProcessEventBus:
         """The id of the latest event published (0 before the first)."""
         return self._last_id
 
+    @property
+    def subscriber_count(self) -> int:
+        return len(self._subscribers)
+
     def _replay(
         self, refs: frozenset[JobRef] | None, predicate: Predicate | None, max_queue: int, since_id: int
     ) -> LocalSubscription:

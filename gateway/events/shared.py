@@ -44,6 +44,8 @@ log = logging.getLogger(__name__)
 LOG = "events"
 READ_BATCH = 500
 TAIL_WAIT_S = 1.0
+IDLE_POLL_S = 0.25
+"""With no subscriber here, the log is read this often (a subscribe or a publish wakes the tail at once)."""
 RETRY_S = 1.0
 TRIM_EVERY_S = 60.0
 PUBLISH_WAIT_S = 5.0
@@ -100,6 +102,7 @@ class SharedEventBus:
         self._early: OrderedDict[int, StatusEvent | None] = OrderedDict()
         self._read = 0
         self._tasks: list[asyncio.Task[None]] = []
+        self._wake = asyncio.Event()
 
     def on_remote(self, listener: Callable[[StatusEvent], None]) -> None:
         """Call ``listener`` with every event another replica published, delivered or not, in id order."""
@@ -154,6 +157,7 @@ class SharedEventBus:
         """
         logged = LoggedEvent(self.origin, ref, job, previous_status, status, at)
         event_id = await self._store.append(LOG, codec.dumps(logged))
+        self._wake.set()
         if event_id in self._early:
             delivered = self._early.pop(event_id)
         else:
@@ -178,7 +182,9 @@ class SharedEventBus:
         since_id: int | None = None,
         max_queue: int = DEFAULT_MAX_QUEUE,
     ) -> Subscription:
-        return self._local.subscribe(refs, predicate, since_id, max_queue)
+        subscription = self._local.subscribe(refs, predicate, since_id, max_queue)
+        self._wake.set()  # from now on, follow the log closely
+        return subscription
 
     async def history(self, ref: JobRef) -> list[StatusEvent]:
         return await self._local.history(ref)
@@ -194,8 +200,18 @@ class SharedEventBus:
 
     async def _tail(self) -> None:
         while True:
+            # Nobody here to deliver to: look now and then instead of keeping a wait open
+            # (on SQLite an open wait is a query every few tens of milliseconds).
+            idle = self._local.subscriber_count == 0 and not self._waiting
+            self._wake.clear()
             try:
-                entries = await self._store.read_after(LOG, self._read, limit=READ_BATCH, wait_s=TAIL_WAIT_S)
+                entries = await self._store.read_after(
+                    LOG, self._read, limit=READ_BATCH, wait_s=0.0 if idle else TAIL_WAIT_S
+                )
+                if idle and not entries:
+                    with contextlib.suppress(TimeoutError):
+                        async with asyncio.timeout(IDLE_POLL_S):
+                            await self._wake.wait()
             except StateUnavailable as exc:
                 log.warning("event log unreadable, retrying in %.0fs: %s", RETRY_S, exc)
                 await asyncio.sleep(RETRY_S)

@@ -23,6 +23,7 @@ from gateway.events import JobRef, StatusEvent
 from gateway.ids import encode_id
 from gateway.reads import Connection, PageRequest
 from gateway.schema.enums import JobStatus
+from gateway.schema.selection import selects_edge_cursors
 
 NodeType = TypeVar("NodeType")
 R = TypeVar("R")
@@ -46,10 +47,15 @@ class CountedConnection(relay.Connection[NodeType]):
     )
 
     @classmethod
-    def of(cls, page: Connection[R], node: Callable[[R], NodeType]) -> CountedConnection[NodeType]:
+    def of(cls, page: Connection[R], node: Callable[[R], NodeType], selection: Info) -> CountedConnection[NodeType]:
+        """The connection of ``page``; edge cursors are sealed only when ``selection`` (the field's info) asks."""
         info = page.page_info
+        if selects_edge_cursors(selection):
+            edges = [relay.Edge(cursor=e.cursor, node=node(e.record)) for e in page.edges]
+        else:
+            edges = [relay.Edge(cursor="", node=node(e.record)) for e in page.edges]
         return cls(
-            edges=[relay.Edge(cursor=e.cursor, node=node(e.record)) for e in page.edges],
+            edges=edges,
             page_info=relay.PageInfo(
                 has_next_page=info.has_next_page,
                 has_previous_page=info.has_previous_page,
@@ -173,7 +179,7 @@ class Job(Node):
         self, info: Info, first: int | None = None, after: str | None = None
     ) -> Annotated[CountedConnection[Job], strawberry.lazy("gateway.schema.nodes")]:
         page = await info.context.reads.job_children(self.record, PageRequest(first, after), info.path.as_list())
-        return CountedConnection.of(page, Job.from_record)
+        return CountedConnection.of(page, Job.from_record, info)
 
 
 @strawberry.type(description="A status transition of a job, as the gateway observed it.")
@@ -237,7 +243,7 @@ class JobType(Node):
         self, info: Info, first: int | None = None, after: str | None = None
     ) -> Annotated[CountedConnection[Job], strawberry.lazy("gateway.schema.nodes")]:
         page = await info.context.reads.jobs_of_type(self.record, PageRequest(first, after), info.path.as_list())
-        return CountedConnection.of(page, Job.from_record)
+        return CountedConnection.of(page, Job.from_record, info)
 
 
 @strawberry.type

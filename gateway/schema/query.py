@@ -78,7 +78,7 @@ class Query:
         req = PageRequest(first, after, last, before)
         also = job_type_matcher(filter)
         page = await info.context.reads.jobs(sources, queries, fp, req, info.path.as_list(), also=also)
-        return CountedConnection.of(page, Job.from_record)
+        return CountedConnection.of(page, Job.from_record, info)
 
     @strawberry.field(description="Job types of every configured source, source by source.")
     async def job_types(
@@ -93,7 +93,7 @@ class Query:
         sources, query, fp = job_type_plan(filter)
         req = PageRequest(first, after, last, before)
         page = await info.context.reads.job_types(sources, query, fp, req, info.path.as_list())
-        return CountedConnection.of(page, JobType.from_record)
+        return CountedConnection.of(page, JobType.from_record, info)
 
     @strawberry.field(description="Ingest runs (Amperity ingest jobs, Scale ingests), newest first.")
     async def ingest_runs(
@@ -108,7 +108,7 @@ class Query:
         sources, query, fp = ingest_plan(filter)
         req = PageRequest(first, after, last, before)
         page = await info.context.reads.ingest_runs(sources, query, fp, req, info.path.as_list())
-        return CountedConnection.of(page, IngestRun.from_record)
+        return CountedConnection.of(page, IngestRun.from_record, info)
 
     @strawberry.field(description="The configured upstreams, their health and capabilities.")
     def upstreams(self, info: Info) -> list[Upstream]:

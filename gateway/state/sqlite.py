@@ -196,8 +196,8 @@ class SqliteStore:
 
     async def _run(self, sql: str, params: tuple[object, ...]) -> list[sqlite3.Row]:
         try:
-            async with self._conn().execute(sql, params) as cursor:
-                return list(await cursor.fetchall())
+            # One trip to aiosqlite's thread per statement (execute, fetch and close together).
+            return list(await self._conn().execute_fetchall(sql, params))
         except sqlite3.Error as exc:
             raise StateUnavailable(f"state store {self.url} failed: {exc}") from None
 

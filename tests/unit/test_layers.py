@@ -25,7 +25,7 @@ PACKAGES = ("gateway", "adapters")
 
 LAYERS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("vocabulary", ("adapters.model", "adapters.errors")),
-    ("transport", ("adapters.http", "adapters.resilience", "adapters.observe")),
+    ("transport", ("adapters.http", "adapters.resilience", "adapters.observe", "adapters.jsoncodec")),
     (
         "adapters",
         (
