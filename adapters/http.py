@@ -389,14 +389,26 @@ class UpstreamClient:
         return self.decode(response)
 
     def decode(self, response: httpx.Response) -> Any:
-        """The response body as JSON, or a BAD_RESPONSE error naming the source."""
+        """The response body as JSON, or a BAD_RESPONSE error naming the source.
+
+        Decoded once per response: every caller that shared one in-flight read gets
+        the same object (callers treat it as read-only).
+        """
+        decoded = response.extensions.get(_DECODED, _NOT_YET)
+        if decoded is not _NOT_YET:
+            return decoded
         try:
-            return jsoncodec.loads(response.content)
+            decoded = response.extensions[_DECODED] = jsoncodec.loads(response.content)
+            return decoded
         except (json.JSONDecodeError, UnicodeDecodeError):
             # Counted for the breaker (note_unusable) by the adapter call it escapes from.
             raise UpstreamError(
                 ErrorKind.BAD_RESPONSE, self.source, f"{self.source.value} sent a body that is not JSON"
             ) from None
+
+
+_DECODED = "job_gateway.decoded"
+_NOT_YET = object()
 
 
 def _retry_after(response: httpx.Response) -> float | None:

@@ -120,6 +120,13 @@ async def test_malformed_json_is_a_bad_response() -> None:
     assert info.value.kind is ErrorKind.BAD_RESPONSE
 
 
+@respx.mock
+async def test_json_beyond_what_orjson_reads_still_decodes() -> None:
+    big = 2**70
+    respx.get(f"{BASE}/x").mock(return_value=httpx.Response(200, content=b'{"n": %d, "s": "\\u00e9"}' % big))
+    assert await client().get_json("/x", operation="x") == {"n": big, "s": "\u00e9"}
+
+
 async def test_unreachable_upstream_is_unavailable_quickly() -> None:
     from simulators.kit.server import free_port
 
@@ -155,6 +162,7 @@ async def test_identical_reads_in_flight_share_one_call() -> None:
     answers = await asyncio.gather(*same, other)
     assert answers[:10] == [{"page": "1"}] * 10 and answers[10] == {"page": "2"}
     assert route.call_count == 2 and c.coalesced == 9
+    assert all(answer is answers[0] for answer in answers[:10]), "one shared answer is decoded once"
     # Once answered, the next read goes upstream again: nothing is cached here.
     await c.get_json("/jobs", operation="list", params={"page": "1"})
     assert route.call_count == 3
