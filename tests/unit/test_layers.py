@@ -52,6 +52,7 @@ LAYERS: tuple[tuple[str, tuple[str, ...]], ...] = (
             "gateway.paging",
             "gateway.cursor",
             "gateway.cache",
+            "gateway.freshness",
             "gateway.callbacks",
             "gateway.client_urls",
             "gateway.idempotency",
