@@ -28,6 +28,7 @@ from gateway.metrics import CONTENT_TYPE_LATEST
 from gateway.schema.build import SchemaLimits, build_schema
 from gateway.services import build_services
 from gateway.services import start as start_services
+from gateway.shutdown import LIFESPAN_RESERVE_S, Shutdown
 from gateway.state import StateUnavailable
 from gateway.upstreams import Upstreams
 from gateway.webhooks import webhook_router
@@ -44,6 +45,7 @@ def create_app(config: GatewayConfig | None = None, *, upstreams: Upstreams | No
     upstreams = upstreams if upstreams is not None else build_upstreams(config)
     services = build_services(config, upstreams)
     live = services.live
+    shutdown = Shutdown(live, settings.shutdown_timeout_s)
     schema = build_schema(
         SchemaLimits(
             max_depth=settings.max_depth,
@@ -63,6 +65,11 @@ def create_app(config: GatewayConfig | None = None, *, upstreams: Upstreams | No
         try:
             yield
         finally:
+            # In-process stops (tests, an embedding app) never saw a signal: end the streams here.
+            if not live.closing:
+                live.end_subscriptions()
+            unfinished = await services.mutations.ledger.drain(max(0.0, shutdown.time_left() - LIFESPAN_RESERVE_S))
+            shutdown.note_unfinished("mutation call(s)", unfinished)
             if services.callback_reads is not None:
                 await services.callback_reads.stop()
             await live.stop()
@@ -76,6 +83,7 @@ def create_app(config: GatewayConfig | None = None, *, upstreams: Upstreams | No
     app = FastAPI(title="Job Gateway", lifespan=lifespan, docs_url=None, redoc_url=None, openapi_url=None)
     app.state.services = services
     app.state.schema = schema
+    app.state.shutdown = shutdown
     graphql = GatewayGraphQLRouter(
         schema,
         path="/graphql",
@@ -95,6 +103,7 @@ def create_app(config: GatewayConfig | None = None, *, upstreams: Upstreams | No
     )
     client_auth = ClientAuth(tuple(t.get_secret_value() for t in settings.client_tokens))
     graphql.client_auth = client_auth
+    graphql.shutdown = shutdown
     app.include_router(graphql)
     app.include_router(graphiql_router)
     # Added before CORS, so it runs inside it: a 413 still carries the CORS headers a browser needs to read it.
@@ -131,6 +140,8 @@ def create_app(config: GatewayConfig | None = None, *, upstreams: Upstreams | No
     async def readyz(request: Request) -> Response:
         if (denied := refused(request)) is not None:
             return denied
+        if shutdown.started:
+            return JSONResponse({"status": "shutting down"}, status_code=503)
         results = await upstreams.probe()
         state_error: str | None = None
         try:

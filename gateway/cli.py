@@ -126,8 +126,10 @@ async def _simulate(args: argparse.Namespace) -> int:
 async def _serve(args: argparse.Namespace) -> int:
     from gateway.app import create_app
     from gateway.config import config_from_mapping, load_config, with_state_default
+    from gateway.serving import Companion, GracefulServer
+    from gateway.serving import serve as serve_gracefully
 
-    servers: list[uvicorn.Server] = []
+    servers: list[Companion] = []
     if not args.simulate:
         config = with_state_default(load_config(args.config), DEFAULT_STATE_URL)
     else:
@@ -143,12 +145,10 @@ async def _serve(args: argparse.Namespace) -> int:
         print(f"simulators (seed {args.seed}, speed {args.sim_speed}):", flush=True)
         for name, url in sims.base_urls(origin).items():
             print(f"  {name:9} {url}", flush=True)
-        servers.append(uvicorn.Server(uvicorn.Config(sims.app, host="127.0.0.1", port=sim_port, log_level="warning")))
+        servers.append(Companion(uvicorn.Config(sims.app, host="127.0.0.1", port=sim_port, log_level="warning")))
     app = create_app(config)
     print(f"GraphiQL: http://{args.host}:{args.port}/graphql", flush=True)
     # A WebSocket message is bounded like a request body (uvicorn's default is 16 MiB).
     ws_max = config.gateway.max_body_bytes
     served = uvicorn.Config(app, host=args.host, port=args.port, log_level=args.log_level, ws_max_size=ws_max)
-    servers.append(uvicorn.Server(served))
-    await asyncio.gather(*(s.serve() for s in servers))
-    return 0
+    return await serve_gracefully(GracefulServer(served, app.state.shutdown), *servers)

@@ -79,6 +79,10 @@ LAYERS: tuple[tuple[str, tuple[str, ...]], ...] = (
             "gateway.webhooks",
             "gateway.graphiql*",
             "gateway.embedded",
+            "gateway.shutdown",
+            "gateway.serving",
+            "gateway.logs",
+            "gateway.tracing",
         ),
     ),
 )
