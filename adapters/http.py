@@ -168,7 +168,11 @@ class UpstreamClient:
         self.breaker.record_unusable()
         self._failures += 1
         self._last_error = self.redact(err.message)
-        log.warning("upstream %s sent an unusable body", self.source.value)
+        log.warning(
+            "upstream %s sent an unusable body",
+            self.source.value,
+            extra={"source": self.source.value, "kind": err.kind.value},
+        )
 
     def note_usable(self) -> None:
         """An adapter call read its answers fine."""
@@ -362,7 +366,13 @@ class UpstreamClient:
         self._latency = elapsed
         self._last_error = err.message
         self._observe(call.operation, kind.value, elapsed)
-        log.info("upstream %s %s -> %s", self.source.value, call.operation, status)
+        log.info(
+            "upstream %s %s -> %s",
+            self.source.value,
+            call.operation,
+            status,
+            extra={"source": self.source.value, "operation": call.operation, "kind": kind.value, "status": status},
+        )
         raise err
 
     def _deadline_error(self, where: str) -> UpstreamError:
@@ -376,7 +386,13 @@ class UpstreamClient:
         self._failures += 1
         self._last_error = message
         self._observe(operation, kind.value, elapsed)
-        log.warning("upstream %s %s failed: %s", self.source.value, operation, kind.value)
+        log.warning(
+            "upstream %s %s failed: %s",
+            self.source.value,
+            operation,
+            kind.value,
+            extra={"source": self.source.value, "operation": operation, "kind": kind.value},
+        )
         return UpstreamError(kind, self.source, message)
 
     def _observe(self, operation: str, outcome: str, seconds: float) -> None:

@@ -24,6 +24,7 @@ from gateway.context import Context
 from gateway.graphiql import router as graphiql_router
 from gateway.http_view import GatewayGraphQLRouter, error_response
 from gateway.limits import RequestSizeLimit
+from gateway.logs import RequestLog
 from gateway.metrics import CONTENT_TYPE_LATEST
 from gateway.schema.build import SchemaLimits, build_schema
 from gateway.services import build_services
@@ -119,6 +120,8 @@ def create_app(config: GatewayConfig | None = None, *, upstreams: Upstreams | No
             allow_methods=["GET", "POST", "OPTIONS"],
             allow_headers=["content-type", "authorization", "x-request-id"],
         )
+    # Outermost of ours: every answer, a 413 or a CORS refusal too, gets its access line.
+    app.add_middleware(RequestLog)
 
     if services.callbacks is not None:
         app.include_router(webhook_router(services))

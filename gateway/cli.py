@@ -13,6 +13,8 @@ from pathlib import Path
 import uvicorn
 
 from adapters.settings import ConfigError
+from gateway.logs import FORMATS
+from gateway.logs import configure as configure_logging
 
 CONFIG_ENV = "JOB_GATEWAY_CONFIG"
 ONE_WORKER = (
@@ -58,6 +60,9 @@ def _parsers() -> tuple[argparse.ArgumentParser, argparse.ArgumentParser]:
         "--workers", type=int, default=1, help="processes on one port; only 1 for now (see README: State)"
     )
     serve.add_argument("--log-level", default="info")
+    serve.add_argument(
+        "--log-format", choices=FORMATS, default="text", help="text, or json: one object per line (the image's choice)"
+    )
 
     simulate = sub.add_parser("simulate", help="serve the five upstream simulators and write a gateway config")
     simulate.add_argument("--host", default="127.0.0.1")
@@ -89,7 +94,7 @@ def main(argv: list[str] | None = None) -> int:
             serve_parser.error(NO_UPSTREAMS)
         if args.workers != 1:
             serve_parser.error(ONE_WORKER)
-    logging.basicConfig(level=args.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    configure_logging(getattr(args, "log_format", "text"), args.log_level)
     from gateway.embedded import SimulatorsNotInstalled
 
     try:
@@ -118,7 +123,8 @@ async def _simulate(args: argparse.Namespace) -> int:
     text = provider.render_config(sims.gateway_tables(origin), header)
     await asyncio.to_thread(Path(args.config_out).write_text, text)
     print(f"config written to {args.config_out}; run: job-gateway serve --config {args.config_out}", flush=True)
-    server = uvicorn.Server(uvicorn.Config(sims.app, host=args.host, port=args.port, log_level=args.log_level))
+    served = uvicorn.Config(sims.app, host=args.host, port=args.port, log_level=args.log_level, log_config=None)
+    server = uvicorn.Server(served)
     await server.serve()
     return 0
 
@@ -145,10 +151,23 @@ async def _serve(args: argparse.Namespace) -> int:
         print(f"simulators (seed {args.seed}, speed {args.sim_speed}):", flush=True)
         for name, url in sims.base_urls(origin).items():
             print(f"  {name:9} {url}", flush=True)
-        servers.append(Companion(uvicorn.Config(sims.app, host="127.0.0.1", port=sim_port, log_level="warning")))
+        sim_config = uvicorn.Config(sims.app, host="127.0.0.1", port=sim_port, log_level="warning", log_config=None)
+        servers.append(Companion(sim_config))
     app = create_app(config)
-    print(f"GraphiQL: http://{args.host}:{args.port}/graphql", flush=True)
+    if args.log_format == "json":
+        logging.getLogger("job_gateway").info("GraphiQL: http://%s:%s/graphql", args.host, args.port)
+    else:
+        print(f"GraphiQL: http://{args.host}:{args.port}/graphql", flush=True)
     # A WebSocket message is bounded like a request body (uvicorn's default is 16 MiB).
     ws_max = config.gateway.max_body_bytes
-    served = uvicorn.Config(app, host=args.host, port=args.port, log_level=args.log_level, ws_max_size=ws_max)
+    # log_config=None: uvicorn writes through our one root handler; its access log is replaced by ours.
+    served = uvicorn.Config(
+        app,
+        host=args.host,
+        port=args.port,
+        log_level=args.log_level,
+        ws_max_size=ws_max,
+        log_config=None,
+        access_log=False,
+    )
     return await serve_gracefully(GracefulServer(served, app.state.shutdown), *servers)

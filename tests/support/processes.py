@@ -86,9 +86,18 @@ def simulators(workdir: Path, *, speed: float = 0.0) -> Iterator[tuple[Simulator
         yield sims, config
 
 
-def gateway(config: Path, workdir: Path, *, state_url: str, name: str = "gateway") -> Process:
-    """``job-gateway serve --config`` on a free port with ``state_url``; running once it answers /healthz."""
+def gateway(
+    config: Path,
+    workdir: Path,
+    *,
+    state_url: str,
+    name: str = "gateway",
+    args: tuple[str, ...] = ("--log-level", "warning"),
+    env: Mapping[str, str] | None = None,
+) -> Process:
+    """``job-gateway serve --config`` on a free port with ``state_url`` (and ``args``, ``env``); running once
+    it answers /healthz."""
     port = free_port()
-    args = ["serve", "--config", str(config), "--port", str(port), "--log-level", "warning"]
-    env = {"JOB_GATEWAY_STATE_URL": state_url}
-    return _start(args, f"http://127.0.0.1:{port}/healthz", workdir / f"{name}.log", env)
+    command = ["serve", "--config", str(config), "--port", str(port), *args]
+    environ = {"JOB_GATEWAY_STATE_URL": state_url, **(env or {})}
+    return _start(command, f"http://127.0.0.1:{port}/healthz", workdir / f"{name}.log", environ)
