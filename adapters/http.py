@@ -30,6 +30,8 @@ from email.utils import parsedate_to_datetime
 from typing import Any
 
 import httpx
+from opentelemetry import trace
+from opentelemetry.trace import SpanKind, StatusCode
 
 from adapters.errors import ErrorKind, FieldError, UpstreamError, kind_for_status
 from adapters.model import Source
@@ -135,6 +137,8 @@ class UpstreamClient:
         self._inflight: dict[tuple[str, str, tuple[int, ...]], asyncio.Task[httpx.Response]] = {}
         self.coalesced = 0
         """Reads answered by sharing an identical call already in flight."""
+        self.tracer: trace.Tracer = trace.get_tracer("job_gateway.upstream")
+        """Spans of this client's calls; the global (no-op) tracer until the app turns tracing on."""
         self.observers: list[RequestObserver] = []
         """Told of every call; the app that owns this client adds its metrics here (never process-wide)."""
         self.http = httpx.AsyncClient(
@@ -206,8 +210,43 @@ class UpstreamClient:
         """Send one logical request; returns a 2xx (or an ``accept_statuses``) response.
 
         Raises ``UpstreamError`` for everything else, with a message that never
-        contains a credential.
+        contains a credential. Traced as one span (``<SOURCE> <operation>``) whose
+        children are the attempts' HTTP spans, when tracing is on.
         """
+        attributes = {"job_gateway.upstream.source": self.source.value, "job_gateway.upstream.operation": operation}
+        with self.tracer.start_as_current_span(
+            f"{self.source.value} {operation}", kind=SpanKind.CLIENT, attributes=attributes
+        ) as span:
+            try:
+                response = await self._request(
+                    method,
+                    path,
+                    operation=operation,
+                    params=params,
+                    json_body=json_body,
+                    headers=headers,
+                    idempotent=idempotent,
+                    accept_statuses=accept_statuses,
+                )
+            except UpstreamError as err:
+                span.set_attributes({"job_gateway.upstream.outcome": err.kind.value, **_status(err.status)})
+                span.set_status(StatusCode.ERROR, err.kind.value)
+                raise
+            span.set_attributes({"job_gateway.upstream.outcome": "ok", **_status(response.status_code)})
+            return response
+
+    async def _request(
+        self,
+        method: str,
+        path: str,
+        *,
+        operation: str,
+        params: Any,
+        json_body: Any,
+        headers: Mapping[str, str] | None,
+        idempotent: bool | None,
+        accept_statuses: Collection[int],
+    ) -> httpx.Response:
         if method.upper() == "GET" and headers is None and json_body is None:
             # Identical reads already in flight (many clients asking for the same page or
             # job at once) share one upstream call and its answer.
@@ -242,6 +281,7 @@ class UpstreamClient:
     async def _send(self, call: _Call, retryable: bool) -> httpx.Response:
         self.budget.on_request()
         attempt = 1
+        span = trace.get_current_span()
         while True:
             try:
                 return await self._attempt(call)
@@ -256,6 +296,7 @@ class UpstreamClient:
                 if not self._should_retry(err, attempt):
                     raise
                 attempt += 1
+                span.set_attribute("job_gateway.upstream.retries", attempt - 1)
                 await asyncio.sleep(delay)
 
     def _should_retry(self, err: UpstreamError, attempt: int) -> bool:
@@ -412,6 +453,10 @@ class UpstreamClient:
             raise UpstreamError(
                 ErrorKind.BAD_RESPONSE, self.source, f"{self.source.value} sent a body that is not JSON"
             ) from None
+
+
+def _status(status: int | None) -> dict[str, int]:
+    return {} if status is None else {"http.response.status_code": status}
 
 
 def _retry_after(response: httpx.Response) -> float | None:

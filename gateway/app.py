@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
+import os
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import timedelta
@@ -10,6 +12,7 @@ from datetime import timedelta
 from fastapi import FastAPI, Request, Response
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import JSONResponse
+from opentelemetry.sdk.trace import TracerProvider
 from strawberry.subscriptions import (
     GRAPHQL_SSE_PROTOCOL,
     GRAPHQL_TRANSPORT_WS_PROTOCOL,
@@ -17,7 +20,7 @@ from strawberry.subscriptions import (
     MULTIPART_SUBSCRIPTION_PROTOCOL,
 )
 
-from gateway import redaction
+from gateway import redaction, tracing
 from gateway.auth import ClientAuth
 from gateway.config import GatewayConfig
 from gateway.context import Context
@@ -38,11 +41,19 @@ from gateway.wiring import build_upstreams
 log = logging.getLogger("job_gateway")
 
 
-def create_app(config: GatewayConfig | None = None, *, upstreams: Upstreams | None = None) -> FastAPI:
-    """The gateway as an ASGI app; ``upstreams`` overrides what ``config.sources`` would build."""
+def create_app(
+    config: GatewayConfig | None = None,
+    *,
+    upstreams: Upstreams | None = None,
+    tracer_provider: TracerProvider | None = None,
+) -> FastAPI:
+    """The gateway as an ASGI app; ``upstreams`` overrides what ``config.sources`` would build.
+
+    Traced through ``tracer_provider``, or else as the ``OTEL_*`` environment asks (``gateway.tracing``)."""
     config = config or GatewayConfig()
     settings = config.gateway
     redaction.install()
+    tracer_provider = tracer_provider if tracer_provider is not None else tracing.provider_from_env(os.environ)
     upstreams = upstreams if upstreams is not None else build_upstreams(config)
     services = build_services(config, upstreams)
     live = services.live
@@ -56,7 +67,8 @@ def create_app(config: GatewayConfig | None = None, *, upstreams: Upstreams | No
             max_cost=settings.max_query_cost,
             default_page_size=settings.default_page_size,
             max_page_size=settings.max_page_size,
-        )
+        ),
+        tracer_provider=tracer_provider,
     )
 
     @asynccontextmanager
@@ -76,6 +88,8 @@ def create_app(config: GatewayConfig | None = None, *, upstreams: Upstreams | No
             await live.stop()
             await upstreams.aclose()
             await services.state.aclose()
+            if tracer_provider is not None:
+                await asyncio.to_thread(tracer_provider.shutdown)  # exports what is still batched
 
     async def context_getter() -> Context:
         # Async on purpose: dataloaders need the running loop (see STACK.md).
@@ -122,6 +136,8 @@ def create_app(config: GatewayConfig | None = None, *, upstreams: Upstreams | No
         )
     # Outermost of ours: every answer, a 413 or a CORS refusal too, gets its access line.
     app.add_middleware(RequestLog)
+    if tracer_provider is not None:
+        tracing.instrument(app, upstreams, tracer_provider)
 
     if services.callbacks is not None:
         app.include_router(webhook_router(services))
