@@ -21,6 +21,7 @@ failure for the circuit breaker.
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import json
 import logging
 import time
@@ -36,7 +37,15 @@ from opentelemetry.trace import SpanKind, StatusCode
 from adapters.errors import ErrorKind, FieldError, UpstreamError, kind_for_status
 from adapters.model import Source
 from adapters.observe import RequestObserver
-from adapters.resilience import CircuitBreaker, CircuitState, RateLimiter, RetryBudget, RetryPolicy, time_left
+from adapters.resilience import (
+    CircuitBreaker,
+    CircuitState,
+    RateLimiter,
+    RetryBudget,
+    RetryPolicy,
+    Traffic,
+    time_left,
+)
 
 log = logging.getLogger("job_gateway.upstream")
 
@@ -123,7 +132,10 @@ class UpstreamClient:
         self.retry = retry or RetryPolicy()
         self.budget = RetryBudget()
         self.breaker = breaker or CircuitBreaker()
+        self._burst = rate_limit_burst
         self.limiter = RateLimiter(rate_limit_per_s, rate_limit_burst) if rate_limit_per_s else None
+        self._slots = asyncio.Semaphore(max_connections)
+        self._max_concurrency = max_connections
         self.error_parser = error_parser
         self.kind_for = kind_for
         self._secrets = tuple(s for s in secrets if s)
@@ -146,9 +158,38 @@ class UpstreamClient:
             auth=auth,
             headers=dict(headers or {}),
             timeout=httpx.Timeout(timeout_s, connect=min(timeout_s, 5.0)),
-            limits=httpx.Limits(max_connections=max_connections, max_keepalive_connections=max_connections),
+            # The pool is not the bound: ``_slots`` is (max_concurrency, tunable per source).
+            limits=httpx.Limits(max_connections=None, max_keepalive_connections=max_connections),
             transport=transport,
         )
+
+    @property
+    def traffic(self) -> Traffic:
+        """The traffic rules in force."""
+        return Traffic(
+            timeout_s=self.timeout_s,
+            retries=self.retry.attempts - 1,
+            retry_budget_ratio=self.budget.ratio,
+            breaker_failures=self.breaker.threshold,
+            breaker_reset_s=self.breaker.reset_s,
+            rate_limit_per_s=self.limiter.rate if self.limiter is not None else None,
+            max_concurrency=self._max_concurrency,
+        )
+
+    def apply(self, traffic: Traffic) -> None:
+        """Follow ``traffic`` from now on; the app applies a source's ``[traffic]`` table before its first call."""
+        self.timeout_s = traffic.timeout_s
+        self.http.timeout = httpx.Timeout(traffic.timeout_s, connect=min(traffic.timeout_s, 5.0))
+        self.retry = dataclasses.replace(self.retry, attempts=traffic.retries + 1)
+        self.budget = RetryBudget(traffic.retry_budget_ratio)
+        self.breaker.threshold = traffic.breaker_failures
+        self.breaker.reset_s = traffic.breaker_reset_s
+        if traffic.rate_limit_per_s != self.traffic.rate_limit_per_s:
+            rate = traffic.rate_limit_per_s
+            self.limiter = RateLimiter(rate, self._burst) if rate else None
+        if traffic.max_concurrency != self._max_concurrency:
+            self._slots = asyncio.Semaphore(traffic.max_concurrency)
+            self._max_concurrency = traffic.max_concurrency
 
     @property
     def health(self) -> UpstreamHealth:
@@ -341,6 +382,28 @@ class UpstreamClient:
                 raise self._deadline_error("(not called: waiting for the rate limit)")
             if left is not None:
                 left -= time.monotonic() - before
+        before = time.monotonic()
+        if not await self._take_slot(left):
+            # Our own bound, not the upstream's doing: not held against its circuit.
+            message = f"{self.source.value} not called: all {self._max_concurrency} of its call slots stayed busy"
+            raise UpstreamError(ErrorKind.TIMEOUT, self.source, message)
+        try:
+            if left is not None:
+                left -= time.monotonic() - before
+            return await self._timed_exchange(call, left)
+        finally:
+            self._slots.release()
+
+    async def _take_slot(self, left: float | None) -> bool:
+        """One of the source's ``max_concurrency`` slots, waited for at most ``timeout_s`` (or what is left)."""
+        try:
+            async with asyncio.timeout(self.timeout_s if left is None else max(0.0, min(left, self.timeout_s))):
+                await self._slots.acquire()
+        except TimeoutError:
+            return False
+        return True
+
+    async def _timed_exchange(self, call: _Call, left: float | None) -> tuple[httpx.Response, float]:
         # httpx's timeouts are per phase (connect, each read): an upstream trickling bytes
         # could outlast them, so the whole attempt is bounded here as well.
         full = left is None or left >= self.timeout_s
