@@ -74,6 +74,23 @@ def default_error_parser(response: httpx.Response) -> tuple[str, tuple[FieldErro
     return response.reason_phrase or f"HTTP {response.status_code}", ()
 
 
+@dataclass(frozen=True, slots=True)
+class CallRecord:
+    outcome: str
+    """``ok`` or an ``ErrorKind`` value (``UNAVAILABLE`` also when the open circuit refused the call)."""
+    at: float
+    """Wall-clock seconds (``time.time``) when it ended."""
+    status: int | None
+    """The HTTP status, when an answer came."""
+
+
+@dataclass(frozen=True, slots=True)
+class ProbeRecord:
+    ok: bool
+    at: float
+    error: str | None
+
+
 @dataclass
 class UpstreamHealth:
     """What ``Query.upstreams`` and ``/readyz`` show an operator about one source."""
@@ -88,6 +105,11 @@ class UpstreamHealth:
     refusal: str | None = None
     """Why the source is unusable although it answers: our credentials were refused
     (401/403) or the readiness probe failed; cleared by its next 2xx answer."""
+    last_call: CallRecord | None = None
+    """The latest call's outcome (``ok`` or an error kind), wall time and HTTP status."""
+    last_error_at: float | None = None
+    last_probe: ProbeRecord | None = None
+    """The latest readiness probe of the source (``/readyz``)."""
 
     @property
     def healthy(self) -> bool:
@@ -144,6 +166,9 @@ class UpstreamClient:
         self._last_ok: float | None = None
         self._ok_latency = 0.0
         self._refusal: str | None = None
+        self._last_call: CallRecord | None = None
+        self._last_error_at: float | None = None
+        self._last_probe: ProbeRecord | None = None
         self._requests = 0
         self._failures = 0
         self._inflight: dict[tuple[str, str, tuple[int, ...]], asyncio.Task[httpx.Response]] = {}
@@ -202,17 +227,28 @@ class UpstreamClient:
             failures=self._failures,
             consecutive_failures=max(self.breaker.failures, self.breaker.unusable),
             refusal=self._refusal,
+            last_call=self._last_call,
+            last_error_at=self._last_error_at,
+            last_probe=self._last_probe,
         )
 
     def mark_unhealthy(self, message: str) -> None:
         """The source answers but cannot be used (a failed readiness probe): unhealthy until its next 2xx."""
         self._refusal = self._last_error = self.redact(message)
+        self._last_error_at = time.time()
+
+    def note_probe(self, error: str | None) -> None:
+        """A readiness probe ended: without ``error`` it passed; with one, the source is unhealthy until its next 2xx."""
+        if error is not None:
+            self.mark_unhealthy(error)
+        self._last_probe = ProbeRecord(error is None, time.time(), None if error is None else self.redact(error))
 
     def note_unusable(self, err: UpstreamError) -> None:
         """A 2xx body an adapter could not use (not JSON, wrong shape): a failure for the breaker."""
         self.breaker.record_unusable()
         self._failures += 1
         self._last_error = self.redact(err.message)
+        self._last_error_at = time.time()
         log.warning(
             "upstream %s sent an unusable body",
             self.source.value,
@@ -444,7 +480,7 @@ class UpstreamClient:
             if 200 <= status < 300:
                 self._refusal = None
                 self._ok_latency = elapsed
-            self._observe(call.operation, "ok", elapsed)
+            self._observe(call.operation, "ok", elapsed, status)
             return response
         kind = self.kind_for(status)
         message, field_errors = self.error_parser(response)
@@ -468,8 +504,8 @@ class UpstreamClient:
             if status in _REFUSED_STATUSES:
                 self._refusal = err.message
         self._latency = elapsed
-        self._last_error = err.message
-        self._observe(call.operation, kind.value, elapsed)
+        self._last_error, self._last_error_at = err.message, time.time()
+        self._observe(call.operation, kind.value, elapsed, status)
         log.info(
             "upstream %s %s -> %s",
             self.source.value,
@@ -488,7 +524,7 @@ class UpstreamClient:
         elapsed = time.perf_counter() - started
         self.breaker.record_failure()
         self._failures += 1
-        self._last_error = message
+        self._last_error, self._last_error_at = message, time.time()
         self._observe(operation, kind.value, elapsed)
         log.warning(
             "upstream %s %s failed: %s",
@@ -499,7 +535,8 @@ class UpstreamClient:
         )
         return UpstreamError(kind, self.source, message)
 
-    def _observe(self, operation: str, outcome: str, seconds: float) -> None:
+    def _observe(self, operation: str, outcome: str, seconds: float, status: int | None = None) -> None:
+        self._last_call = CallRecord(outcome, time.time(), status)
         for observer in tuple(self.observers):
             observer(self.source, operation, outcome, seconds)
 

@@ -161,7 +161,7 @@ def create_app(
             return denied
         if shutdown.started:
             return JSONResponse({"status": "shutting down"}, status_code=503)
-        results = await upstreams.probe()
+        results = await upstreams.readiness(settings.readiness_cache_s)
         state_error: str | None = None
         try:
             await services.state.check()

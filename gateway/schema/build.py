@@ -12,6 +12,7 @@ from adapters.registry import REGISTRY, Registry
 from gateway.schema.cost import CostLimiter
 from gateway.schema.enums import declare_sources
 from gateway.schema.extensions import limit_extensions
+from gateway.schema.health import FreshUpstreams
 from gateway.schema.mutation import build_mutation
 from gateway.schema.nodes import IngestRun, Job, JobType
 from gateway.schema.query import Query
@@ -59,6 +60,7 @@ def build_schema(
             max_page_size=limits.max_page_size,
         ),
     )
+    extensions.append(FreshUpstreams)
     if tracer_provider is not None:
         # First, so its span encloses what the others do (limits, error shaping, metrics).
         extensions.insert(0, operation_tracing(tracer_provider))
