@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import os
 from collections.abc import AsyncIterator
@@ -89,7 +88,7 @@ def create_app(
             await upstreams.aclose()
             await services.state.aclose()
             if tracer_provider is not None:
-                await asyncio.to_thread(tracer_provider.shutdown)  # exports what is still batched
+                await tracing.flush(tracer_provider, shutdown.time_left())
 
     async def context_getter() -> Context:
         # Async on purpose: dataloaders need the running loop (see STACK.md).

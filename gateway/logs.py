@@ -21,6 +21,7 @@ import logging
 import re
 import sys
 import time
+from contextvars import ContextVar
 from datetime import UTC, datetime
 from typing import Any
 
@@ -74,17 +75,34 @@ class TextFormatter(logging.Formatter):
         return redact(text)
 
 
+QUIET: ContextVar[bool] = ContextVar("job_gateway_quiet_server", default=False)
+"""Set in the task of a server running beside the gateway (``--simulate``'s simulators): uvicorn
+logs every server on one logger, so their start-up lines would read like the gateway's, twice."""
+
+CHATTY = ("httpx", "httpcore")
+"""Libraries that log each request with its full URL at INFO: a URL may carry a credential
+(a login path, a provider parameter), and ``job_gateway.upstream`` says what matters."""
+
+
+class _DropQuiet(logging.Filter):
+    def filter(self, record: logging.LogRecord) -> bool:
+        return not (QUIET.get() and record.levelno < logging.WARNING and record.name.startswith("uvicorn"))
+
+
 def configure(fmt: str, level: str) -> None:
     """One handler on the root logger for every record of the process; ``fmt`` is ``json`` or ``text``."""
     if fmt not in FORMATS:
         raise ValueError(f"log format must be one of {', '.join(FORMATS)} (got {fmt!r})")
     handler = logging.StreamHandler(sys.stderr)
+    handler.addFilter(_DropQuiet())
     handler.setFormatter(JsonFormatter() if fmt == "json" else TextFormatter())
     root = logging.getLogger()
     for old in list(root.handlers):
         root.removeHandler(old)
     root.addHandler(handler)
     root.setLevel(level.upper())
+    for name in CHATTY:
+        logging.getLogger(name).setLevel(max(logging.WARNING, root.level))
     for name in ("uvicorn", "uvicorn.error", "uvicorn.access"):
         # Whatever an earlier uvicorn config attached would write each line a second time.
         logger = logging.getLogger(name)

@@ -23,6 +23,7 @@ from types import FrameType
 
 import uvicorn
 
+from gateway.logs import QUIET
 from gateway.shutdown import LIFESPAN_RESERVE_S, Shutdown
 
 
@@ -69,6 +70,10 @@ class Companion(uvicorn.Server):
     @contextlib.contextmanager
     def capture_signals(self) -> Generator[None, None, None]:
         yield
+
+    async def serve(self, sockets: list[socket.socket] | None = None) -> None:
+        QUIET.set(True)  # this task's uvicorn INFO lines are not the gateway's
+        await (super().serve(sockets) if sockets is not None else super().serve())
 
 
 async def serve(gateway: GracefulServer, *companions: Companion) -> int:

@@ -17,6 +17,10 @@ What is traced, through the SDK's own instrumentations:
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
+import logging
+import threading
 from collections.abc import Mapping
 
 from opentelemetry.instrumentation.asgi import OpenTelemetryMiddleware
@@ -29,6 +33,8 @@ from starlette.applications import Starlette
 from adapters.base import HttpBacked
 from adapters.settings import ConfigError
 from gateway.upstreams import Upstreams
+
+log = logging.getLogger("job_gateway.tracing")
 
 DEFAULT_SERVICE_NAME = "job-gateway"
 UNTRACED_PATHS = "healthz,readyz,metrics"
@@ -78,3 +84,24 @@ def instrument(app: Starlette, upstreams: Upstreams, provider: TracerProvider) -
         excluded_urls=UNTRACED_PATHS,
         exclude_spans=["receive", "send"],
     )
+
+
+async def flush(provider: TracerProvider, within_s: float) -> None:
+    """Export what is still batched and stop, giving up after ``within_s``: an unreachable collector
+    (the exporter retries for up to ``OTEL_EXPORTER_OTLP_TIMEOUT``) must not hold the exit beyond the
+    shutdown budget. A daemon thread, so a give-up does not hold the interpreter's exit either."""
+    loop = asyncio.get_running_loop()
+    done = asyncio.Event()
+
+    def run() -> None:
+        try:
+            provider.shutdown()
+        finally:
+            with contextlib.suppress(RuntimeError):  # the loop may be gone after a give-up
+                loop.call_soon_threadsafe(done.set)
+
+    threading.Thread(target=run, name="job-gateway-trace-flush", daemon=True).start()
+    try:
+        await asyncio.wait_for(done.wait(), max(0.1, within_s))
+    except TimeoutError:
+        log.warning("traces: the exporter did not finish within %.1f s; unexported spans are dropped", within_s)
