@@ -12,7 +12,6 @@ get a GraphQL-shaped ``{"errors": [...]}`` body in either case.
 from __future__ import annotations
 
 import json
-from collections.abc import Awaitable, Callable
 from typing import Any
 
 from cross_web import HTTPException
@@ -138,16 +137,19 @@ def ws_message_problem(message: object, operation_types: tuple[str, ...]) -> str
 
 
 class _Closable:
-    """What ``gateway.shutdown`` needs of a WebSocket connection: its running operations, and a way to end it."""
+    """What ``gateway.shutdown`` needs of a WebSocket connection: its running operations, and a way to end it.
+
+    Mixed in before Strawberry's handler, whose ``handle`` it wraps to register the connection.
+    """
 
     view: Any
     websocket: Any
 
-    async def _registered(self, handle: Callable[[], Awaitable[None]]) -> None:
+    async def handle(self) -> None:
         connections = self.view.shutdown.connections if self.view.shutdown is not None else set()
         connections.add(self)
         try:
-            await handle()
+            await super().handle()  # type: ignore[misc]  # the Strawberry handler next in the MRO
         finally:
             connections.discard(self)
 
@@ -157,9 +159,6 @@ class _Closable:
 
 class GatewayTransportWSHandler(_Closable, BaseGraphQLTransportWSHandler[Context, None]):
     """graphql-transport-ws, refusing malformed messages with the protocol's 4400 close."""
-
-    async def handle(self) -> None:
-        await self._registered(super().handle)
 
     @property
     def open_operations(self) -> int:
@@ -175,9 +174,6 @@ class GatewayTransportWSHandler(_Closable, BaseGraphQLTransportWSHandler[Context
 
 class GatewayLegacyWSHandler(_Closable, BaseGraphQLWSHandler[Context, None]):
     """Legacy graphql-ws, closing on a malformed message (4400, as its successor does) instead of crashing."""
-
-    async def handle(self) -> None:
-        await self._registered(super().handle)
 
     @property
     def open_operations(self) -> int:

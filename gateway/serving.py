@@ -42,6 +42,7 @@ class GracefulServer(uvicorn.Server):
         # Not uvicorn's: it would record the signal and re-raise it after shutdown.
         if self.plan.started:
             self.force_exit = True  # a second signal: stop waiting
+            self.plan.cut_off = True
             return
         self.plan.begin(signal.Signals(sig).name)
         if self._loop is None:

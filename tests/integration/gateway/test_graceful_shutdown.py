@@ -136,3 +136,29 @@ def process_sim_url(config: Path) -> str:
     start = text.index('base_url = "') + len('base_url = "')
     url = text[start : text.index('"', start)]
     return url.rsplit("/", 1)[0]
+
+
+def test_a_second_sigint_stops_waiting_and_says_so(tmp_path: Path) -> None:
+    with simulators(tmp_path) as (_, config):
+        process = gateway(config, tmp_path, state_url=f"sqlite:///{tmp_path / 'state.db'}")
+        try:
+            job = _leia_submission(process)
+            httpx.post(f"{process_sim_url(config)}/leia/_sim/faults", json={"latency_ms": 20_000})
+
+            async def scenario() -> tuple[float, int]:
+                slow = asyncio.create_task(_mutation(process.url, job, time.monotonic(), 30))
+                await asyncio.sleep(0.7)
+                started = time.monotonic()
+                process.popen.send_signal(signal.SIGINT)
+                await asyncio.sleep(0.5)
+                process.popen.send_signal(signal.SIGINT)
+                code = await asyncio.get_running_loop().run_in_executor(None, process.popen.wait, 15)
+                slow.cancel()
+                return time.monotonic() - started, code
+
+            took, code = asyncio.run(scenario())
+        finally:
+            process.stop(signal.SIGKILL)
+    # The held mutation would have kept a single-signal drain busy for the whole budget.
+    assert code == 1, process.log.read_text()
+    assert took < SHUTDOWN_TIMEOUT_S
