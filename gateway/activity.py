@@ -18,6 +18,9 @@ from adapters.model import Source
 
 _REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
 
+MAX_OPERATIONS = 20
+"""Operations named in one access line; a WebSocket connection may run thousands."""
+
 
 def request_id_from(header: str) -> str:
     """The caller's ``X-Request-ID`` when it is sane, else a fresh one."""
@@ -33,8 +36,14 @@ class RequestActivity:
     upstream_calls: Counter[str] = field(default_factory=Counter)
     """``<SOURCE> <operation> <outcome>`` -> count; outcome is ``ok`` or an error kind."""
 
+    more_operations: int = 0
+    """Operations beyond ``MAX_OPERATIONS`` (a long-lived WebSocket), counted but not named."""
+
     def add_operation(self, kind: str, name: str | None, codes: list[str]) -> None:
-        self.operations.append(f"{kind} {name or 'anonymous'}")
+        if len(self.operations) < MAX_OPERATIONS:
+            self.operations.append(f"{kind} {(name or 'anonymous')[:64]}")
+        else:
+            self.more_operations += 1
         self.error_codes.update(codes)
 
 

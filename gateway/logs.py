@@ -155,6 +155,7 @@ class RequestLog:
             "status": status,
             "duration_ms": round(seconds * 1000, 1),
             "operations": running.operations,
+            **({"more_operations": running.more_operations} if running.more_operations else {}),
             "upstream_calls": dict(running.upstream_calls),
             "error_codes": dict(running.error_codes),
         }
