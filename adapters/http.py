@@ -9,6 +9,13 @@ Only idempotent requests are retried (GET/HEAD/OPTIONS by default; a caller may
 mark another request idempotent explicitly). A mutation is never retried: a
 lost response after the upstream accepted it must not start a second job.
 
+The numbers (timeout, retries, retry budget, breaker thresholds, rate limit, calls in
+flight) are one ``adapters.resilience.Traffic``: the adapter's values when it builds
+the client, then the operator's ``[sources.<name>.traffic]`` through ``apply``. Each
+logical call is one span (``<SOURCE> <operation>``: outcome, status, retries) when
+the app turns tracing on; the HTTP attempts under it come from the httpx
+instrumentation.
+
 Every call honours the request's deadline (``adapters.resilience.deadline``):
 an attempt gets at most what is left of it (and never more than ``timeout_s``),
 a retry, a ``Retry-After`` or a rate-limit wait that cannot end before it is not
