@@ -31,6 +31,7 @@ SUBMIT = """
 mutation($job: JobSubmission!) { submitJob(input: {job: $job}) { job { id nativeId status } errors { code message } } }
 """
 LEIA_JOBS = "{ jobs(first: 5, filter: {sources: [LEIA]}) { edges { node { raw } } } }"
+LEIA_READ = "query InFlight { jobs(first: 2, filter: {sources: [LEIA]}) { edges { node { id } } } }"
 
 
 def _leia_submission(process: Process) -> dict[str, Any]:
@@ -39,14 +40,17 @@ def _leia_submission(process: Process) -> dict[str, Any]:
     return {"leia": {"job": {"applyModel": {"modelId": raw["model_id"], "documentIds": raw["document_ids"][:1]}}}}
 
 
-async def _websocket(url: str, started: float) -> dict[str, Any]:
-    async with connect(url.replace("http", "ws", 1) + "/graphql", subprotocols=["graphql-transport-ws"]) as ws:
+async def _websocket(url: str, started: float, protocol: str = "graphql-transport-ws") -> dict[str, Any]:
+    start = "subscribe" if protocol == "graphql-transport-ws" else "start"  # legacy graphql-ws
+    async with connect(url.replace("http", "ws", 1) + "/graphql", subprotocols=[protocol]) as ws:
         await ws.send(json.dumps({"type": "connection_init"}))
         assert json.loads(await ws.recv())["type"] == "connection_ack"
-        await ws.send(json.dumps({"type": "subscribe", "id": "w", "payload": {"query": WATCH}}))
+        await ws.send(json.dumps({"type": start, "id": "w", "payload": {"query": WATCH}}))
         messages = []
         async for raw in ws:  # ends when the server closes
-            messages.append(json.loads(raw))
+            message = json.loads(raw)
+            if message["type"] != "ka":  # legacy keep-alives
+                messages.append(message)
         assert ws.close_code is not None
         return {"messages": messages, "code": ws.close_code, "at": time.monotonic() - started}
 
@@ -61,10 +65,12 @@ async def _sse(url: str, started: float) -> dict[str, Any]:
     return {"events": events, "at": time.monotonic() - started}
 
 
-async def _mutation(url: str, job: dict[str, Any], started: float, timeout_s: float) -> dict[str, Any]:
+async def _mutation(
+    url: str, job: dict[str, Any] | None, started: float, timeout_s: float, query: str = SUBMIT
+) -> dict[str, Any]:
     async with httpx.AsyncClient(timeout=timeout_s) as client:
         try:
-            response = await client.post(f"{url}/graphql", json={"query": SUBMIT, "variables": {"job": job}})
+            response = await client.post(f"{url}/graphql", json={"query": query, "variables": {"job": job}})
         except httpx.TimeoutException:
             return {"gave_up": True, "at": time.monotonic() - started}
     return {"status": response.status_code, "body": response.json(), "at": time.monotonic() - started}
@@ -73,26 +79,22 @@ async def _mutation(url: str, job: dict[str, Any], started: float, timeout_s: fl
 async def _scenario(process: Process, job: dict[str, Any], faults: Any) -> dict[str, Any]:
     started = time.monotonic()
     ws = asyncio.create_task(_websocket(process.url, started))
+    legacy = asyncio.create_task(_websocket(process.url, started, "graphql-ws"))
     sse = asyncio.create_task(_sse(process.url, started))
-    await asyncio.sleep(1.0)  # both subscribed (a filter subscription reads Scale's open jobs first)
+    await asyncio.sleep(1.0)  # all subscribed (a filter subscription reads Scale's open jobs first)
     faults(UPSTREAM_LATENCY_S)
     slow = asyncio.create_task(_mutation(process.url, job, started, 30))
     detached = asyncio.create_task(_mutation(process.url, job, started, 0.5))  # its client leaves first
+    query = asyncio.create_task(_mutation(process.url, None, started, 30, LEIA_READ))
     await asyncio.sleep(0.7)
     signalled = time.monotonic() - started
     process.popen.send_signal(signal.SIGTERM)
     loop = asyncio.get_running_loop()
     code = await loop.run_in_executor(None, process.popen.wait, SHUTDOWN_TIMEOUT_S + 5)
     exited = time.monotonic() - started
-    results = await asyncio.gather(ws, sse, slow, detached)
-    return {
-        "signal": signalled,
-        "exit": exited,
-        "code": code,
-        "ws": results[0],
-        "sse": results[1],
-        **{"slow": results[2], "detached": results[3]},
-    }
+    results = await asyncio.gather(ws, legacy, sse, slow, detached, query)
+    names = ("ws", "legacy", "sse", "slow", "detached", "query")
+    return {"signal": signalled, "exit": exited, "code": code, **dict(zip(names, results, strict=True))}
 
 
 def test_sigterm_ends_streams_finishes_mutations_and_exits_in_time(tmp_path: Path) -> None:
@@ -111,13 +113,17 @@ def test_sigterm_ends_streams_finishes_mutations_and_exits_in_time(tmp_path: Pat
             process.stop(signal.SIGKILL)
         after = len(leia.state.jobs)
 
-    since_signal = {k: round(run[k]["at"] - run["signal"], 2) for k in ("ws", "sse", "slow")}
+    since_signal = {k: round(run[k]["at"] - run["signal"], 2) for k in ("ws", "legacy", "sse", "slow", "query")}
     print(f"\nshutdown timings after SIGTERM (s): {since_signal}, exit {run['exit'] - run['signal']:.2f}")
     assert run["code"] == 0, process.log.read_text()
     assert run["exit"] - run["signal"] < SHUTDOWN_TIMEOUT_S
     ws = run["ws"]
     assert ws["code"] == 1001, ws
     assert ws["messages"][-1] == {"type": "complete", "id": "w"}, ws
+    legacy = run["legacy"]
+    assert legacy["code"] == 1001 and legacy["messages"][-1] == {"type": "complete", "id": "w"}, legacy
+    assert run["query"]["status"] == 200 and run["query"]["body"]["data"]["jobs"]["edges"], run["query"]
+    assert "errors" not in run["query"]["body"], run["query"]
     assert run["sse"]["events"][-1] == "complete", run["sse"]
     slow = run["slow"]
     assert slow.get("status") == 200, slow
