@@ -14,6 +14,8 @@ from typing import TYPE_CHECKING
 import uvicorn
 
 from adapters.settings import ConfigError
+from gateway.logs import FORMATS
+from gateway.logs import configure as configure_logging
 
 if TYPE_CHECKING:
     from fastapi import FastAPI
@@ -68,6 +70,9 @@ def _parsers() -> tuple[argparse.ArgumentParser, argparse.ArgumentParser]:
         help="processes on one port, sharing the state store (needs --config; see README: State)",
     )
     serve.add_argument("--log-level", default="info")
+    serve.add_argument(
+        "--log-format", choices=FORMATS, default="text", help="text, or json: one object per line (the image's choice)"
+    )
 
     simulate = sub.add_parser("simulate", help="serve the five upstream simulators and write a gateway config")
     simulate.add_argument("--host", default="127.0.0.1")
@@ -106,7 +111,7 @@ def main(argv: list[str] | None = None) -> int:
             serve_parser.error("--workers must be at least 1")
         if args.workers > 1 and args.simulate:
             serve_parser.error(WORKERS_NEED_CONFIG)
-    logging.basicConfig(level=args.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    configure_logging(getattr(args, "log_format", "text"), args.log_level)
     from gateway.embedded import SimulatorsNotInstalled
 
     try:
@@ -137,9 +142,14 @@ async def _simulate(args: argparse.Namespace) -> int:
     text = provider.render_config(sims.gateway_tables(origin), header)
     await asyncio.to_thread(Path(args.config_out).write_text, text)
     print(f"config written to {args.config_out}; run: job-gateway serve --config {args.config_out}", flush=True)
-    server = uvicorn.Server(uvicorn.Config(sims.app, host=args.host, port=args.port, log_level=args.log_level))
+    served = uvicorn.Config(sims.app, host=args.host, port=args.port, log_level=args.log_level, log_config=None)
+    server = uvicorn.Server(served)
     await server.serve()
     return 0
+
+
+WORKER_LOGGING_ENV = "JOB_GATEWAY_WORKER_LOGGING"
+"""``format:level`` of ``serve --workers``, for each worker (a fresh interpreter) to log as the parent does."""
 
 
 def worker_app() -> FastAPI:
@@ -147,6 +157,8 @@ def worker_app() -> FastAPI:
     from gateway.app import create_app
     from gateway.config import load_config, with_state_default
 
+    log_format, _, log_level = os.environ.get(WORKER_LOGGING_ENV, "text:info").partition(":")
+    configure_logging(log_format, log_level)
     return create_app(with_state_default(load_config(os.environ[CONFIG_ENV]), DEFAULT_STATE_URL))
 
 
@@ -160,7 +172,11 @@ def _serve_workers(args: argparse.Namespace, serve_parser: argparse.ArgumentPars
         serve_parser.error(WORKERS_NEED_SHARED_STATE.format(url=url))
     # Every worker builds its app from the environment: the same file, whatever its working directory.
     os.environ[CONFIG_ENV] = str(Path(args.config).resolve())
+    os.environ[WORKER_LOGGING_ENV] = f"{args.log_format}:{args.log_level}"
     print(f"GraphiQL: http://{args.host}:{args.port}/graphql ({args.workers} workers, state {url})", flush=True)
+    # uvicorn's supervisor stops its workers with uvicorn's own shutdown (not serve's drain, which
+    # needs the server object uvicorn keeps inside each worker): in-flight requests get
+    # shutdown_timeout_s, and subscriptions still open then are cut rather than completed.
     uvicorn.run(
         "gateway.cli:worker_app",
         factory=True,
@@ -168,7 +184,10 @@ def _serve_workers(args: argparse.Namespace, serve_parser: argparse.ArgumentPars
         port=args.port,
         workers=args.workers,
         log_level=args.log_level,
+        log_config=None,
+        access_log=False,
         ws_max_size=config.gateway.max_body_bytes,
+        timeout_graceful_shutdown=int(config.gateway.shutdown_timeout_s),
     )
     return 0
 
@@ -176,8 +195,10 @@ def _serve_workers(args: argparse.Namespace, serve_parser: argparse.ArgumentPars
 async def _serve(args: argparse.Namespace) -> int:
     from gateway.app import create_app
     from gateway.config import config_from_mapping, load_config, with_state_default
+    from gateway.serving import Companion, GracefulServer
+    from gateway.serving import serve as serve_gracefully
 
-    servers: list[uvicorn.Server] = []
+    servers: list[Companion] = []
     if not args.simulate:
         config = with_state_default(load_config(args.config), DEFAULT_STATE_URL)
     else:
@@ -193,12 +214,23 @@ async def _serve(args: argparse.Namespace) -> int:
         print(f"simulators (seed {args.seed}, speed {args.sim_speed}):", flush=True)
         for name, url in sims.base_urls(origin).items():
             print(f"  {name:9} {url}", flush=True)
-        servers.append(uvicorn.Server(uvicorn.Config(sims.app, host="127.0.0.1", port=sim_port, log_level="warning")))
+        sim_config = uvicorn.Config(sims.app, host="127.0.0.1", port=sim_port, log_level="warning", log_config=None)
+        servers.append(Companion(sim_config))
     app = create_app(config)
-    print(f"GraphiQL: http://{args.host}:{args.port}/graphql", flush=True)
+    if args.log_format == "json":
+        logging.getLogger("job_gateway").info("GraphiQL: http://%s:%s/graphql", args.host, args.port)
+    else:
+        print(f"GraphiQL: http://{args.host}:{args.port}/graphql", flush=True)
     # A WebSocket message is bounded like a request body (uvicorn's default is 16 MiB).
     ws_max = config.gateway.max_body_bytes
-    served = uvicorn.Config(app, host=args.host, port=args.port, log_level=args.log_level, ws_max_size=ws_max)
-    servers.append(uvicorn.Server(served))
-    await asyncio.gather(*(s.serve() for s in servers))
-    return 0
+    # log_config=None: uvicorn writes through our one root handler; its access log is replaced by ours.
+    served = uvicorn.Config(
+        app,
+        host=args.host,
+        port=args.port,
+        log_level=args.log_level,
+        ws_max_size=ws_max,
+        log_config=None,
+        access_log=False,
+    )
+    return await serve_gracefully(GracefulServer(served, app.state.shutdown), *servers)

@@ -13,6 +13,7 @@ import socket
 from dataclasses import dataclass
 
 from adapters.base import RemembersSubmissions
+from gateway import activity
 from gateway.cache import RecordCache
 from gateway.callbacks import CallbackReads, CallbackTokens
 from gateway.client_urls import ClientUrlPolicy
@@ -81,6 +82,7 @@ def build_services(config: GatewayConfig, upstreams: Upstreams) -> Services:
     outcomes = ResultCodec(codec.dumps, lambda data: codec.loads(Outcome, data))
     ledger = IdempotencyLedger(state, outcomes, ttl_s=settings.idempotency_ttl_s)
     upstreams.add_observer(metrics.observe_upstream)
+    upstreams.add_observer(activity.observe_upstream)
     cache = RecordCache()
     return Services(
         upstreams=upstreams,

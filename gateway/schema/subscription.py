@@ -125,6 +125,10 @@ class Subscription:
         if ids is not None and len(ids) > limits.jobs_per_subscription:
             raise GatewayError(f"ids: at most {limits.jobs_per_subscription} jobs per subscription (got {len(ids)})")
         since_id = None if since is None else _event_id(since)
+        if live.closing:
+            raise GatewayError(
+                "this gateway is shutting down; subscribe again (another replica answers)", code="SHUTTING_DOWN"
+            )
         if live.active_subscriptions >= limits.subscriptions_per_process:
             raise GatewayError("this gateway is at its subscription limit; try again later", code="RESOURCE_EXHAUSTED")
 
@@ -149,9 +153,11 @@ class Subscription:
             subscription = live.bus.subscribe(refs, None, since_id)
         else:
             subscription = live.bus.subscribe(None, wanted, since_id)
+        live.track(subscription)  # ended (completed normally) when the gateway shuts down
         try:
             watches = [live.watch(refs, known)]
         except BaseException:
+            live.untrack(subscription)
             subscription.close()
             raise
         live.active_subscriptions += 1
@@ -200,6 +206,7 @@ class Subscription:
                 f"subscriber too slow: resume with since: {exc.last_id}", code="SUBSCRIBER_TOO_SLOW"
             ) from None
         finally:
+            live.untrack(subscription)
             subscription.close()
             for watch in watches:
                 watch.release()

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 import strawberry
 
 from adapters.base import Adapter, HeldJobStarter
@@ -31,18 +33,42 @@ class Capabilities:
     )
 
 
+@strawberry.type(description="The latest call the gateway made to a source.")
+class UpstreamCall:
+    outcome: str = strawberry.field(
+        description="OK, or the error kind (UNAVAILABLE also when the open circuit refused the call)."
+    )
+    at: datetime
+    status: int | None = strawberry.field(description="The HTTP status, when an answer came.")
+
+
+@strawberry.type(description="The latest readiness probe of a source (a cheap authenticated call made for /readyz).")
+class UpstreamProbe:
+    ok: bool
+    at: datetime
+    error: str | None
+
+
+def _when(seconds: float | None) -> datetime | None:
+    return None if seconds is None else datetime.fromtimestamp(seconds, UTC)
+
+
 @strawberry.type(description="A configured upstream and how it is doing.")
 class Upstream:
     source: Source
     healthy: bool = strawberry.field(
         description=(
-            "The circuit is closed, no call failed since the last good answer, and neither a 401/403 "
-            "nor a failed readiness probe came after it: the same notion as /readyz."
+            "The circuit is closed (not HALF_OPEN), no call failed since the last good answer, and neither a "
+            "401/403 nor a failed readiness probe came after it: the same notion as /readyz. Read after the "
+            "other fields of the same query have made their upstream calls."
         )
     )
     circuit_state: CircuitState | None
     last_latency_ms: float | None
-    last_error: str | None
+    last_error: str | None = strawberry.field(description="The latest failure, however long ago (see lastErrorAt).")
+    last_error_at: datetime | None
+    last_call: UpstreamCall | None
+    last_probe: UpstreamProbe | None
     requests: int
     failures: int
     scopes: list[str]
@@ -77,6 +103,9 @@ class Upstream:
                 circuit_state=None,
                 last_latency_ms=None,
                 last_error=None,
+                last_error_at=None,
+                last_call=None,
+                last_probe=None,
                 requests=0,
                 failures=0,
                 scopes=list(adapter.scopes),
@@ -88,6 +117,15 @@ class Upstream:
             circuit_state=health.circuit,
             last_latency_ms=None if health.last_latency_s is None else round(health.last_latency_s * 1000, 3),
             last_error=health.last_error,
+            last_error_at=_when(health.last_error_at),
+            last_call=None
+            if (call := health.last_call) is None
+            else UpstreamCall(
+                outcome=call.outcome.upper(), at=datetime.fromtimestamp(call.at, UTC), status=call.status
+            ),
+            last_probe=None
+            if (probe := health.last_probe) is None
+            else UpstreamProbe(ok=probe.ok, at=datetime.fromtimestamp(probe.at, UTC), error=probe.error),
             requests=health.requests,
             failures=health.failures,
             scopes=list(adapter.scopes),

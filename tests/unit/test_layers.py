@@ -56,6 +56,7 @@ LAYERS: tuple[tuple[str, tuple[str, ...]], ...] = (
             "gateway.client_urls",
             "gateway.idempotency",
             "gateway.history",
+            "gateway.activity",
             "gateway.upstreams",
             "gateway.wiring",
             "gateway.config",
@@ -79,6 +80,10 @@ LAYERS: tuple[tuple[str, tuple[str, ...]], ...] = (
             "gateway.webhooks",
             "gateway.graphiql*",
             "gateway.embedded",
+            "gateway.shutdown",
+            "gateway.serving",
+            "gateway.logs",
+            "gateway.tracing",
         ),
     ),
 )
