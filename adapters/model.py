@@ -123,6 +123,10 @@ class JobRecord:
     can_rerun: bool = False
     can_start: bool = False
     """Held until released (Leia jobs created with ``block_processing``): ``startJob`` releases it."""
+    pending_status: JobStatus | None = None
+    """Set on the answer to a mutation the upstream accepted but applies later (Scale's cancel and
+    requeue are queued messages): the status it will bring. The rest of the record is the job as
+    the upstream still shows it."""
     raw: Mapping[str, Any] = field(default_factory=dict)
     ingest_run: IngestRunRecord | None = None
     """The ingest run itself, when the upstream sends job and run as one record (Amperity)."""

@@ -66,6 +66,7 @@ def create_app(config: GatewayConfig | None = None, *, upstreams: Upstreams | No
             if services.callback_reads is not None:
                 await services.callback_reads.stop()
             await live.stop()
+            await services.mutations.aclose()
             await upstreams.aclose()
             await services.state.aclose()
 

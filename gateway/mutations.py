@@ -22,10 +22,16 @@ Error codes, and when they come:
 - ``IDEMPOTENCY_CONFLICT``: the key was used with another input.
 - ``OUTCOME_UNKNOWN``: the request reached the upstream and no usable answer
   came back; it may have been applied.
+
+An upstream that applies an accepted cancel or rerun later (Scale queues a command
+message) answers a record with ``pending_status``: the outcome says the change is
+pending, and the job is read again after ``SETTLE_DELAYS_S`` until it shows a new
+state, which is announced then (the subscription delivers the real transition).
 """
 
 from __future__ import annotations
 
+import asyncio
 import enum
 import logging
 from collections.abc import Awaitable, Callable
@@ -68,6 +74,14 @@ class Outcome:
     problems: tuple[Problem, ...] = ()
     replayed: bool = False
 
+    @property
+    def pending(self) -> bool:
+        """The upstream accepted the change and applies it later (``JobRecord.pending_status``)."""
+        return self.job is not None and self.job.pending_status is not None
+
+
+SETTLE_DELAYS_S = (0.5, 1.0, 1.0, 2.0, 2.0, 4.0, *([5.0] * 10))
+"""When a pending change is looked for again (seconds, one after the other; about a minute in all)."""
 
 _CODE_BY_KIND = {
     ErrorKind.NOT_FOUND: MutationErrorCode.NOT_FOUND,
@@ -147,6 +161,7 @@ class MutationService:
         self.listeners = listeners if listeners is not None else []
         self.callbacks = callbacks
         """Set when upstreams can reach us: jobs of a ``CallbackSource`` then report by callback."""
+        self._settling: set[asyncio.Task[None]] = set()
 
     async def _guarded(
         self,
@@ -282,6 +297,9 @@ class MutationService:
                     raise
                 # An upstream CONFLICT means the job's state does not allow it (it ended meanwhile).
                 return Outcome(current, tuple(rule.refusal(p) for p in problems))
+            if job.pending_status is not None:
+                self._follow_pending(adapter, job)
+                return Outcome(job)
             await self._announce(job, current if job.key == current.key else None)
             return Outcome(job)
 
@@ -293,6 +311,30 @@ class MutationService:
             # that URL's token now speaks for both jobs.
             await self.callbacks.inherit(job_key.native_id, new.native_id)
         return outcome
+
+    def _follow_pending(self, adapter: Adapter, job: JobRecord) -> None:
+        task = asyncio.create_task(self._settle(adapter, job))
+        self._settling.add(task)
+        task.add_done_callback(self._settling.discard)
+
+    async def _settle(self, adapter: Adapter, before: JobRecord) -> None:
+        """Read the job until the accepted change shows (status or executions moved), then announce it."""
+        for delay in SETTLE_DELAYS_S:
+            await asyncio.sleep(delay)
+            try:
+                (now,) = await adapter.get_jobs([before.key])
+            except Exception:  # a failing read must not end the wait: the next one may answer
+                log.debug("reading %s %s after a pending change failed", before.source.value, before.native_id)
+                continue
+            if isinstance(now, JobRecord) and (now.status != before.status or now.updated_at != before.updated_at):
+                await self._announce(now, before)
+                return
+
+    async def aclose(self) -> None:
+        """Stop following pending changes (shutdown)."""
+        for task in list(self._settling):
+            task.cancel()
+        await asyncio.gather(*self._settling, return_exceptions=True)
 
 
 class JobAction(enum.Enum):

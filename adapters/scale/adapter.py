@@ -34,11 +34,11 @@ concurrently, one per id.
 
 Mutations (never retried): ``submit_job`` is ``POST /v6/jobs/``. Cancel and
 requeue are Scale's bulk filters used with ``{"job_ids": [id]}``, answered 202
-with no body and applied asynchronously. ``cancel_job`` posts, then reads the job:
-a COMPLETED job is a CONFLICT (Scale skips it silently). ``rerun_job`` reads the
-job first and refuses (CONFLICT) unless it is FAILED or CANCELED, then posts and
-reads it again. The record returned may still show the old status while Scale
-processes the request.
+with no body: Scale queues a command message and changes the job later. Both read
+the job first and refuse (CONFLICT) what Scale would skip silently or what the
+gateway refuses (``translate``: ``can_cancel``, ``can_rerun``), then post, and
+answer the job as read with ``pending_status`` (CANCELED, QUEUED): the change is
+accepted, not yet visible; the gateway follows the job until it shows.
 
 ``SubmitRequest.params`` (Scale's own names)::
 
@@ -53,6 +53,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import replace
 from datetime import datetime, timedelta
 from typing import Any, TypeVar
 
@@ -73,7 +74,7 @@ from adapters.base import (
 from adapters.batching import gather_per_key
 from adapters.errors import ErrorKind, FieldError, UpstreamError
 from adapters.http import UpstreamClient
-from adapters.model import IngestRunRecord, JobRecord, JobTypeRecord, NativeKey, Source
+from adapters.model import IngestRunRecord, JobRecord, JobStatus, JobTypeRecord, NativeKey, Source
 from adapters.positions import encode_offset
 from adapters.scale import job_types
 from adapters.scale import translate as tr
@@ -242,22 +243,24 @@ class ScaleAdapter(BaseAdapter):
 
     async def cancel_job(self, key: NativeKey) -> JobRecord:
         job_id = self._job_id(key)
+        before = await self._job(job_id, "cancel_job")
+        if not before.can_cancel:
+            message = f"SCALE job {job_id} is {before.native_status} and cannot be canceled"
+            raise UpstreamError(ErrorKind.CONFLICT, Source.SCALE, message)
         await self.client.request("POST", "/v6/jobs/cancel/", operation="cancel_job", json_body={"job_ids": [job_id]})
-        job = await self._job(job_id, "cancel_job")
-        if job.native_status == "COMPLETED":
-            raise UpstreamError(
-                ErrorKind.CONFLICT, Source.SCALE, f"SCALE job {job_id} is COMPLETED and cannot be canceled"
-            )
-        return job
+        return replace(before, pending_status=JobStatus.CANCELED)
 
     async def rerun_job(self, key: NativeKey) -> JobRecord:
         job_id = self._job_id(key)
         before = await self._job(job_id, "rerun_job")
         if not before.can_rerun:
-            message = f"SCALE job {job_id} is {before.native_status}; only FAILED or CANCELED jobs can be requeued"
+            message = (
+                f"SCALE job {job_id} is {before.native_status}; Scale requeues only a job queued before "
+                "(num_exes > 0) that is not COMPLETED or superseded"
+            )
             raise UpstreamError(ErrorKind.CONFLICT, Source.SCALE, message)
         await self.client.request("POST", "/v6/jobs/requeue/", operation="rerun_job", json_body={"job_ids": [job_id]})
-        return await self._job(job_id, "rerun_job")
+        return replace(before, pending_status=JobStatus.QUEUED)
 
     # --- job types -------------------------------------------------------------------------------------
 

@@ -8,8 +8,12 @@ Choices:
 
 - Job status words map one to one, with Scale's ``COMPLETED`` as ``SUCCEEDED``.
   Any other word is ``UNKNOWN`` and keeps the word in ``native_status``.
-- ``can_cancel`` = status not COMPLETED/CANCELED (Scale's cancel guard);
-  ``can_rerun`` = status FAILED or CANCELED (what a requeue acts on).
+- ``can_cancel`` = status not COMPLETED, CANCELED or FAILED. Scale itself
+  (``Job.can_be_canceled``) would also turn a FAILED job CANCELED; the gateway refuses
+  it: the job is already final and the cancel would only erase why it failed.
+- ``can_rerun`` = Scale's ``Job.can_be_requeued``: queued before (``num_exes > 0``),
+  not COMPLETED, not superseded (and with input, where the object carries ``input``).
+  QUEUED and RUNNING jobs qualify; a job never queued (even CANCELED) does not.
 - ``error`` is the error's ``title`` (falling back to ``name``); counters are
   ``num_exes`` and ``max_tries``.
 - ``ingest_run_id`` is known only from a job's details (a ``scale-ingest`` job's
@@ -58,8 +62,7 @@ INGEST_STATUS: Mapping[str, JobStatus] = {
 }
 """Every Scale ingest status word (``Ingest.INGEST_STATUSES``) and its common status."""
 
-_NOT_CANCELABLE = frozenset({"COMPLETED", "CANCELED"})
-_RERUNNABLE = frozenset({"FAILED", "CANCELED"})
+_NOT_CANCELABLE = frozenset({"COMPLETED", "CANCELED", "FAILED"})
 
 
 class ShapeError(ValueError):
@@ -150,9 +153,16 @@ def job_record(item: Any) -> JobRecord:
         error=(_text(error.get("title")) or _text(error.get("name"))) if error else None,
         ingest_run_id=_ingest_id(item, job_type),
         can_cancel=word not in _NOT_CANCELABLE,
-        can_rerun=word in _RERUNNABLE,
+        can_rerun=can_requeue(item, word),
         raw=dict(item),
     )
+
+
+def can_requeue(item: Mapping[str, Any], word: str) -> bool:
+    """Scale's ``Job.can_be_requeued`` on a job object (``input`` is checked only where the object has it)."""
+    if word == "COMPLETED" or (_int(item.get("num_exes")) or 0) < 1 or item.get("is_superseded") is True:
+        return False
+    return "input" not in item or bool(item.get("input"))
 
 
 # --- job types --------------------------------------------------------------------------------------

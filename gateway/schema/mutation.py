@@ -23,6 +23,7 @@ from gateway.context import Context, Info
 from gateway.errors import GatewayError
 from gateway.ids import GlobalId, InvalidId, decode_id
 from gateway.mutations import JobAction, MutationErrorCode, Outcome, Problem
+from gateway.schema.enums import JobStatus
 from gateway.schema.nodes import Job, JobType
 from gateway.schema.submission import camel, input_path, submission_input, to_request
 
@@ -58,6 +59,17 @@ class CancelJobPayload:
     job: Job | None
     errors: list[MutationError]
     replayed: bool
+    pending: bool = strawberry.field(
+        default=False,
+        description=(
+            "The upstream accepted the change and applies it later (Scale queues cancel and requeue as "
+            "messages): `job` still shows its state before, `pendingStatus` the status to come, and "
+            "`jobStatusChanged` delivers the transition when the upstream makes it."
+        ),
+    )
+    pending_status: JobStatus | None = strawberry.field(
+        default=None, description="The status a pending change will bring (`pending` is true)."
+    )
 
 
 @strawberry.type
@@ -65,6 +77,17 @@ class RerunJobPayload:
     job: Job | None
     errors: list[MutationError]
     replayed: bool
+    pending: bool = strawberry.field(
+        default=False,
+        description=(
+            "The upstream accepted the change and applies it later (Scale queues cancel and requeue as "
+            "messages): `job` still shows its state before, `pendingStatus` the status to come, and "
+            "`jobStatusChanged` delivers the transition when the upstream makes it."
+        ),
+    )
+    pending_status: JobStatus | None = strawberry.field(
+        default=None, description="The status a pending change will bring (`pending` is true)."
+    )
 
 
 @strawberry.input
@@ -280,12 +303,24 @@ async def _job_type_call(call: Awaitable[JobTypeEdit]) -> JobTypePayload:
 
 async def cancel_job(self: object, info: Info, input: CancelJobInput) -> CancelJobPayload:
     outcome = await _change(info, JobAction.CANCEL, input.id, input.idempotency_key)
-    return CancelJobPayload(job=_job(outcome), errors=_errors(outcome.problems), replayed=outcome.replayed)
+    return CancelJobPayload(
+        job=_job(outcome),
+        errors=_errors(outcome.problems),
+        replayed=outcome.replayed,
+        pending=outcome.pending,
+        pending_status=outcome.job.pending_status if outcome.job is not None else None,
+    )
 
 
 async def rerun_job(self: object, info: Info, input: RerunJobInput) -> RerunJobPayload:
     outcome = await _change(info, JobAction.RERUN, input.id, input.idempotency_key)
-    return RerunJobPayload(job=_job(outcome), errors=_errors(outcome.problems), replayed=outcome.replayed)
+    return RerunJobPayload(
+        job=_job(outcome),
+        errors=_errors(outcome.problems),
+        replayed=outcome.replayed,
+        pending=outcome.pending,
+        pending_status=outcome.job.pending_status if outcome.job is not None else None,
+    )
 
 
 async def start_job(self: object, info: Info, input: StartJobInput) -> StartJobPayload:
