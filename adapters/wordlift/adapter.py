@@ -20,8 +20,12 @@ there is no batch form, so ``get_jobs`` runs one GET per key concurrently) and
   whether the job is new, cloned or an existing one returned; 409 (an active job
   for that graph/day) is ``CONFLICT``; 422 is ``INVALID`` with field errors.
 - ``rerun_job`` reads the job, then submits its ``snapshot_date`` again with
-  ``force_rerun=true`` (which bypasses reuse and replaces an active job). Its
-  other submit options are not visible in ``JobResponse`` and are not repeated.
+  ``force_rerun=true`` (which bypasses reuse and replaces an active job) and the
+  options it was submitted with (``skip_validation``, ``limit_documents``,
+  ``limit_urls``, ``stage_retries``, ``replace_validation``). ``JobResponse`` never
+  echoes them, so they are kept (``KeptInputs``, in the gateway's state store) for
+  jobs submitted through the gateway, and carried over to the rerun's new job; a job
+  submitted elsewhere is rerun with WordLift's defaults for them.
 - There is no cancel endpoint: ``cancel_job`` is NOT_SUPPORTED.
 """
 
@@ -41,6 +45,7 @@ from adapters.base import (
     JobTypeQuery,
     Page,
     PageEntry,
+    SourceMemory,
     SubmitRequest,
     page_across_scopes,
     parse_scoped_position,
@@ -48,6 +53,7 @@ from adapters.base import (
 from adapters.batching import gather_per_key
 from adapters.errors import ErrorKind, FieldError, UpstreamError
 from adapters.http import UpstreamClient
+from adapters.memory import KeptInputs
 from adapters.model import JobRecord, JobTypeRecord, NativeKey, Source
 from adapters.positions import page_of
 from adapters.wordlift import positions
@@ -55,6 +61,9 @@ from adapters.wordlift.params import submit_body
 from adapters.wordlift.positions import GraphPosition
 from adapters.wordlift.problems import parse_error
 from adapters.wordlift.translate import JOB_TYPE_ID, bad_response, job_from_json, job_page_from_json, kpi_job_type
+
+RERUN_KEPT = frozenset({"stage_retries", "limit_documents", "limit_urls", "skip_validation", "replace_validation"})
+"""Submit options a rerun repeats (``snapshot_date`` is read from the job, ``force_rerun`` is the rerun)."""
 
 MAX_PAGE = 100
 """Largest ``limit`` we send; the upstream documents no maximum."""
@@ -108,6 +117,10 @@ class WordLiftAdapter(BaseAdapter):
             transport=transport,
         )
         self._get_slots = asyncio.Semaphore(GET_CONCURRENCY)
+        self.inputs = KeptInputs()
+
+    def use_memory(self, memory: SourceMemory) -> None:
+        self.inputs.memory = memory
 
     # --- jobs ---------------------------------------------------------------------
 
@@ -199,12 +212,15 @@ class WordLiftAdapter(BaseAdapter):
 
     async def rerun_job(self, key: NativeKey) -> JobRecord:
         current = await self._get_job(key)
-        snapshot_date = current.raw["snapshot_date"]
-        return await self._submit(key.scope, {"snapshot_date": snapshot_date, "force_rerun": True})
+        options = {k: v for k, v in (await self.inputs.recall(key.native_id) or {}).items() if k in RERUN_KEPT}
+        body = {**options, "snapshot_date": current.raw["snapshot_date"], "force_rerun": True}
+        return await self._submit(key.scope, submit_body(body))
 
     async def _submit(self, graph: str, body: dict[str, Any]) -> JobRecord:
         response = await self.client.request("POST", _graph_path(graph), operation="submit_job", json_body=body)
-        return job_from_json(self.client.decode(response))
+        job = job_from_json(self.client.decode(response))
+        await self.inputs.keep(job.native_id, {k: v for k, v in body.items() if k in RERUN_KEPT})
+        return job
 
     # --- lifecycle ----------------------------------------------------------------------
 
