@@ -71,6 +71,10 @@ class Capabilities:
     """The time the source's lists are sorted by, newest first: ``updated`` (last update,
     else the latest known time), ``created``, ``started``, or ``none`` (no time order)."""
     total_count: bool = False
+    no_data_for: frozenset[str] = frozenset()
+    """``JobQuery`` filters this source has no data to apply (WordLift jobs have no creation time):
+    a query setting one leaves the source out of the list, with an error naming the filter,
+    instead of an empty list that would look like "no such job"."""
 
 
 def list_time(record: JobRecord | IngestRunRecord, order: str) -> datetime | None:
@@ -95,6 +99,8 @@ class JobQuery:
     created_before: datetime | None = None
     updated_after: datetime | None = None
     updated_before: datetime | None = None
+    finished_after: datetime | None = None
+    finished_before: datetime | None = None
     parent_id: str | None = None
 
     def matches(self, job: JobRecord) -> bool:
@@ -107,9 +113,15 @@ class JobQuery:
             return False
         if self.parent_id is not None and job.parent_id != self.parent_id:
             return False
-        return _in_range(job.created_at, self.created_after, self.created_before) and _in_range(
-            job.sort_time, self.updated_after, self.updated_before
+        return (
+            _in_range(job.created_at, self.created_after, self.created_before)
+            and _in_range(job.sort_time, self.updated_after, self.updated_before)
+            and _in_range(job.finished_at, self.finished_after, self.finished_before)
         )
+
+    def set_filters(self, names: frozenset[str]) -> list[str]:
+        """Which of the filters ``names`` (field names) this query sets, sorted."""
+        return sorted(name for name in names if getattr(self, name) is not None)
 
 
 @dataclass(frozen=True, slots=True)

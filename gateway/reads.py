@@ -17,7 +17,7 @@ from adapters.base import Adapter, IngestRunQuery, JobQuery, JobTypeQuery, Page,
 from adapters.errors import UpstreamError
 from adapters.model import IngestRunRecord, JobRecord, JobTypeRecord, Source
 from gateway.cursor import CursorCodec, CursorState, InvalidCursor, fingerprint
-from gateway.errors import GatewayError
+from gateway.errors import FilterNotSupported, GatewayError
 from gateway.loaders import Loaders
 from gateway.paging import MergedPage, Positions, SourceStream, merge_page
 from gateway.upstreams import Upstreams
@@ -183,7 +183,13 @@ class Reads:
     ) -> Connection[JobRecord]:
         """``also``: a gateway-side check on top of the per-source queries; ``nested``: a
         connection under a parent (one of many on a page), whose first read is batched."""
-        adapters = self._upstreams.select(sources)
+        adapters = []
+        for adapter in self._upstreams.select(sources):
+            unfit = queries[adapter.source].set_filters(adapter.capabilities.no_data_for)
+            if unfit:
+                self._report(path, FilterNotSupported(adapter.source, [_camel(name) for name in unfit]))
+            else:
+                adapters.append(adapter)
         streams = self._job_streams(adapters, queries, nested)
 
         def matches(job: JobRecord) -> bool:
@@ -272,6 +278,11 @@ def _per_scope(adapter: Adapter, query: Q) -> list[tuple[str, Q]]:
     if len(adapter.scopes) <= 1 or not scopes:
         return [(adapter.source.value, query)]
     return [(f"{adapter.source.value}/{s}", replace(query, scopes=frozenset({s}))) for s in scopes]
+
+
+def _camel(name: str) -> str:
+    head, *rest = name.split("_")
+    return head + "".join(part.title() for part in rest)
 
 
 def _no_time(_: JobTypeRecord) -> datetime | None:

@@ -115,6 +115,7 @@ def _invalid(message: str, *fields: tuple[str, str]) -> UpstreamError:
 
 
 DETAIL_CONCURRENCY = 8
+_LOCAL_TIMES = frozenset({"created_after", "created_before", "finished_after", "finished_before"})
 
 
 class ScaleAdapter(BaseAdapter):
@@ -438,8 +439,8 @@ def _job_params(query: JobQuery) -> tuple[Params, bool] | None:
         if not ids:
             return None
         params.extend(("job_type_id", i) for i in ids)
-    if query.created_after is not None or query.created_before is not None:
-        exact = False
+    if query.set_filters(_LOCAL_TIMES):
+        exact = False  # checked here: Scale filters on last_modified only
     bounds = [t for t in (query.updated_after, query.created_after) if t is not None]
     window = _time_range(max(bounds) if bounds else None, query.updated_before)
     if window is None:

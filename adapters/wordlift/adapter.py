@@ -11,8 +11,10 @@ there is no batch form, so ``get_jobs`` runs one GET per key concurrently) and
   ``"<native cursor or empty>|<skip>"`` (see ``positions``).
 - Nothing can be filtered upstream: scope and job type (``kpi``) are decided
   before any call; status and update time are checked here with
-  ``JobQuery.matches``, reading larger pages while filtering. Creation-time and
-  parent filters can never match (no such fields) and return nothing at once.
+  ``JobQuery.matches``, reading larger pages while filtering. A WordLift job has no
+  creation time: ``Capabilities.no_data_for`` says so, and the gateway leaves
+  WordLift out of a created-range list with a ``FILTER_NOT_SUPPORTED`` error
+  (called anyway, it answers nothing). Parent filters can never match.
 - The upstream's largest page size is undocumented; we never ask for more than
   ``MAX_PAGE``.
 - ``submit_job``: ``SubmitRequest.scope`` is a configured graph id and
@@ -65,6 +67,8 @@ from adapters.wordlift.translate import JOB_TYPE_ID, bad_response, job_from_json
 RERUN_KEPT = frozenset({"stage_retries", "limit_documents", "limit_urls", "skip_validation", "replace_validation"})
 """Submit options a rerun repeats (``snapshot_date`` is read from the job, ``force_rerun`` is the rerun)."""
 
+_TIME_FILTERS = frozenset({"updated_after", "updated_before", "finished_after", "finished_before"})
+
 MAX_PAGE = 100
 """Largest ``limit`` we send; the upstream documents no maximum."""
 FILTER_BATCH = 50
@@ -93,6 +97,7 @@ class WordLiftAdapter(BaseAdapter):
         cancel=False,
         rerun=True,
         total_count=False,
+        no_data_for=frozenset({"created_after", "created_before"}),
     )
 
     def __init__(
@@ -146,7 +151,7 @@ class WordLiftAdapter(BaseAdapter):
         return query.created_after is None and query.created_before is None and query.parent_id is None
 
     async def _list_graph(self, graph: str, query: JobQuery, start: GraphPosition, limit: int) -> Page[JobRecord]:
-        filtering = query.statuses is not None or query.updated_after is not None or query.updated_before is not None
+        filtering = query.statuses is not None or bool(query.set_filters(_TIME_FILTERS))
         cursor, skip = start.cursor, start.skip
         entries: list[PageEntry[JobRecord]] = []
         while True:

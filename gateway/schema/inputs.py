@@ -45,6 +45,10 @@ class JobFilter:
     created_before: datetime | None = _when("Created before this time.")
     updated_after: datetime | None = _when("Last updated at or after this time.")
     updated_before: datetime | None = _when("Last updated before this time.")
+    finished_after: datetime | None = _when(
+        "Finished (succeeded, failed or cancelled) at or after this time; jobs not finished are left out."
+    )
+    finished_before: datetime | None = _when("Finished before this time; jobs not finished are left out.")
 
 
 @strawberry.input
@@ -97,9 +101,12 @@ def job_plan(
         createdBefore=f.created_before,
         updatedAfter=f.updated_after,
         updatedBefore=f.updated_before,
+        finishedAfter=f.finished_after,
+        finishedBefore=f.finished_before,
     )
     _check_range("created", f.created_after, f.created_before)
     _check_range("updated", f.updated_after, f.updated_before)
+    _check_range("finished", f.finished_after, f.finished_before)
     sources = None if f.sources is None else frozenset(s for s in f.sources)
     type_ids: dict[Source, set[str]] = {}
     type_scopes: dict[Source, set[str]] = {}
@@ -122,6 +129,8 @@ def job_plan(
             created_before=f.created_before,
             updated_after=f.updated_after,
             updated_before=f.updated_before,
+            finished_after=f.finished_after,
+            finished_before=f.finished_before,
         )
         for source in REGISTRY.sources
     }
@@ -134,6 +143,8 @@ def job_plan(
         f.created_before,
         f.updated_after,
         f.updated_before,
+        f.finished_after,
+        f.finished_before,
     )
     return sources, queries, fp
 

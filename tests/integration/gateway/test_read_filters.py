@@ -103,6 +103,10 @@ def _bounds(values: list[datetime]) -> tuple[datetime, datetime]:
     return ordered[len(ordered) // 3], ordered[2 * len(ordered) // 3]
 
 
+TIMED_CREATION = ["LEIA", "PHYLODB", "SCALE", "AMPERITY"]
+"""Sources whose jobs can have a creation time: WordLift's never do (see the next test)."""
+
+
 def test_created_range(stack: Stack, everything: list[Node]) -> None:
     created = [parse(n["createdAt"]) for n in everything if n["createdAt"]]
     after, before = _bounds([c for c in created if c is not None])
@@ -111,16 +115,43 @@ def test_created_range(stack: Stack, everything: list[Node]) -> None:
         at = parse(n["createdAt"])
         return at is not None and after <= at < before
 
-    got = check(stack, everything, {"createdAfter": iso(after), "createdBefore": iso(before)}, keep)
+    timed = {"sources": TIMED_CREATION}
+    got = check(stack, everything, {**timed, "createdAfter": iso(after), "createdBefore": iso(before)}, keep)
     assert len({n["source"] for n in got}) >= 2
     # Each end alone, too.
-    check(stack, everything, {"createdAfter": iso(after)}, lambda n: _created(n) >= after)
+    check(stack, everything, {**timed, "createdAfter": iso(after)}, lambda n: _created(n) >= after)
     check(
         stack,
         everything,
-        {"createdBefore": iso(before)},
+        {**timed, "createdBefore": iso(before)},
         lambda n: _created(n, datetime.max.replace(tzinfo=after.tzinfo)) < before,
     )
+
+
+def test_a_created_range_leaves_wordlift_out_with_filter_not_supported(stack: Stack, everything: list[Node]) -> None:
+    """WordLift jobs have no creation time: the list says so instead of silently showing none of them."""
+    query = "query($f: JobFilter) { jobs(first: 100, filter: $f) { edges { node { source createdAt } } } }"
+    after = iso(min(parse(n["createdAt"]) for n in everything if n["createdAt"]))  # type: ignore[type-var]
+    body = stack.query(query, {"f": {"createdAfter": after}})
+    [error] = body["errors"]
+    assert error["extensions"] == {"code": "FILTER_NOT_SUPPORTED", "source": "WORDLIFT", "filters": ["createdAfter"]}
+    assert error["path"] == ["jobs"]
+    sources = {e["node"]["source"] for e in body["data"]["jobs"]["edges"]}
+    assert "WORDLIFT" not in sources and sources, "the other sources still answer"
+    quiet = stack.query(query, {"f": {"createdAfter": after, "sources": ["SCALE"]}})
+    assert "errors" not in quiet, "a source not asked for is not reported"
+
+
+def test_finished_range(stack: Stack, everything: list[Node]) -> None:
+    finished = [t for n in everything if (t := parse(n["finishedAt"])) is not None]
+    after, before = _bounds(finished)
+
+    def keep(n: Node) -> bool:
+        at = parse(n["finishedAt"])
+        return at is not None and after <= at < before
+
+    got = check(stack, everything, {"finishedAfter": iso(after), "finishedBefore": iso(before)}, keep)
+    assert len({n["source"] for n in got}) >= 2 and all(n["source"] != "PHYLODB" for n in got)
 
 
 EARLIEST = datetime.min.replace(tzinfo=UTC)
