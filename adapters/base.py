@@ -291,6 +291,15 @@ class HeldJobStarter(Protocol):
         ...
 
 
+@runtime_checkable
+class SpreadingCancel(Protocol):
+    """Cancelling one job stops others with it (Amperity: stopping an ingest job stops its whole workflow)."""
+
+    async def cancel_affects(self, key: NativeKey) -> list[JobRecord]:
+        """Every job a cancel of ``key`` would stop, ``key``'s own included, as they are now."""
+        ...
+
+
 class SourceMemory(Protocol):
     """A durable key space for what an upstream never tells again (inputs of jobs we submitted, ...).
 
@@ -351,6 +360,7 @@ _JUDGED_CALLS = (
     "check",
     "get_statuses",
     "start_job",
+    "cancel_affects",
     "validate_job_type",
     "create_job_type",
     "edit_job_type",

@@ -37,7 +37,7 @@ import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
-from adapters.base import Adapter, CallbackSource, HeldJobStarter, SubmitRequest
+from adapters.base import Adapter, CallbackSource, HeldJobStarter, SpreadingCancel, SubmitRequest
 from adapters.errors import ErrorKind, FieldError, UpstreamError
 from adapters.model import JobRecord, NativeKey, Source
 from gateway.callbacks import CallbackTokens
@@ -73,6 +73,8 @@ class Outcome:
     job: JobRecord | None
     problems: tuple[Problem, ...] = ()
     replayed: bool = False
+    affected: tuple[JobRecord, ...] = ()
+    """Every job an accepted cancel stops, the job's own included (a ``SpreadingCancel`` source)."""
 
     @property
     def pending(self) -> bool:
@@ -289,7 +291,10 @@ class MutationService:
             refused = rule.precheck(current)
             if refused is not None:
                 return Outcome(current, (Problem(rule.refused, refused),))
+            affected: tuple[JobRecord, ...] = ()
             try:
+                if action is JobAction.CANCEL and isinstance(adapter, SpreadingCancel):
+                    affected = tuple(await adapter.cancel_affects(job_key))
                 job = await run(job_key)
             except UpstreamError as err:
                 problems = problems_from(err)
@@ -297,11 +302,12 @@ class MutationService:
                     raise
                 # An upstream CONFLICT means the job's state does not allow it (it ended meanwhile).
                 return Outcome(current, tuple(rule.refusal(p) for p in problems))
+            affected = tuple(job if a.key == job.key else a for a in affected)
             if job.pending_status is not None:
                 self._follow_pending(adapter, job)
-                return Outcome(job)
+                return Outcome(job, affected=affected)
             await self._announce(job, current if job.key == current.key else None)
-            return Outcome(job)
+            return Outcome(job, affected=affected)
 
         payload = {"source": source.value, "scope": job_key.scope, "id": job_key.native_id}
         outcome = await self._guarded(scope, key, action.value, payload, call)

@@ -329,6 +329,21 @@ class AmperityAdapter(BaseAdapter):
     async def rerun_job(self, key: NativeKey) -> JobRecord:
         raise UpstreamError(ErrorKind.NOT_SUPPORTED, self.source, NO_RERUN)
 
+    async def cancel_affects(self, key: NativeKey) -> list[JobRecord]:
+        """The job and every other unfinished ingest job of its workflow in the current 7-day window:
+        the stop ends the whole workflow (its downstream tasks too, which are not ingest jobs)."""
+        job = self._job(await self._fetch(key))
+        workflow = job.raw.get("workflow_id")
+        window = await self._fetch_window(_window_end(self.clock.now()), None, None, None)
+        others = [
+            record
+            for raw in window.jobs
+            if raw.get("workflow_id") == workflow and raw.get("id") != key.native_id
+            for record in (self._job(raw),)
+            if not record.status.is_final
+        ]
+        return [job, *others]
+
     async def cancel_job(self, key: NativeKey) -> JobRecord:
         before = self._job(await self._fetch(key))
         if before.status.is_final:

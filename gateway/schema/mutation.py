@@ -32,7 +32,13 @@ strawberry.enum(MutationErrorCode, description="Why a mutation was refused.")
 MAX_KEY_LENGTH = 200
 
 SUBMIT_DESCRIPTION = "Start a job on one source. Amperity ingest jobs are read-only: refused."
-CANCEL_DESCRIPTION = "Cancel a job. Cancelling a final job is a harmless NOT_CANCELLABLE answer."
+CANCEL_DESCRIPTION = (
+    "Cancel a job. Cancelling a final job is a harmless NOT_CANCELLABLE answer. "
+    "AMPERITY: an ingest job can only be stopped by stopping its whole workflow, so this stops every "
+    "ingest job of that workflow and its downstream tasks too; `affectedJobs` lists the ingest jobs. "
+    "SCALE: the cancel is queued by Scale and applied a moment later (`pending`); a FAILED Scale job "
+    "is not cancelled (it is final)."
+)
 RERUN_DESCRIPTION = "Run a job again: natively where the source can, else by resubmitting its input."
 START_DESCRIPTION = "Release a held job (`canStart`: Leia jobs submitted with blockProcessing) so it runs."
 VALIDATE_DESCRIPTION = "Scale: check a job type definition without creating it."
@@ -59,6 +65,14 @@ class CancelJobPayload:
     job: Job | None
     errors: list[MutationError]
     replayed: bool
+    affected_jobs: list[Job] = strawberry.field(
+        default_factory=list,
+        description=(
+            "Every job the cancel stops, `job` included (as the cancel left it; the others as they were "
+            "before it): more than one where the upstream cannot stop one job alone (AMPERITY: every "
+            "unfinished ingest job of the job's workflow)."
+        ),
+    )
     pending: bool = strawberry.field(
         default=False,
         description=(
@@ -304,6 +318,7 @@ async def _job_type_call(call: Awaitable[JobTypeEdit]) -> JobTypePayload:
 async def cancel_job(self: object, info: Info, input: CancelJobInput) -> CancelJobPayload:
     outcome = await _change(info, JobAction.CANCEL, input.id, input.idempotency_key)
     return CancelJobPayload(
+        affected_jobs=[Job.from_record(r) for r in outcome.affected],
         job=_job(outcome),
         errors=_errors(outcome.problems),
         replayed=outcome.replayed,

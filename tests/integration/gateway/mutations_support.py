@@ -27,7 +27,11 @@ JOB_FIELDS = "id source nativeId scope status nativeStatus canCancel canRerun ca
 PAYLOAD = "replayed errors { code message field } job { " + JOB_FIELDS + " }"
 
 SUBMIT = "mutation Submit($i: SubmitJobInput!) { submitJob(input: $i) { " + PAYLOAD + " } }"
-CANCEL = "mutation Cancel($i: CancelJobInput!) { cancelJob(input: $i) { " + PAYLOAD + " pending pendingStatus } }"
+CANCEL = (
+    "mutation Cancel($i: CancelJobInput!) { cancelJob(input: $i) { "
+    + PAYLOAD
+    + " pending pendingStatus affectedJobs { id status raw } } }"
+)
 RERUN = "mutation Rerun($i: RerunJobInput!) { rerunJob(input: $i) { " + PAYLOAD + " pending pendingStatus } }"
 START = "mutation Start($i: StartJobInput!) { startJob(input: $i) { " + PAYLOAD + " } }"
 NODE = (

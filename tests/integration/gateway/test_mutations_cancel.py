@@ -79,7 +79,13 @@ def test_a_failed_scale_job_is_not_cancelled(stack: Stack) -> None:
 def test_amperity_cancel_stops_the_workflow_and_the_job_ends_canceled() -> None:
     with running_stack() as stack:
         running = first_job(stack, "AMPERITY", ["RUNNING"], where=lambda j: j["canCancel"])
-        job = accepted(cancel(stack, running["id"]))
+        payload = cancel(stack, running["id"])
+        job = accepted(payload)
+        # The stop ends the whole workflow: the payload names every ingest job it stops.
+        affected = payload["affectedJobs"]
+        assert running["id"] in {a["id"] for a in affected}
+        assert {a["raw"]["workflow_id"] for a in affected} == {running["raw"]["workflow_id"]}
+        assert [a for a in affected if a["id"] == running["id"]][0]["status"] == job["status"]
         assert job["id"] == running["id"] and job["nativeStatus"] == "stopping"
         assert mutating_calls(stack, Source.AMPERITY) == {("AMPERITY", "stop_workflow"): 1}
         workflow = running["raw"]["workflow_id"]
