@@ -71,6 +71,9 @@ class Capabilities:
     """The time the source's lists are sorted by, newest first: ``updated`` (last update,
     else the latest known time), ``created``, ``started``, or ``none`` (no time order)."""
     total_count: bool = False
+    web_path: str | None = None
+    """A job's page in the upstream's own web UI, below the source's ``ui_base_url``: ``{scope}`` and
+    ``{native_id}`` are replaced. ``None``: no page is known (a ``ui_base_url`` template still works)."""
     no_data_for: frozenset[str] = frozenset()
     """``JobQuery`` filters this source has no data to apply (WordLift jobs have no creation time):
     a query setting one leaves the source out of the list, with an error naming the filter,

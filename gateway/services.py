@@ -8,9 +8,10 @@ never builds any of them itself.
 from __future__ import annotations
 
 import secrets
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from adapters.base import RemembersSubmissions
+from adapters.registry import REGISTRY
 from gateway.cache import RecordCache
 from gateway.callbacks import CallbackReads, CallbackTokens
 from gateway.client_urls import ClientUrlPolicy
@@ -19,6 +20,7 @@ from gateway.cursor import CursorCodec
 from gateway.events import InProcessEventBus, PollingPolicy
 from gateway.history import StatusHistory
 from gateway.idempotency import IdempotencyLedger, ResultCodec
+from gateway.links import WebLinks
 from gateway.live import Live
 from gateway.metrics import Metrics
 from gateway.mutations import MutationService, Outcome
@@ -50,6 +52,8 @@ class Services:
     """What an accepted callback makes happen (a fresh upstream read); set with ``callbacks``."""
     deadline_s: float | None = None
     """Every query and mutation's upstream calls end within this many seconds (``None``: no deadline)."""
+    web_links: WebLinks = field(default_factory=lambda: WebLinks({}))
+    """``Job.webUrl``: links into the upstreams' own UIs, from each source's ``ui_base_url``."""
 
 
 def build_services(config: GatewayConfig, upstreams: Upstreams) -> Services:
@@ -94,6 +98,10 @@ def build_services(config: GatewayConfig, upstreams: Upstreams) -> Services:
         callbacks=callbacks,
         callback_reads=CallbackReads(upstreams, cache, live) if callbacks is not None else None,
         deadline_s=settings.request_deadline_s or upstreams.default_deadline_s(),
+        web_links=WebLinks.of(
+            {REGISTRY.by_name(name).source: table.ui_base_url for name, table in config.sources.items()},
+            {adapter.source: adapter.capabilities.web_path for adapter in upstreams},
+        ),
     )
 
 

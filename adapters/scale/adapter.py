@@ -134,6 +134,8 @@ class ScaleAdapter(BaseAdapter):
         rerun=True,
         callbacks=False,
         total_count=True,
+        # Scale UI's job page (scale-ui ``processing/jobs/:id``; not checked against a deployment).
+        web_path="/processing/jobs/{native_id}",
     )
     scopes = ("",)
 

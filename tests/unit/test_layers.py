@@ -62,6 +62,7 @@ LAYERS: tuple[tuple[str, tuple[str, ...]], ...] = (
             "gateway.metrics",
             "gateway.ids",
             "gateway.errors",
+            "gateway.links",
             "gateway.state*",
         ),
     ),

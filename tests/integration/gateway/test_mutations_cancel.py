@@ -85,7 +85,7 @@ def test_amperity_cancel_stops_the_workflow_and_the_job_ends_canceled() -> None:
         affected = payload["affectedJobs"]
         assert running["id"] in {a["id"] for a in affected}
         assert {a["raw"]["workflow_id"] for a in affected} == {running["raw"]["workflow_id"]}
-        assert [a for a in affected if a["id"] == running["id"]][0]["status"] == job["status"]
+        assert next(a for a in affected if a["id"] == running["id"])["status"] == job["status"]
         assert job["id"] == running["id"] and job["nativeStatus"] == "stopping"
         assert mutating_calls(stack, Source.AMPERITY) == {("AMPERITY", "stop_workflow"): 1}
         workflow = running["raw"]["workflow_id"]

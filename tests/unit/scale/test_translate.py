@@ -4,7 +4,7 @@ from datetime import UTC, datetime
 
 import pytest
 
-from adapters.model import JobStatus, Source
+from adapters.model import ErrorCategory, JobError, JobStatus, Source
 from adapters.scale import translate as tr
 from tests.unit.scale import examples as ex
 
@@ -101,10 +101,18 @@ def test_a_superseded_job_or_one_without_input_is_not_requeued() -> None:
     assert tr.job_record({**ex.JOB, "status": "FAILED", "input": {"json": {"X": 1}}}).can_rerun
 
 
-def test_job_error_is_the_error_title() -> None:
-    error = {"id": 4, "name": "node-lost", "title": "Node Lost", "category": "SYSTEM"}
-    assert tr.job_record({**ex.JOB, "status": "FAILED", "error": error}).error == "Node Lost"
-    assert tr.job_record({**ex.JOB, "error": {"id": 1, "name": "unknown"}}).error == "unknown"
+def test_job_error_keeps_scale_category_and_retryability() -> None:
+    error = {"id": 4, "name": "node-lost", "title": "Node Lost", "category": "SYSTEM", "should_be_retried": True}
+    assert tr.job_record({**ex.JOB, "status": "FAILED", "error": error}).error == JobError(
+        "Node Lost", "node-lost", ErrorCategory.SYSTEM, retryable=True
+    )
+    bare = tr.job_record({**ex.JOB, "error": {"id": 1, "name": "unknown"}}).error
+    assert bare == JobError("unknown", "unknown", ErrorCategory.UNKNOWN, None)
+
+
+def test_attempts_and_data() -> None:
+    job = tr.job_record({**ex.JOB, "num_exes": 3, "input": {"json": {"X": 1}}, "output": {"files": {"OUT": [5]}}})
+    assert job.attempts == 3 and job.inputs == {"json": {"X": 1}} and job.outputs == {"files": {"OUT": [5]}}
 
 
 def test_ingest_job_details_name_their_ingest() -> None:
