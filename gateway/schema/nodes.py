@@ -362,23 +362,37 @@ class IngestTable:
         )
 
 
-@strawberry.type(description="A data ingest: Amperity ingest jobs, Scale ingests.")
+_ALIGNED = "Named as on Job; the old name goes in the next release."
+
+
+@strawberry.type(
+    description=(
+        "A data ingest: Amperity ingest jobs (counted per table and file), Scale ingests. Its fields are "
+        "named as on `Job` (`status`, `nativeStatus`, `finishedAt`); `job` is the job that ran it."
+    )
+)
 class IngestRun(Node):
     source: Source
     native_id: str
     scope: str
-    state: JobStatus
-    native_state: str
+    status: JobStatus = strawberry.field(description="Normalized status, as `Job.status`.")
+    native_status: str = strawberry.field(description="The upstream's own word (Amperity: the worst table state).")
+    state: JobStatus = strawberry.field(deprecation_reason=f"Use `status`. {_ALIGNED}")
+    native_state: str = strawberry.field(deprecation_reason=f"Use `nativeStatus`. {_ALIGNED}")
     file_name: str | None
     workflow_id: str | None
     started_at: datetime | None
-    ended_at: datetime | None
+    finished_at: datetime | None = strawberry.field(description="When the ingest ended, as `Job.finishedAt`.")
+    ended_at: datetime | None = strawberry.field(deprecation_reason=f"Use `finishedAt`. {_ALIGNED}")
     updated_at: datetime | None
     read: int | None
     inserted: int | None
     updated: int | None
     rejected: int | None
-    errors: int | None
+    error_count: int | None = strawberry.field(
+        description="Rows with ingest errors (Amperity `errors`, summed over tables); null where not counted."
+    )
+    errors: int | None = strawberry.field(deprecation_reason=f"Use `errorCount`. {_ALIGNED}")
     tables: list[IngestTable]
     raw: JSON
     record: strawberry.Private[IngestRunRecord]
@@ -390,17 +404,21 @@ class IngestRun(Node):
             source=r.source,
             native_id=r.native_id,
             scope=r.scope,
+            status=r.state,
+            native_status=r.native_state,
             state=r.state,
             native_state=r.native_state,
             file_name=r.file_name,
             workflow_id=r.workflow_id,
             started_at=r.started_at,
+            finished_at=r.ended_at,
             ended_at=r.ended_at,
             updated_at=r.updated_at,
             read=r.read,
             inserted=r.inserted,
             updated=r.updated,
             rejected=r.rejected,
+            error_count=r.errors,
             errors=r.errors,
             tables=[IngestTable.from_record(t) for t in r.tables],
             raw=cast(JSON, dict(r.raw)),

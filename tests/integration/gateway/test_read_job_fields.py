@@ -84,3 +84,22 @@ def test_wordlift_jobs_show_stage_attempts_and_their_snapshot(stack: Stack) -> N
     assert done and all(j["outputs"]["snapshot_date"] == j["raw"]["snapshot_date"] for j in done)
     failed = [j for j in every if j["status"] == "FAILED"]
     assert failed and all(j["error"]["code"] == j["raw"]["error_code"] for j in failed)
+
+
+def test_ingest_runs_are_named_as_jobs_and_the_old_names_still_answer(stack: Stack) -> None:
+    query = (
+        "{ ingestRuns(first: 60) { edges { node { source status nativeStatus finishedAt errorCount "
+        "state nativeState endedAt errors job { status nativeStatus finishedAt } } } } }"
+    )
+    body = stack.query(query)
+    assert "errors" not in body, body["errors"]
+    runs = [e["node"] for e in body["data"]["ingestRuns"]["edges"]]
+    assert {r["source"] for r in runs} == {"SCALE", "AMPERITY"}
+    for run in runs:
+        old = (run["state"], run["nativeState"], run["endedAt"], run["errors"])
+        assert (run["status"], run["nativeStatus"], run["finishedAt"], run["errorCount"]) == old
+    amperity = [r for r in runs if r["source"] == "AMPERITY"]
+    assert amperity and all(r["status"] == r["job"]["status"] for r in amperity), "the same words as its Job"
+    deprecated = stack.query('{ __type(name: "IngestRun") { fields(includeDeprecated: true) { name isDeprecated } } }')
+    flags = {f["name"]: f["isDeprecated"] for f in deprecated["data"]["__type"]["fields"]}
+    assert {n for n, d in flags.items() if d} == {"state", "nativeState", "endedAt", "errors"}
