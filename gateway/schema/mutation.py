@@ -470,7 +470,12 @@ def build_mutation(registry: Registry) -> type:
                 "__annotations__": {"job": submission_input(registry), "idempotency_key": Optional[str]},  # noqa: UP045
                 "idempotency_key": strawberry.field(
                     default=None,
-                    description="Retrying with the same key and input returns the first result; see README.",
+                    description=(
+                        "Makes a retry safe: the same key with the same input returns the first call's result "
+                        "(`replayed: true`) without a second upstream call; with a different input it is "
+                        "IDEMPOTENCY_CONFLICT. Keys are kept 24 h per client credential. If the upstream never "
+                        "answered, the key records OUTCOME_UNKNOWN: check the job list, then use a new key."
+                    ),
                 ),
             },
         )

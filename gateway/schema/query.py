@@ -6,6 +6,7 @@ import asyncio
 
 import strawberry
 
+from adapters.model import NativeKey, Source
 from gateway.context import Context, Info
 from gateway.errors import GatewayError
 from gateway.ids import GlobalId, InvalidId, decode_id
@@ -32,6 +33,7 @@ from gateway.schema.nodes import (
 from gateway.schema.upstream import Upstream
 
 MAX_NODES = 100
+MAX_NATIVE_ID = 200
 
 
 async def _resolve(context: Context, gid: GlobalId) -> Node | None:
@@ -63,7 +65,15 @@ class Query:
         return list(await asyncio.gather(*(_resolve(info.context, g) for g in gids)))
 
     @strawberry.field(
-        description="Jobs of every configured source, newest first (see README: ordering across sources)."
+        description=(
+            "Jobs of every configured source, newest first. Each source is read in its own newest-first order "
+            "(last update for Scale and WordLift, creation for Leia, start for Amperity; "
+            "`upstreams { capabilities { listOrder } }` says which) and the streams are merged on that time; "
+            "phyloDB jobs have no time and come last; ties keep the order WORDLIFT, LEIA, PHYLODB, SCALE, "
+            "AMPERITY. Cursors are opaque and tied to the filter; paging to the end yields each job once "
+            "while the data stands still. A source that fails or cannot apply a filter is left out with an "
+            "error naming it (`extensions.code`: UPSTREAM_..., FILTER_NOT_SUPPORTED); the others still answer."
+        )
     )
     async def jobs(
         self,
@@ -79,6 +89,30 @@ class Query:
         also = job_type_matcher(filter)
         page = await info.context.reads.jobs(sources, queries, fp, req, info.path.as_list(), also=also)
         return CountedConnection.of(page, Job.from_record)
+
+    @strawberry.field(
+        description=(
+            "One job by the id its upstream shows (what a user copies from the upstream's UI): Scale's number, "
+            "Leia's or WordLift's job id, a phyloDB job UUID, an Amperity `isj-...` id. `scope` (graph, "
+            "application, project, tenant) is needed only where the source has several and the id could be "
+            "in more than one; without it every configured scope of the source is tried. Null if none has it."
+        )
+    )
+    async def job(self, info: Info, source: Source, native_id: str, scope: str | None = None) -> Job | None:
+        context = info.context
+        if not native_id or len(native_id) > MAX_NATIVE_ID or not native_id.isprintable():
+            raise GatewayError(f"nativeId: 1 to {MAX_NATIVE_ID} printable characters are required")
+        if source not in context.upstreams:
+            raise GatewayError(f"source: {source.value} is not configured", code="NOT_FOUND")
+        adapter = context.upstreams.get(source)
+        if scope is not None and scope not in adapter.scopes:
+            raise GatewayError(f"scope: {scope!r} is not a configured {source.value} scope")
+        scopes = [scope] if scope is not None else list(adapter.scopes)
+        found = await asyncio.gather(*(job_node(context, source, NativeKey(s, native_id)) for s in scopes))
+        jobs = [j for j in found if j is not None]
+        if len(jobs) > 1:
+            raise GatewayError(f"nativeId: {native_id!r} is in several {source.value} scopes; give `scope`")
+        return jobs[0] if jobs else None
 
     @strawberry.field(description="Job types of every configured source, source by source.")
     async def job_types(

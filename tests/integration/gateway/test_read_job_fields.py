@@ -103,3 +103,31 @@ def test_ingest_runs_are_named_as_jobs_and_the_old_names_still_answer(stack: Sta
     deprecated = stack.query('{ __type(name: "IngestRun") { fields(includeDeprecated: true) { name isDeprecated } } }')
     flags = {f["name"]: f["isDeprecated"] for f in deprecated["data"]["__type"]["fields"]}
     assert {n for n, d in flags.items() if d} == {"state", "nativeState", "endedAt", "errors"}
+
+
+LOOKUP = (
+    "query($s: Source!, $n: String!, $c: String) { job(source: $s, nativeId: $n, scope: $c) { id nativeId scope } }"
+)
+
+
+@pytest.mark.parametrize("source", ["WORDLIFT", "LEIA", "PHYLODB", "SCALE", "AMPERITY"])
+def test_a_job_is_found_by_the_id_its_upstream_shows(stack: Stack, source: str) -> None:
+    listed = stack.query(
+        "query($f: JobFilter) { jobs(first: 3, filter: $f) { edges { node { id nativeId scope } } } }",
+        {"f": {"sources": [source]}},
+    )["data"]["jobs"]["edges"][-1]["node"]
+    found = stack.query(LOOKUP, {"s": source, "n": listed["nativeId"]})
+    assert found["data"]["job"] == listed, "no scope needed"
+    scoped = stack.query(LOOKUP, {"s": source, "n": listed["nativeId"], "c": listed["scope"]})
+    assert scoped["data"]["job"] == listed
+
+
+def test_an_unknown_or_malformed_id_is_null_or_a_clear_error(stack: Stack) -> None:
+    assert stack.query(LOOKUP, {"s": "SCALE", "n": "999999999"})["data"]["job"] is None
+    assert stack.query(LOOKUP, {"s": "SCALE", "n": "not-a-number"})["data"]["job"] is None
+    refused = stack.query(LOOKUP, {"s": "SCALE", "n": "x" * 500})
+    assert (
+        refused["errors"][0]["extensions"]["code"] == "BAD_USER_INPUT" and "nativeId" in refused["errors"][0]["message"]
+    )
+    other = stack.query(LOOKUP, {"s": "LEIA", "n": "abc", "c": "not-configured"})
+    assert "scope" in other["errors"][0]["message"]
