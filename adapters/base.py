@@ -105,6 +105,10 @@ class JobQuery:
     finished_after: datetime | None = None
     finished_before: datetime | None = None
     parent_id: str | None = None
+    job_type_names: frozenset[str] | None = None
+    """Jobs whose ``job_type_name`` is one of these (every source; Scale filters upstream)."""
+    search: str | None = None
+    """Case-insensitive substring of the native id or the job type name (checked on what is read)."""
 
     def matches(self, job: JobRecord) -> bool:
         """Whether ``job`` passes every filter; the gateway re-checks what upstreams cannot."""
@@ -115,6 +119,10 @@ class JobQuery:
         if self.scopes is not None and job.scope not in self.scopes:
             return False
         if self.parent_id is not None and job.parent_id != self.parent_id:
+            return False
+        if self.job_type_names is not None and job.job_type_name not in self.job_type_names:
+            return False
+        if self.search is not None and not _found(self.search, job):
             return False
         return (
             _in_range(job.created_at, self.created_after, self.created_before)
@@ -151,6 +159,11 @@ class IngestRunQuery:
         if self.states is not None and run.state not in self.states:
             return False
         return _in_range(run.started_at, self.started_after, self.started_before)
+
+
+def _found(text: str, job: JobRecord) -> bool:
+    wanted = text.casefold()
+    return wanted in job.native_id.casefold() or wanted in (job.job_type_name or "").casefold()
 
 
 def _in_range(value: datetime | None, after: datetime | None, before: datetime | None) -> bool:

@@ -50,7 +50,7 @@ def plan(query: JobQuery, application_id: str) -> ListPlan | None:
     if query.scopes is not None and application_id not in query.scopes:
         return None
     base = {"application_id": application_id, "sort": SORT}
-    exact = not query.set_filters(_LOCAL_TIMES)
+    exact = not query.set_filters(_LOCAL_TIMES) and query.job_type_names is None and query.search is None
     if query.parent_id is not None:
         base["parent_job_id"] = query.parent_id
     if query.job_type_ids is not None:

@@ -7,8 +7,8 @@ Lists:
 
 - Jobs are listed newest first: ``order=-last_modified&order=-id``. Status
   (``status``, repeated, native words), job type (``job_type_id``, repeated) and
-  the updated range (``started``/``ended``, which filter on ``last_modified``) are
-  applied by Scale; ``updated_before`` is sent as one microsecond earlier because
+  the updated range (``started``/``ended``, which filter on ``last_modified``) and job
+  type names (``job_type_name``, repeated) are applied by Scale; ``search`` is checked here; ``updated_before`` is sent as one microsecond earlier because
   Scale's ``ended`` is inclusive. A created range cannot be asked for: its lower
   bound narrows ``started`` (a job is modified after it is created) and the rest is
   checked here, and then ``total`` is ``None``; otherwise it is Scale's ``count``.
@@ -441,8 +441,12 @@ def _job_params(query: JobQuery) -> tuple[Params, bool] | None:
         if not ids:
             return None
         params.extend(("job_type_id", i) for i in ids)
-    if query.set_filters(_LOCAL_TIMES):
-        exact = False  # checked here: Scale filters on last_modified only
+    if query.set_filters(_LOCAL_TIMES) or query.search is not None:
+        exact = False  # checked here: Scale filters times on last_modified only, and has no text search
+    if query.job_type_names is not None:
+        if not query.job_type_names:
+            return None
+        params.extend(("job_type_name", name) for name in sorted(query.job_type_names))
     bounds = [t for t in (query.updated_after, query.created_after) if t is not None]
     window = _time_range(max(bounds) if bounds else None, query.updated_before)
     if window is None:

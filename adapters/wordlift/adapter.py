@@ -67,7 +67,9 @@ from adapters.wordlift.translate import JOB_TYPE_ID, bad_response, job_from_json
 RERUN_KEPT = frozenset({"stage_retries", "limit_documents", "limit_urls", "skip_validation", "replace_validation"})
 """Submit options a rerun repeats (``snapshot_date`` is read from the job, ``force_rerun`` is the rerun)."""
 
-_TIME_FILTERS = frozenset({"updated_after", "updated_before", "finished_after", "finished_before"})
+_LOCAL_FILTERS = frozenset(
+    {"updated_after", "updated_before", "finished_after", "finished_before", "job_type_names", "search"}
+)
 
 MAX_PAGE = 100
 """Largest ``limit`` we send; the upstream documents no maximum."""
@@ -147,11 +149,13 @@ class WordLiftAdapter(BaseAdapter):
     def _can_match(query: JobQuery) -> bool:
         if query.job_type_ids is not None and JOB_TYPE_ID not in query.job_type_ids:
             return False
+        if query.job_type_names is not None and JOB_TYPE_ID not in query.job_type_names:
+            return False
         # JobResponse has no creation time and no parent, so these filters never match.
         return query.created_after is None and query.created_before is None and query.parent_id is None
 
     async def _list_graph(self, graph: str, query: JobQuery, start: GraphPosition, limit: int) -> Page[JobRecord]:
-        filtering = query.statuses is not None or bool(query.set_filters(_TIME_FILTERS))
+        filtering = query.statuses is not None or bool(query.set_filters(_LOCAL_FILTERS))
         cursor, skip = start.cursor, start.skip
         entries: list[PageEntry[JobRecord]] = []
         while True:

@@ -22,6 +22,7 @@ from gateway.ids import GlobalId, InvalidId, decode_id
 from gateway.schema.enums import JobStatus, Source
 
 MAX_FILTER_ITEMS = 100
+MAX_SEARCH = 200
 """Values per filter list (sources, statuses, jobTypeIds, scopes, states)."""
 
 _LIST = f"At most {MAX_FILTER_ITEMS} values."
@@ -49,6 +50,24 @@ class JobFilter:
         "Finished (succeeded, failed or cancelled) at or after this time; jobs not finished are left out."
     )
     finished_before: datetime | None = _when("Finished before this time; jobs not finished are left out.")
+    job_type_names: list[str] | None = strawberry.field(
+        default=None,
+        description=(
+            "Job type names, across sources: Scale job type names, Leia job types (`predict`, `transform`, ...), "
+            "WordLift `kpi`, phyloDB `inference/goeburst` and `visualization/radial`, Amperity `ingest`. "
+            f"Scale applies it upstream; other sources are checked on what is read. {_LIST}"
+        ),
+    )
+    search: str | None = strawberry.field(
+        default=None,
+        description=(
+            f"Case-insensitive text in the native id or the job type name (at most {MAX_SEARCH} characters). "
+            "Checked on the jobs read from each source (no upstream has a text search), so upstream reads "
+            "per page are bounded: with a rare match a page may hold fewer than `first` jobs while "
+            "`hasNextPage` is true (continue with `endCursor`), and `totalCount` is null where the "
+            "source's own count no longer applies."
+        ),
+    )
 
 
 @strawberry.input
@@ -95,7 +114,15 @@ def job_plan(
 ) -> tuple[frozenset[Source] | None, dict[Source, JobQuery], tuple[object, ...]]:
     """Sources to ask, the query for each, and a stable fingerprint of the filter."""
     f = f or JobFilter()
-    _check_lists(sources=f.sources, statuses=f.statuses, jobTypeIds=f.job_type_ids, scopes=f.scopes)
+    _check_lists(
+        sources=f.sources,
+        statuses=f.statuses,
+        jobTypeIds=f.job_type_ids,
+        scopes=f.scopes,
+        jobTypeNames=f.job_type_names,
+    )
+    if f.search is not None and not 1 <= len(f.search) <= MAX_SEARCH:
+        raise GatewayError(f"filter.search: 1 to {MAX_SEARCH} characters (got {len(f.search)})")
     _check_zones(
         createdAfter=f.created_after,
         createdBefore=f.created_before,
@@ -131,6 +158,8 @@ def job_plan(
             updated_before=f.updated_before,
             finished_after=f.finished_after,
             finished_before=f.finished_before,
+            job_type_names=_set(f.job_type_names),
+            search=f.search,
         )
         for source in REGISTRY.sources
     }
@@ -145,6 +174,8 @@ def job_plan(
         f.updated_before,
         f.finished_after,
         f.finished_before,
+        sorted(f.job_type_names) if f.job_type_names is not None else None,
+        f.search,
     )
     return sources, queries, fp
 

@@ -30,7 +30,7 @@ from tests.integration.gateway.read_support import (
 )
 from tests.support.stack import Stack
 
-FIELDS = f"{JOB_FIELDS} jobType {{ id }}"
+FIELDS = f"{JOB_FIELDS} jobTypeName jobType {{ id }}"
 Node = dict[str, Any]
 
 
@@ -45,8 +45,10 @@ def ids(nodes: list[Node]) -> set[str]:
     return {n["id"] for n in nodes}
 
 
-def check(stack: Stack, everything: list[Node], flt: dict[str, Any], keep: Callable[[Node], bool]) -> list[Node]:
-    got = page_all(stack, "jobs", 100, flt, fields="id source").nodes
+def check(
+    stack: Stack, everything: list[Node], flt: dict[str, Any], keep: Callable[[Node], bool], *, sparse: bool = False
+) -> list[Node]:
+    got = page_all(stack, "jobs", 100, flt, fields="id source", sparse=sparse).nodes
     expected = [n for n in everything if keep(n)]
     assert len(got) == len(ids(got)), "duplicates"
     assert ids(got) == ids(expected), (
@@ -275,3 +277,35 @@ def test_job_types_of_one_source_in_several_scopes_do_not_cross() -> None:
     assert exact(job("p1", "inference/goeburst")) and exact(job("p2", "visualization/radial"))
     # One type per scope, or one id in several scopes, needs no extra check.
     assert job_type_matcher(JobFilter(job_type_ids=[strawberry.ID(a)])) is None
+
+
+def test_job_type_names_across_sources(stack: Stack, everything: list[Node]) -> None:
+    names: dict[str, set[str]] = {}
+    for n in everything:
+        if n["jobTypeName"]:
+            names.setdefault(n["source"], set()).add(n["jobTypeName"])
+    wanted = {sorted(names["SCALE"])[0], "kpi", sorted(names["LEIA"])[0]}
+    got = check(stack, everything, {"jobTypeNames": sorted(wanted)}, lambda n: n["jobTypeName"] in wanted)
+    assert {n["source"] for n in got} == {"SCALE", "WORDLIFT", "LEIA"}
+    check(stack, everything, {"jobTypeNames": ["no-such-type"]}, lambda n: False)
+
+
+@pytest.mark.parametrize("pick", ["native id", "type name"])
+def test_search_on_native_id_and_type_name(stack: Stack, everything: list[Node], pick: str) -> None:
+    scale = next(n for n in everything if n["source"] == "SCALE" and n["jobTypeName"])
+    text = scale["nativeId"] if pick == "native id" else scale["jobTypeName"][1:-1].upper()
+
+    def keep(n: Node) -> bool:
+        return text.casefold() in n["nativeId"].casefold() or text.casefold() in (n["jobTypeName"] or "").casefold()
+
+    got = check(stack, everything, {"search": text}, keep, sparse=True)
+    assert scale["id"] in ids(got)
+
+
+def test_a_search_too_long_is_refused(stack: Stack) -> None:
+    body = stack.query(
+        "query($f: JobFilter) { jobs(first: 1, filter: $f) { totalCount } }", {"f": {"search": "x" * 201}}
+    )
+    assert (
+        body["errors"][0]["extensions"]["code"] == "BAD_USER_INPUT" and "filter.search" in body["errors"][0]["message"]
+    )
