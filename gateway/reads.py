@@ -8,6 +8,7 @@ failing source (``report``) so the others' data still comes back. It returns
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
@@ -16,6 +17,7 @@ from typing import Generic, TypeVar
 from adapters.base import Adapter, IngestRunQuery, JobQuery, JobTypeQuery, Page, list_time
 from adapters.errors import UpstreamError
 from adapters.model import IngestRunRecord, JobRecord, JobTypeRecord, Source
+from gateway.counts import JobCount, count_jobs
 from gateway.cursor import CursorCodec, CursorState, InvalidCursor, fingerprint
 from gateway.errors import FilterNotSupported, GatewayError
 from gateway.loaders import Loaders
@@ -141,6 +143,35 @@ class Reads:
         )
         return page, cursor, info
 
+    def able(
+        self, sources: frozenset[Source] | None, queries: dict[Source, JobQuery], path: Sequence[str | int]
+    ) -> list[Adapter]:
+        """The selected sources that can apply their query; each other one is reported (FILTER_NOT_SUPPORTED)."""
+        adapters = []
+        for adapter in self._upstreams.select(sources):
+            unfit = queries[adapter.source].set_filters(adapter.capabilities.no_data_for)
+            if unfit:
+                self._report(path, FilterNotSupported(adapter.source, [_camel(name) for name in unfit]))
+            else:
+                adapters.append(adapter)
+        return adapters
+
+    async def job_counts(
+        self, sources: frozenset[Source] | None, queries: dict[Source, JobQuery], path: Sequence[str | int]
+    ) -> list[JobCount]:
+        """Jobs per source and status (``gateway.counts``); a failing source is reported and left out."""
+        adapters = self.able(sources, queries, path)
+        answers = await asyncio.gather(*(count_jobs(a, queries[a.source]) for a in adapters), return_exceptions=True)
+        counts: list[JobCount] = []
+        for answer in answers:
+            if isinstance(answer, UpstreamError):
+                self._report(path, answer)
+            elif isinstance(answer, BaseException):
+                raise answer
+            else:
+                counts.extend(answer)
+        return counts
+
     def _list_time(self, record: JobRecord | IngestRunRecord) -> datetime | None:
         """The time the record's own source lists it by: merging on it interleaves the streams exactly."""
         order = self._list_orders.get(record.source)
@@ -183,13 +214,7 @@ class Reads:
     ) -> Connection[JobRecord]:
         """``also``: a gateway-side check on top of the per-source queries; ``nested``: a
         connection under a parent (one of many on a page), whose first read is batched."""
-        adapters = []
-        for adapter in self._upstreams.select(sources):
-            unfit = queries[adapter.source].set_filters(adapter.capabilities.no_data_for)
-            if unfit:
-                self._report(path, FilterNotSupported(adapter.source, [_camel(name) for name in unfit]))
-            else:
-                adapters.append(adapter)
+        adapters = self.able(sources, queries, path)
         streams = self._job_streams(adapters, queries, nested)
 
         def matches(job: JobRecord) -> bool:

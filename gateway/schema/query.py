@@ -8,9 +8,11 @@ import strawberry
 
 from adapters.model import NativeKey, Source
 from gateway.context import Context, Info
+from gateway.counts import READ_CAP
 from gateway.errors import GatewayError
 from gateway.ids import GlobalId, InvalidId, decode_id
 from gateway.reads import PageRequest
+from gateway.schema.enums import JobStatus
 from gateway.schema.inputs import (
     IngestRunFilter,
     JobFilter,
@@ -33,6 +35,18 @@ from gateway.schema.nodes import (
 from gateway.schema.upstream import Upstream
 
 MAX_NODES = 100
+
+
+@strawberry.type(description="How many jobs of one source have one status (`Query.jobCounts`).")
+class JobCount:
+    source: Source
+    status: JobStatus
+    count: int
+    exact: bool = strawberry.field(
+        description="False: `count` is a lower bound (the source cannot count by status and has more to read)."
+    )
+
+
 MAX_NATIVE_ID = 200
 
 
@@ -89,6 +103,23 @@ class Query:
         also = job_type_matcher(filter)
         page = await info.context.reads.jobs(sources, queries, fp, req, info.path.as_list(), also=also)
         return CountedConnection.of(page, Job.from_record)
+
+    @strawberry.field(
+        description=(
+            "How many jobs each source has per status, under the same filter as `jobs` (e.g. "
+            '`{sources: [SCALE], statuses: [FAILED], finishedAfter: ...}` for "12 failed today on Scale"). '
+            "`exact` is true where the upstream counts by status itself (Scale, Leia) or the whole "
+            f"filtered list was read; elsewhere at most {READ_CAP} jobs per source are read and `count` "
+            "is a lower bound with `exact: false`. Statuses default to all but UNKNOWN. A failing source is "
+            "left out with an error naming it."
+        )
+    )
+    async def job_counts(self, info: Info, filter: JobFilter | None = None) -> list[JobCount]:
+        sources, queries, _ = job_plan(filter)
+        if filter is not None and filter.job_type_ids is not None and job_type_matcher(filter) is not None:
+            raise GatewayError("filter.jobTypeIds: job types of one source in several scopes cannot be counted")
+        counts = await info.context.reads.job_counts(sources, queries, info.path.as_list())
+        return [JobCount(source=c.source, status=c.status, count=c.count, exact=c.exact) for c in counts]
 
     @strawberry.field(
         description=(

@@ -63,6 +63,7 @@ LAYERS: tuple[tuple[str, tuple[str, ...]], ...] = (
             "gateway.ids",
             "gateway.errors",
             "gateway.links",
+            "gateway.counts",
             "gateway.state*",
         ),
     ),
