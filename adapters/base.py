@@ -26,6 +26,7 @@ from adapters.model import (
     JobStatus,
     JobTypeRecord,
     NativeKey,
+    ScopeRecord,
     Source,
 )
 
@@ -308,6 +309,15 @@ class HeldJobStarter(Protocol):
 
 
 @runtime_checkable
+class ScopeNamer(Protocol):
+    """Can tell a human name for each configured scope (Leia application name, phyloDB project name, ...)."""
+
+    async def scope_names(self) -> list[ScopeRecord]:
+        """One record per configured scope, in ``scopes`` order; ``name`` ``None`` where none is known."""
+        ...
+
+
+@runtime_checkable
 class SpreadingCancel(Protocol):
     """Cancelling one job stops others with it (Amperity: stopping an ingest job stops its whole workflow)."""
 
@@ -377,6 +387,7 @@ _JUDGED_CALLS = (
     "get_statuses",
     "start_job",
     "cancel_affects",
+    "scope_names",
     "validate_job_type",
     "create_job_type",
     "edit_job_type",

@@ -183,6 +183,15 @@ class JobRecord:
 
 
 @dataclass(frozen=True, slots=True)
+class ScopeRecord:
+    """A scope jobs live in (WordLift graph, Leia application, phyloDB project, ...) and its name."""
+
+    source: Source
+    id: str
+    name: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
 class JobTypeRecord:
     source: Source
     native_id: str

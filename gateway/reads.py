@@ -14,9 +14,9 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Generic, TypeVar
 
-from adapters.base import Adapter, IngestRunQuery, JobQuery, JobTypeQuery, Page, list_time
+from adapters.base import Adapter, IngestRunQuery, JobQuery, JobTypeQuery, Page, ScopeNamer, list_time
 from adapters.errors import UpstreamError
-from adapters.model import IngestRunRecord, JobRecord, JobTypeRecord, Source
+from adapters.model import IngestRunRecord, JobRecord, JobTypeRecord, ScopeRecord, Source
 from gateway.counts import JobCount, count_jobs
 from gateway.cursor import CursorCodec, CursorState, InvalidCursor, fingerprint
 from gateway.errors import FilterNotSupported, GatewayError
@@ -171,6 +171,21 @@ class Reads:
             else:
                 counts.extend(answer)
         return counts
+
+    async def scopes(self, sources: frozenset[Source] | None, path: Sequence[str | int]) -> list[ScopeRecord]:
+        """Every configured scope of the selected sources, named where the source can tell (``ScopeNamer``);
+        a source whose names cannot be read is reported, and its scopes listed by id."""
+        adapters = self._upstreams.select(sources)
+
+        async def of(adapter: Adapter) -> list[ScopeRecord]:
+            if isinstance(adapter, ScopeNamer):
+                try:
+                    return await adapter.scope_names()
+                except UpstreamError as err:
+                    self._report(path, err)
+            return [ScopeRecord(adapter.source, scope) for scope in adapter.scopes]
+
+        return [scope for found in await asyncio.gather(*(of(a) for a in adapters)) for scope in found]
 
     def _list_time(self, record: JobRecord | IngestRunRecord) -> datetime | None:
         """The time the record's own source lists it by: merging on it interleaves the streams exactly."""

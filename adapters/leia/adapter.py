@@ -65,7 +65,7 @@ from adapters.leia.params import build_call
 from adapters.leia.problems import parse_error
 from adapters.leia.translate import JOB_TYPES, job_record, job_records, job_type_record, map_status, status_map
 from adapters.memory import LocalMemory
-from adapters.model import JobRecord, JobStatus, JobTypeRecord, NativeKey, Source
+from adapters.model import JobRecord, JobStatus, JobTypeRecord, NativeKey, ScopeRecord, Source
 from adapters.positions import offset_or_invalid, page_of
 
 log = logging.getLogger("job_gateway.adapters.leia")
@@ -146,13 +146,23 @@ class LeiaAdapter(BaseAdapter):
         assert self._application_id is not None
         return self._application_id
 
+    async def scope_names(self) -> list[ScopeRecord]:
+        """The application (``GET /whoami``), named by its ``application_name``."""
+        body = await self._whoami()
+        name = body.get("application_name")
+        return [ScopeRecord(Source.LEIA, body["id"], name if isinstance(name, str) and name else None)]
+
     async def check(self) -> None:
+        await self._whoami()
+
+    async def _whoami(self) -> dict[str, Any]:
         body = await self.client.get_json("/whoami", operation="whoami")
         if not isinstance(body, dict) or not isinstance(body.get("id"), str):
             raise UpstreamError(ErrorKind.BAD_RESPONSE, Source.LEIA, "LEIA whoami answered an unexpected body")
         if self._application_id is None:
             self._application_id = body["id"]
             self.scopes = (body["id"],)
+        return body
 
     async def aclose(self) -> None:
         token = self.auth.token

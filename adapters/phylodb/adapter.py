@@ -41,6 +41,7 @@ import asyncio
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from typing import Any
+from urllib.parse import quote
 
 import httpx
 from cachetools import TTLCache
@@ -59,7 +60,7 @@ from adapters.base import (
 )
 from adapters.errors import ErrorKind, FieldError, UpstreamError
 from adapters.http import UpstreamClient
-from adapters.model import JobRecord, JobStatus, JobTypeRecord, NativeKey, Source
+from adapters.model import JobRecord, JobStatus, JobTypeRecord, NativeKey, ScopeRecord, Source
 from adapters.phylodb import translate
 from adapters.phylodb.auth import BearerProviderAuth
 from adapters.phylodb.params import JobInput, is_uuid, parse_params
@@ -147,6 +148,17 @@ class PhyloDBAdapter(BaseAdapter):
         if not is_uuid(key.native_id):
             return self._error(ErrorKind.NOT_FOUND, f"phyloDB job {key.native_id!r} not found (ids are UUIDs)")
         return None
+
+    async def scope_names(self) -> list[ScopeRecord]:
+        """Each configured project, named by ``GET /projects/{project}`` (its ``name``), read concurrently."""
+
+        async def named(project: str) -> ScopeRecord:
+            response = await self._call("GET", f"/projects/{quote(project, safe='')}", operation="get_project")
+            body = self.client.decode(response)
+            name = body.get("name") if isinstance(body, dict) else None
+            return ScopeRecord(self.source, project, name if isinstance(name, str) and name else None)
+
+        return list(await asyncio.gather(*(named(p) for p in self.scopes)))
 
     async def _fetch_page(self, project: str, page: int) -> list[dict[str, Any]]:
         response = await self._call("GET", f"/projects/{project}/jobs", operation="list_jobs", params={"page": page})

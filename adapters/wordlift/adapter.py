@@ -56,7 +56,7 @@ from adapters.batching import gather_per_key
 from adapters.errors import ErrorKind, FieldError, UpstreamError
 from adapters.http import UpstreamClient
 from adapters.memory import KeptInputs
-from adapters.model import JobRecord, JobTypeRecord, NativeKey, Source
+from adapters.model import JobRecord, JobTypeRecord, NativeKey, ScopeRecord, Source
 from adapters.positions import page_of
 from adapters.wordlift import positions
 from adapters.wordlift.params import submit_body
@@ -230,6 +230,17 @@ class WordLiftAdapter(BaseAdapter):
         job = job_from_json(self.client.decode(response))
         await self.inputs.keep(job.native_id, {k: v for k, v in body.items() if k in RERUN_KEPT})
         return job
+
+    async def scope_names(self) -> list[ScopeRecord]:
+        """Each graph, named by the ``website_url`` of its latest job (the KPI API has no graph resource):
+        one ``limit=1`` list read per graph; ``None`` for a graph without jobs."""
+
+        async def named(graph: str) -> ScopeRecord:
+            records, _ = await self._fetch_page(graph, None, 1)
+            site = records[0].raw.get("website_url") if records else None
+            return ScopeRecord(self.source, graph, site if isinstance(site, str) and site else None)
+
+        return list(await asyncio.gather(*(named(g) for g in self.scopes)))
 
     # --- lifecycle ----------------------------------------------------------------------
 

@@ -14,6 +14,7 @@ from gateway.ids import GlobalId, InvalidId, decode_id
 from gateway.reads import PageRequest
 from gateway.schema.enums import JobStatus
 from gateway.schema.inputs import (
+    MAX_FILTER_ITEMS,
     IngestRunFilter,
     JobFilter,
     JobTypeFilter,
@@ -35,6 +36,18 @@ from gateway.schema.nodes import (
 from gateway.schema.upstream import Upstream
 
 MAX_NODES = 100
+
+
+@strawberry.type(description="A scope jobs live in: a WordLift graph, Leia application, phyloDB project, ...")
+class Scope:
+    source: Source
+    id: str = strawberry.field(description="What `Job.scope` and the `scopes` filter use.")
+    name: str | None = strawberry.field(
+        description=(
+            "A name for people: the Leia application's name, the phyloDB project's name, the website of a "
+            "WordLift graph (from its latest job); null where the source has none (Scale, Amperity)."
+        )
+    )
 
 
 @strawberry.type(description="How many jobs of one source have one status (`Query.jobCounts`).")
@@ -174,6 +187,19 @@ class Query:
         req = PageRequest(first, after, last, before)
         page = await info.context.reads.ingest_runs(sources, query, fp, req, info.path.as_list())
         return CountedConnection.of(page, IngestRun.from_record)
+
+    @strawberry.field(
+        description=(
+            "The scopes of the configured sources (all, or those in `sources`), with names where the source "
+            "tells them. A source whose names cannot be read is listed by id, with an error naming it."
+        )
+    )
+    async def scopes(self, info: Info, sources: list[Source] | None = None) -> list[Scope]:
+        if sources is not None and len(sources) > MAX_FILTER_ITEMS:
+            raise GatewayError(f"sources: at most {MAX_FILTER_ITEMS} values (got {len(sources)})")
+        wanted = None if sources is None else frozenset(sources)
+        found = await info.context.reads.scopes(wanted, info.path.as_list())
+        return [Scope(source=s.source, id=s.id, name=s.name) for s in found]
 
     @strawberry.field(description="The configured upstreams, their health and capabilities.")
     def upstreams(self, info: Info) -> list[Upstream]:

@@ -45,3 +45,24 @@ def test_a_filter_a_source_cannot_apply_leaves_it_out_of_the_counts(stack: Stack
     body = stack.query(COUNTS, {"f": {"createdAfter": "2020-01-01T00:00:00Z"}})
     assert [e["extensions"]["code"] for e in body["errors"]] == ["FILTER_NOT_SUPPORTED"]
     assert "WORDLIFT" not in {c["source"] for c in body["data"]["jobCounts"]}
+
+
+def test_scopes_are_listed_with_their_names(stack: Stack) -> None:
+    body = stack.query("{ scopes { source id name } }")
+    assert "errors" not in body, body["errors"]
+    scopes = body["data"]["scopes"]
+    by_source: dict[str, list[dict[str, Any]]] = {}
+    for scope in scopes:
+        by_source.setdefault(scope["source"], []).append(scope)
+    sims = stack.sims.simulators
+    leia_app = sims["leia"].state.applications[sims["leia"].config["application_id"]]
+    assert by_source["LEIA"] == [{"source": "LEIA", "id": leia_app.id, "name": leia_app.application_name}]
+    projects = sims["phylodb"].state.projects
+    assert [(s["id"], s["name"]) for s in by_source["PHYLODB"]] == [
+        (p, projects[p].name) for p in sims["phylodb"].config["projects"]
+    ]
+    assert [s["id"] for s in by_source["WORDLIFT"]] == sims["wordlift"].config["graphs"]
+    assert all(s["name"] and s["name"].startswith("http") for s in by_source["WORDLIFT"])
+    assert by_source["SCALE"] == [{"source": "SCALE", "id": "", "name": None}]
+    only = stack.query("{ scopes(sources: [LEIA]) { source } }")["data"]["scopes"]
+    assert only == [{"source": "LEIA"}]
