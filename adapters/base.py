@@ -21,10 +21,12 @@ from typing import Any, Generic, Protocol, TypeVar, runtime_checkable
 from adapters.errors import ErrorKind, UpstreamError, not_supported
 from adapters.http import UpstreamClient
 from adapters.model import (
+    CatalogRecord,
     IngestRunRecord,
     JobRecord,
     JobStatus,
     JobTypeRecord,
+    LogRecord,
     NativeKey,
     ScopeRecord,
     Source,
@@ -309,6 +311,27 @@ class HeldJobStarter(Protocol):
 
 
 @runtime_checkable
+class LogReader(Protocol):
+    """Jobs have logs the upstream serves (Scale: each execution's combined stdout and stderr)."""
+
+    async def job_logs(self, key: NativeKey, after: str | None, limit: int) -> Page[LogRecord]:
+        """The job's log lines, oldest first (every attempt in turn), positions as for ``list_jobs``."""
+        ...
+
+
+@runtime_checkable
+class Catalog(Protocol):
+    """Lists what a submission names (Leia: the models and documents ``submitJob`` takes ids of)."""
+
+    catalog_kinds: tuple[str, ...]
+    """The lists it has, e.g. ``("models", "documents")``."""
+
+    async def list_catalog(self, kind: str, after: str | None, limit: int) -> Page[CatalogRecord]:
+        """One page of the ``kind`` list (one of ``catalog_kinds``), positions as for ``list_jobs``."""
+        ...
+
+
+@runtime_checkable
 class ScopeNamer(Protocol):
     """Can tell a human name for each configured scope (Leia application name, phyloDB project name, ...)."""
 
@@ -388,6 +411,8 @@ _JUDGED_CALLS = (
     "start_job",
     "cancel_affects",
     "scope_names",
+    "list_catalog",
+    "job_logs",
     "validate_job_type",
     "create_job_type",
     "edit_job_type",

@@ -192,6 +192,33 @@ class ScopeRecord:
 
 
 @dataclass(frozen=True, slots=True)
+class LogRecord:
+    """One line of a job's log (Scale execution logs)."""
+
+    message: str
+    time: datetime | None = None
+    level: str | None = None
+    """``INFO``, ``ERROR``, ... where the line or its stream tells."""
+    stream: str | None = None
+    """``stdout`` or ``stderr``."""
+
+
+@dataclass(frozen=True, slots=True)
+class CatalogRecord:
+    """Something a submission names, listed so a client can pick it (Leia models and documents)."""
+
+    source: Source
+    kind: str
+    """The source's catalog it is in (``Catalog.catalog_kinds``): ``models``, ``documents``, ..."""
+    scope: str
+    native_id: str
+    name: str | None = None
+    description: str | None = None
+    created_at: datetime | None = None
+    raw: Mapping[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
 class JobTypeRecord:
     source: Source
     native_id: str

@@ -14,9 +14,19 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Generic, TypeVar
 
-from adapters.base import Adapter, IngestRunQuery, JobQuery, JobTypeQuery, Page, ScopeNamer, list_time
+from adapters.base import (
+    Adapter,
+    Catalog,
+    IngestRunQuery,
+    JobQuery,
+    JobTypeQuery,
+    LogReader,
+    Page,
+    ScopeNamer,
+    list_time,
+)
 from adapters.errors import UpstreamError
-from adapters.model import IngestRunRecord, JobRecord, JobTypeRecord, ScopeRecord, Source
+from adapters.model import CatalogRecord, IngestRunRecord, JobRecord, JobTypeRecord, LogRecord, ScopeRecord, Source
 from gateway.counts import JobCount, count_jobs
 from gateway.cursor import CursorCodec, CursorState, InvalidCursor, fingerprint
 from gateway.errors import FilterNotSupported, GatewayError
@@ -172,6 +182,39 @@ class Reads:
                 counts.extend(answer)
         return counts
 
+    async def job_logs(self, job: JobRecord, req: PageRequest, path: Sequence[str | int]) -> Connection[LogRecord]:
+        """A job's log lines (``LogReader``); an empty connection where the source serves no logs."""
+        adapter = self._upstreams.get(job.source)
+        if not isinstance(adapter, LogReader):
+            self._size(req)
+            return Connection([], NO_PAGE, 0)
+
+        async def fetch(after: str | None, limit: int) -> Page[LogRecord]:
+            return await adapter.job_logs(job.key, after, limit)
+
+        fp = ("logs", job.source.value, job.scope, job.native_id)
+        streams = [SourceStream(job.source.value, fetch)]
+        page, cursor, info = await self._page("logs", streams, fp, req, _no_log_time, _any, path)
+        return Connection([Edge(cursor(e.positions), e.record) for e in page.edges], info, page.total)
+
+    async def catalog(
+        self, source: Source, kind: str, req: PageRequest, path: Sequence[str | int]
+    ) -> Connection[CatalogRecord]:
+        """One of a source's catalogs (``Catalog.catalog_kinds``), as a connection of its own."""
+        adapter = self._upstreams.get(source) if source in self._upstreams.sources else None
+        kinds = adapter.catalog_kinds if isinstance(adapter, Catalog) else ()
+        if not isinstance(adapter, Catalog) or kind not in kinds:
+            has = f"has the catalogs {', '.join(kinds)}" if kinds else "has no catalog (or is not configured)"
+            raise GatewayError(f"kind: {source.value} {has}; not {kind[:40]!r}")
+
+        async def fetch(after: str | None, limit: int) -> Page[CatalogRecord]:
+            return await adapter.list_catalog(kind, after, limit)
+
+        streams = [SourceStream(source.value, fetch)]
+        fp = ("catalog", source.value, kind)
+        page, cursor, info = await self._page("catalog", streams, fp, req, _no_catalog_time, _any, path)
+        return Connection([Edge(cursor(e.positions), e.record) for e in page.edges], info, page.total)
+
     async def scopes(self, sources: frozenset[Source] | None, path: Sequence[str | int]) -> list[ScopeRecord]:
         """Every configured scope of the selected sources, named where the source can tell (``ScopeNamer``);
         a source whose names cannot be read is reported, and its scopes listed by id."""
@@ -323,6 +366,18 @@ def _per_scope(adapter: Adapter, query: Q) -> list[tuple[str, Q]]:
 def _camel(name: str) -> str:
     head, *rest = name.split("_")
     return head + "".join(part.title() for part in rest)
+
+
+def _no_catalog_time(_: CatalogRecord) -> datetime | None:
+    return None  # one stream, in the source's own order
+
+
+def _no_log_time(_: LogRecord) -> datetime | None:
+    return None  # one stream, in the source's own order
+
+
+def _any(_: object) -> bool:
+    return True
 
 
 def _no_time(_: JobTypeRecord) -> datetime | None:

@@ -74,9 +74,9 @@ from adapters.base import (
 from adapters.batching import gather_per_key
 from adapters.errors import ErrorKind, FieldError, UpstreamError
 from adapters.http import UpstreamClient
-from adapters.model import IngestRunRecord, JobRecord, JobStatus, JobTypeRecord, NativeKey, Source
+from adapters.model import IngestRunRecord, JobRecord, JobStatus, JobTypeRecord, LogRecord, NativeKey, Source
 from adapters.positions import encode_offset
-from adapters.scale import job_types
+from adapters.scale import job_types, logs
 from adapters.scale import translate as tr
 from adapters.scale.listing import (
     MAX_PAGE_SIZE,
@@ -264,6 +264,9 @@ class ScaleAdapter(BaseAdapter):
             raise UpstreamError(ErrorKind.CONFLICT, Source.SCALE, message)
         await self.client.request("POST", "/v6/jobs/requeue/", operation="rerun_job", json_body={"job_ids": [job_id]})
         return replace(before, pending_status=JobStatus.QUEUED)
+
+    async def job_logs(self, key: NativeKey, after: str | None, limit: int) -> Page[LogRecord]:
+        return await logs.job_logs(self.client, self._job_id(key), after, limit)
 
     # --- job types -------------------------------------------------------------------------------------
 

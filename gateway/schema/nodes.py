@@ -24,6 +24,7 @@ from adapters.model import (
     JobError,
     JobRecord,
     JobTypeRecord,
+    LogRecord,
     NativeKey,
     Source,
 )
@@ -240,6 +241,19 @@ class Job(Node):
             return None
         return await job_node(info.context, r.source, NativeKey(r.scope, r.parent_id))
 
+    @strawberry.field(
+        description=(
+            "The job's log, oldest line first: SCALE serves each execution's stdout and stderr (every attempt "
+            "in turn); other sources serve no logs and answer an empty list "
+            "(`upstreams { capabilities { logs } }` says which)."
+        )
+    )
+    async def logs(
+        self, info: Info, first: int | None = None, after: str | None = None
+    ) -> Annotated[CountedConnection[JobLog], strawberry.lazy("gateway.schema.nodes")]:
+        page = await info.context.reads.job_logs(self.record, PageRequest(first, after), info.path.as_list())
+        return CountedConnection.of(page, JobLog.from_record)
+
     @strawberry.field(description="Status transitions the gateway observed for this job (bounded).")
     async def status_history(self, info: Info) -> list[JobStatusEvent]:
         events = await info.context.services.history.of(JobRef(self.record.source, self.record.key))
@@ -251,6 +265,18 @@ class Job(Node):
     ) -> Annotated[CountedConnection[Job], strawberry.lazy("gateway.schema.nodes")]:
         page = await info.context.reads.job_children(self.record, PageRequest(first, after), info.path.as_list())
         return CountedConnection.of(page, Job.from_record)
+
+
+@strawberry.type(description="One line of a job's log.")
+class JobLog:
+    time: datetime | None
+    level: str | None = strawberry.field(description="INFO, ERROR, ... where the line or its stream tells.")
+    stream: str | None = strawberry.field(description="stdout or stderr.")
+    message: str
+
+    @classmethod
+    def from_record(cls, r: LogRecord) -> JobLog:
+        return cls(time=r.time, level=r.level, stream=r.stream, message=r.message)
 
 
 @strawberry.type(description="A status transition of a job, as the gateway observed it.")

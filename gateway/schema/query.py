@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import asyncio
+from datetime import datetime
+from typing import cast
 
 import strawberry
+from strawberry.scalars import JSON
 
-from adapters.model import NativeKey, Source
+from adapters.model import CatalogRecord, NativeKey, Source
 from gateway.context import Context, Info
 from gateway.counts import READ_CAP
 from gateway.errors import GatewayError
@@ -48,6 +51,31 @@ class Scope:
             "WordLift graph (from its latest job); null where the source has none (Scale, Amperity)."
         )
     )
+
+
+@strawberry.type(description="An item of a source's catalog (`Query.catalog`): a Leia model or document.")
+class CatalogItem:
+    source: Source
+    kind: str = strawberry.field(description="The catalog it is in: `models`, `documents`.")
+    scope: str = strawberry.field(description="The application (or other scope) it belongs to; empty if shared.")
+    native_id: str = strawberry.field(description="What a submission names it by.")
+    name: str | None
+    description: str | None = strawberry.field(description="Leia: the model type, or the document's MIME type.")
+    created_at: datetime | None
+    raw: JSON = strawberry.field(description="The upstream's own record, unchanged.")
+
+    @classmethod
+    def from_record(cls, r: CatalogRecord) -> CatalogItem:
+        return cls(
+            source=r.source,
+            kind=r.kind,
+            scope=r.scope,
+            native_id=r.native_id,
+            name=r.name,
+            description=r.description,
+            created_at=r.created_at,
+            raw=cast(JSON, dict(r.raw)),
+        )
 
 
 @strawberry.type(description="How many jobs of one source have one status (`Query.jobCounts`).")
@@ -200,6 +228,20 @@ class Query:
         wanted = None if sources is None else frozenset(sources)
         found = await info.context.reads.scopes(wanted, info.path.as_list())
         return [Scope(source=s.source, id=s.id, name=s.name) for s in found]
+
+    @strawberry.field(
+        description=(
+            "What a source's submissions name, listed so a client can offer them: LEIA `models` (ids or short "
+            "names for `submitJob(job: {leia: {job: {applyModel: {modelId}}}})`) and `documents` (for "
+            "`documentIds`), oldest first. `upstreams { capabilities { catalogs } }` says which source has "
+            "which; another kind is a BAD_USER_INPUT error naming the ones there are."
+        )
+    )
+    async def catalog(
+        self, info: Info, source: Source, kind: str, first: int | None = None, after: str | None = None
+    ) -> CountedConnection[CatalogItem]:
+        page = await info.context.reads.catalog(source, kind, PageRequest(first, after), info.path.as_list())
+        return CountedConnection.of(page, CatalogItem.from_record)
 
     @strawberry.field(description="The configured upstreams, their health and capabilities.")
     def upstreams(self, info: Info) -> list[Upstream]:
