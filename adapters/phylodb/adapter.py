@@ -97,6 +97,9 @@ class PhyloDBAdapter(BaseAdapter):
         cancel=True,
         rerun=True,
         list_order="none",
+        # phyloDB tells no times at all; jobs submitted here have our submit time as creation
+        # (and so as their only time, for updated ranges), but none ever has a finish time.
+        no_data_for=frozenset({"finished_after", "finished_before"}),
     )
 
     def __init__(
