@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Awaitable, Callable, Sequence
-from typing import Optional, Protocol
+from typing import Any, Optional, Protocol
 
 import strawberry
 from strawberry.scalars import JSON
@@ -60,6 +60,22 @@ class SubmitJobPayload:
     replayed: bool = strawberry.field(description="An earlier call with this idempotencyKey is being answered again.")
 
 
+def _pending() -> Any:
+    # A field declaration with its default, as ``strawberry.field`` itself returns: one per payload type.
+    return strawberry.field(
+        default=False,
+        description=(
+            "The upstream accepted the change and applies it later (Scale queues cancel and requeue as "
+            "messages): `job` still shows its state before, `pendingStatus` the status to come, and "
+            "`jobStatusChanged` delivers the transition when the upstream makes it."
+        ),
+    )
+
+
+def _pending_status() -> Any:
+    return strawberry.field(default=None, description="The status a pending change will bring (`pending` is true).")
+
+
 @strawberry.type
 class CancelJobPayload:
     job: Job | None
@@ -73,17 +89,8 @@ class CancelJobPayload:
             "unfinished ingest job of the job's workflow)."
         ),
     )
-    pending: bool = strawberry.field(
-        default=False,
-        description=(
-            "The upstream accepted the change and applies it later (Scale queues cancel and requeue as "
-            "messages): `job` still shows its state before, `pendingStatus` the status to come, and "
-            "`jobStatusChanged` delivers the transition when the upstream makes it."
-        ),
-    )
-    pending_status: JobStatus | None = strawberry.field(
-        default=None, description="The status a pending change will bring (`pending` is true)."
-    )
+    pending: bool = _pending()
+    pending_status: JobStatus | None = _pending_status()
 
 
 @strawberry.type
@@ -91,17 +98,8 @@ class RerunJobPayload:
     job: Job | None
     errors: list[MutationError]
     replayed: bool
-    pending: bool = strawberry.field(
-        default=False,
-        description=(
-            "The upstream accepted the change and applies it later (Scale queues cancel and requeue as "
-            "messages): `job` still shows its state before, `pendingStatus` the status to come, and "
-            "`jobStatusChanged` delivers the transition when the upstream makes it."
-        ),
-    )
-    pending_status: JobStatus | None = strawberry.field(
-        default=None, description="The status a pending change will bring (`pending` is true)."
-    )
+    pending: bool = _pending()
+    pending_status: JobStatus | None = _pending_status()
 
 
 @strawberry.input
@@ -315,6 +313,10 @@ async def _job_type_call(call: Awaitable[JobTypeEdit]) -> JobTypePayload:
     )
 
 
+def _pending_status_of(outcome: Outcome) -> JobStatus | None:
+    return outcome.job.pending_status if outcome.job is not None else None
+
+
 async def cancel_job(self: object, info: Info, input: CancelJobInput) -> CancelJobPayload:
     outcome = await _change(info, JobAction.CANCEL, input.id, input.idempotency_key)
     return CancelJobPayload(
@@ -323,7 +325,7 @@ async def cancel_job(self: object, info: Info, input: CancelJobInput) -> CancelJ
         errors=_errors(outcome.problems),
         replayed=outcome.replayed,
         pending=outcome.pending,
-        pending_status=outcome.job.pending_status if outcome.job is not None else None,
+        pending_status=_pending_status_of(outcome),
     )
 
 
@@ -334,7 +336,7 @@ async def rerun_job(self: object, info: Info, input: RerunJobInput) -> RerunJobP
         errors=_errors(outcome.problems),
         replayed=outcome.replayed,
         pending=outcome.pending,
-        pending_status=outcome.job.pending_status if outcome.job is not None else None,
+        pending_status=_pending_status_of(outcome),
     )
 
 
