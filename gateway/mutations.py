@@ -158,12 +158,15 @@ class MutationService:
         ledger: IdempotencyLedger[Outcome],
         listeners: list[StatusListener] | None = None,
         callbacks: CallbackTokens | None = None,
+        forget: Callable[[JobRecord], None] | None = None,
     ) -> None:
         self.ledger = ledger
         self.listeners = listeners if listeners is not None else []
         self.callbacks = callbacks
         """Set when upstreams can reach us: jobs of a ``CallbackSource`` then report by callback."""
         self._settling: set[asyncio.Task[None]] = set()
+        self._forget = forget
+        """Drops a job from the read cache: a pending change shows after the final state was cached."""
 
     async def _guarded(
         self,
@@ -333,6 +336,8 @@ class MutationService:
                 log.debug("reading %s %s after a pending change failed", before.source.value, before.native_id)
                 continue
             if isinstance(now, JobRecord) and (now.status != before.status or now.updated_at != before.updated_at):
+                if self._forget is not None:
+                    self._forget(now)
                 await self._announce(now, before)
                 return
 

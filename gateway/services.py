@@ -89,7 +89,12 @@ def build_services(config: GatewayConfig, upstreams: Upstreams) -> Services:
         cache=cache,
         limits=PageLimits(default=settings.default_page_size, maximum=settings.max_page_size),
         live=live,
-        mutations=MutationService(ledger, listeners=[live.job_changed], callbacks=callbacks),
+        mutations=MutationService(
+            ledger,
+            listeners=[live.job_changed],
+            callbacks=callbacks,
+            forget=lambda job: cache.evict("job", (upstreams.cache_scope(job.source), job.key)),
+        ),
         metrics=metrics,
         config=config,
         state=state,

@@ -65,6 +65,7 @@ def test_scale_rerun_requeues_a_failed_job_later_and_no_cache_hides_it(stack: St
     assert (job["id"], job["status"]) == (failed["id"], "FAILED"), "Scale requeues when it processes the message"
     assert (payload["pending"], payload["pendingStatus"]) == (True, "QUEUED")
     assert stack.calls[("SCALE", "rerun_job")] >= 1
+    assert node(stack, failed["id"])["status"] == "FAILED", "read (and cached, being final) before Scale acts"
     stack.advance(MESSAGE_DELAY.total_seconds())
     after = settled(
         stack, failed["id"], lambda j: j["statusHistory"][-1:] == [{"previousStatus": "FAILED", "status": "QUEUED"}]
