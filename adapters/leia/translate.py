@@ -17,7 +17,13 @@ Choices, where the spec leaves room:
 - Times: ``creation_time`` -> created, ``starting_time`` -> started,
   ``finished_time`` -> finished; Leia has no update time. ISO-8601 with ``Z``,
   an offset, or none (read as UTC) is accepted.
-- ``reason`` -> error; ``execute_after_id`` -> depends_on_id; ``parent_job_id``
+- ``reason`` with ``http_code`` -> error: the spec says Leia-side errors carry 500
+  (SYSTEM, retryable) and data problems 400 (DATA, not retryable); a reason naming a
+  CANCELED prerequisite is CANCELED. ``submitter_id`` -> submitted_by (a field the
+  server sends beyond the spec). ``inputs`` are ``document_ids``, ``model_id``,
+  ``execute_after_id`` and ``page_range``; ``outputs``, once PROCESSED, ``result`` and
+  ``result_type`` (a conditional job's result maps each matching rule id to the
+  results of the jobs it ran). ``execute_after_id`` -> depends_on_id; ``parent_job_id``
   -> parent_id. The raw Job (with ``result``, ``http_code``, ...) stays in ``raw``,
   except that ``callback_url`` and ``callback_headers`` are redacted wherever
   they appear in it (a conditional job's ``result`` may hold child jobs): the URL

@@ -9,7 +9,9 @@ filters), POST to start a job, DELETE to cancel one. How the rest is made:
   ``"<page>:<index>:<job id>"`` (see ``positions.py``). Pages are read only
   while entries are still needed; nothing is filtered upstream, so every
   filter is applied here with ``JobQuery.matches``. A page shorter than
-  ``page_size`` is the last one.
+  ``page_size`` is the last one. No job ever has a finish time, so a finished
+  range is declared unappliable (``Capabilities.no_data_for``): the gateway leaves
+  phyloDB out of such a list with FILTER_NOT_SUPPORTED instead of an empty answer.
 - ``get_jobs``: there is no single-job GET. For each project among the keys,
   its pages are read from page 0, once per call for all its keys, until every
   id is found or the last page is read; an id not found is NOT_FOUND. The page
