@@ -34,6 +34,7 @@ there is no batch form, so ``get_jobs`` runs one GET per key concurrently) and
 from __future__ import annotations
 
 import asyncio
+import logging
 from collections.abc import Sequence
 from typing import Any
 from urllib.parse import quote
@@ -63,6 +64,8 @@ from adapters.wordlift.params import submit_body
 from adapters.wordlift.positions import GraphPosition
 from adapters.wordlift.problems import parse_error
 from adapters.wordlift.translate import JOB_TYPE_ID, bad_response, job_from_json, job_page_from_json, kpi_job_type
+
+log = logging.getLogger("job_gateway.adapters.wordlift")
 
 RERUN_KEPT = frozenset({"stage_retries", "limit_documents", "limit_urls", "skip_validation", "replace_validation"})
 """Submit options a rerun repeats (``snapshot_date`` is read from the job, ``force_rerun`` is the rerun)."""
@@ -228,7 +231,10 @@ class WordLiftAdapter(BaseAdapter):
     async def _submit(self, graph: str, body: dict[str, Any]) -> JobRecord:
         response = await self.client.request("POST", _graph_path(graph), operation="submit_job", json_body=body)
         job = job_from_json(self.client.decode(response))
-        await self.inputs.keep(job.native_id, {k: v for k, v in body.items() if k in RERUN_KEPT})
+        try:
+            await self.inputs.keep(job.native_id, {k: v for k, v in body.items() if k in RERUN_KEPT})
+        except Exception:  # WordLift has the job: a state store hiccup must not turn that into an error
+            log.warning("wordlift: job %s submitted, but its options could not be kept for a rerun", job.native_id)
         return job
 
     async def scope_names(self) -> list[ScopeRecord]:
