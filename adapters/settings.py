@@ -81,6 +81,9 @@ class SourceSettings(Table):
 
     base_url: StrictStr
     timeout_s: Positive = 10.0
+    ui_base_url: StrictStr | None = None
+    """Where people open the upstream's own web UI: ``Job.webUrl`` is built from it (the source's
+    job page path is appended; a value holding ``{native_id}`` is used as the whole link instead)."""
     traffic: TrafficTable = TrafficTable()
 
     @model_validator(mode="after")
@@ -97,9 +100,11 @@ class SourceSettings(Table):
         own = {k: getattr(self, k) for k in TrafficTable.model_fields if k in type(self).model_fields}
         return self.traffic.over(dataclasses.replace(base, **own))
 
-    @field_validator("base_url")
+    @field_validator("base_url", "ui_base_url")
     @classmethod
-    def _http_url(cls, value: str) -> str:
+    def _http_url(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
         if not value.startswith(("http://", "https://")):
             raise ValueError("an http(s) URL is required")
         return value.rstrip("/")

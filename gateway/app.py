@@ -85,6 +85,7 @@ def create_app(
             if services.callback_reads is not None:
                 await services.callback_reads.stop()
             await live.stop()
+            await services.mutations.aclose()
             await upstreams.aclose()
             await services.state.aclose()
             if tracer_provider is not None:

@@ -16,7 +16,7 @@ from strawberry.fastapi import BaseContext
 
 from adapters.errors import UpstreamError
 from gateway import activity
-from gateway.errors import upstream_extensions
+from gateway.errors import FilterNotSupported, upstream_extensions
 from gateway.loaders import Loaders
 from gateway.reads import Reads
 from gateway.services import Services
@@ -56,7 +56,8 @@ class Context(BaseContext):
 
     def report(self, path: Sequence[str | int], err: UpstreamError) -> None:
         """Record a failing source; its error joins the response while other data still returns."""
-        message = f"{err.source.value} failed: {err.message}"
+        # A source left out on purpose (a filter it has no data for) did not fail: its message says why.
+        message = err.message if isinstance(err, FilterNotSupported) else f"{err.source.value} failed: {err.message}"
         self.partial_errors.append(GraphQLError(message, path=list(path), extensions=upstream_extensions(err)))
 
 

@@ -10,9 +10,10 @@ from __future__ import annotations
 import os
 import secrets
 import socket
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from adapters.base import RemembersSubmissions
+from adapters.registry import REGISTRY
 from gateway import activity
 from gateway.cache import RecordCache
 from gateway.callbacks import CallbackReads, CallbackTokens
@@ -25,6 +26,7 @@ from gateway.events.leases import PollLeases
 from gateway.events.shared import Retention, SharedEventBus
 from gateway.history import StatusHistory
 from gateway.idempotency import IdempotencyLedger, ResultCodec
+from gateway.links import WebLinks
 from gateway.live import Live
 from gateway.metrics import Metrics
 from gateway.mutations import MutationService, Outcome
@@ -57,6 +59,8 @@ class Services:
     """What an accepted callback makes happen (a fresh upstream read); set with ``callbacks``."""
     deadline_s: float | None = None
     """Every query and mutation's upstream calls end within this many seconds (``None``: no deadline)."""
+    web_links: WebLinks = field(default_factory=lambda: WebLinks({}))
+    """``Job.webUrl``: links into the upstreams' own UIs, from each source's ``ui_base_url``."""
 
 
 def build_services(config: GatewayConfig, upstreams: Upstreams) -> Services:
@@ -93,7 +97,12 @@ def build_services(config: GatewayConfig, upstreams: Upstreams) -> Services:
         cache=cache,
         limits=PageLimits(default=settings.default_page_size, maximum=settings.max_page_size),
         live=live,
-        mutations=MutationService(ledger, listeners=[live.job_changed], callbacks=callbacks),
+        mutations=MutationService(
+            ledger,
+            listeners=[live.job_changed],
+            callbacks=callbacks,
+            forget=lambda job: cache.evict("job", (upstreams.cache_scope(job.source), job.key)),
+        ),
         metrics=metrics,
         config=config,
         state=state,
@@ -102,6 +111,10 @@ def build_services(config: GatewayConfig, upstreams: Upstreams) -> Services:
         callbacks=callbacks,
         callback_reads=CallbackReads(upstreams, cache, live) if callbacks is not None else None,
         deadline_s=settings.request_deadline_s or upstreams.default_deadline_s(),
+        web_links=WebLinks.of(
+            {REGISTRY.by_name(name).source: table.ui_base_url for name, table in config.sources.items()},
+            {adapter.source: adapter.capabilities.web_path for adapter in upstreams},
+        ),
     )
 
 

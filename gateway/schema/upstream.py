@@ -6,7 +6,7 @@ from datetime import UTC, datetime
 
 import strawberry
 
-from adapters.base import Adapter, HeldJobStarter
+from adapters.base import Adapter, Catalog, HeldJobStarter, LogReader
 from gateway.schema.enums import CircuitState, Source
 from gateway.upstreams import Upstreams
 
@@ -30,6 +30,10 @@ class Capabilities:
     total_count: bool
     list_order: str = strawberry.field(
         description="The time this source's lists follow, newest first: updated, created, started or none."
+    )
+    logs: bool = strawberry.field(default=False, description="`Job.logs` has the job's log lines (Scale).")
+    catalogs: list[str] = strawberry.field(
+        default_factory=list, description="The `Query.catalog` kinds this source lists (Leia: models, documents)."
     )
 
 
@@ -95,6 +99,8 @@ class Upstream:
             children=c.children,
             total_count=c.total_count,
             list_order=c.list_order,
+            logs=isinstance(adapter, LogReader),
+            catalogs=list(adapter.catalog_kinds) if isinstance(adapter, Catalog) else [],
         )
         if health is None:
             return cls(

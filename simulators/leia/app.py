@@ -13,6 +13,8 @@ Reproduces, relative to the base URL ``https://api.leia.io/leia/1.0.0``:
   ``Content-Range: first-last/total`` and ``Accept-Range: job 100``; 404 when
   the page is empty), ``GET /job/{id}``, ``GET /job/{ids}/status``,
   ``DELETE /job/{id}`` (204, marks CANCELED), ``POST /job/{id}/start``.
+- What jobs are made of: ``GET /model`` and ``GET /document`` (paged the same way;
+  see ``catalog``).
 - Creation (200 Job): ``POST /model/{model_id}/apply/{document_ids}``,
   ``POST /document/{document_ids}/transform/{output_type}``,
   ``POST /job/conditional/{execute_after_id}``; parameters as query parameters

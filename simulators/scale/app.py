@@ -25,11 +25,16 @@ paths are ``/v6/...``):
 
 Behaviours the docs leave open, and the choice made here:
 
-- Cancel and requeue are asynchronous in Scale (a command message); here they are
-  applied before the 202, so the next GET shows them.
-- Requeue touches only FAILED and CANCELED jobs (others are skipped silently, like
-  Scale's message handler); each requeued job gets a new execution (``num_exes``+1),
-  goes to QUEUED, and ``max_tries`` becomes ``num_exes + job type max_tries``.
+- Cancel and requeue are asynchronous, as in Scale (a command message): the 202 only
+  queues them; the jobs matching the filter at that moment are changed
+  ``store.MESSAGE_DELAY`` (2 s simulated) later, so a GET right after the 202 still shows
+  the old status.
+- Cancel skips COMPLETED and CANCELED jobs (``Job.can_be_canceled``: a FAILED job does
+  become CANCELED). Requeue follows ``Job.can_be_requeued``: any job queued before
+  (``num_exes > 0``), not COMPLETED, with input and not superseded, QUEUED and RUNNING
+  included; a job never queued is skipped silently. A requeued job's running or queued
+  execution is canceled, a new execution is queued (``num_exes``+1, status QUEUED) and
+  ``max_tries`` becomes ``num_exes + job type max_tries``.
 - ``started``/``ended`` in cancel/requeue bodies filter on ``last_modified``, as on the list.
 - Equal sort keys are broken by ``id`` ascending, so paging is stable while data stands still.
 - An unknown ``order`` field answers 400 ``{"detail": "Invalid order field: x"}``
@@ -98,6 +103,7 @@ class _Api:
                 if view is None:
                     raise ApiError(405, {"detail": f'Method "{request.method}" not allowed.'})
                 now = truncate_ms(self.clock.now())
+                self.store.process(now)  # Scale's message handler catches up before anything is read
                 return await view(Ctx(request, self.store, self.clock, now, Params(request.query_params, now)))
             except ApiError as err:
                 return JSONResponse(err.body, status_code=err.status, headers=err.headers)

@@ -63,6 +63,8 @@ LAYERS: tuple[tuple[str, tuple[str, ...]], ...] = (
             "gateway.metrics",
             "gateway.ids",
             "gateway.errors",
+            "gateway.links",
+            "gateway.counts",
             "gateway.state*",
         ),
     ),
