@@ -118,7 +118,9 @@ async def _simulate(args: argparse.Namespace) -> int:
     text = provider.render_config(sims.gateway_tables(origin), header)
     await asyncio.to_thread(Path(args.config_out).write_text, text)
     print(f"config written to {args.config_out}; run: job-gateway serve --config {args.config_out}", flush=True)
-    server = uvicorn.Server(uvicorn.Config(sims.app, host=args.host, port=args.port, log_level=args.log_level))
+    # The simulators stamp their own Date (their simulated clock): uvicorn must not add a second one.
+    served = uvicorn.Config(sims.app, host=args.host, port=args.port, log_level=args.log_level, date_header=False)
+    server = uvicorn.Server(served)
     await server.serve()
     return 0
 
@@ -143,7 +145,9 @@ async def _serve(args: argparse.Namespace) -> int:
         print(f"simulators (seed {args.seed}, speed {args.sim_speed}):", flush=True)
         for name, url in sims.base_urls(origin).items():
             print(f"  {name:9} {url}", flush=True)
-        servers.append(uvicorn.Server(uvicorn.Config(sims.app, host="127.0.0.1", port=sim_port, log_level="warning")))
+        # The simulators stamp their own Date (their simulated clock): uvicorn must not add a second one.
+        sim_config = uvicorn.Config(sims.app, host="127.0.0.1", port=sim_port, log_level="warning", date_header=False)
+        servers.append(uvicorn.Server(sim_config))
     app = create_app(config)
     print(f"GraphiQL: http://{args.host}:{args.port}/graphql", flush=True)
     # A WebSocket message is bounded like a request body (uvicorn's default is 16 MiB).

@@ -16,9 +16,11 @@ from typing import Any
 import tomli_w
 from starlette.applications import Starlette
 from starlette.routing import Mount
+from starlette.types import ASGIApp
 
 from simulators.kit.app import SimulatorApp
 from simulators.kit.clock import SimClock
+from simulators.kit.dates import DateHeader
 from simulators.registry import SIMULATORS
 
 
@@ -26,7 +28,7 @@ from simulators.registry import SIMULATORS
 class SimulatorSet:
     clock: SimClock
     simulators: dict[str, SimulatorApp]
-    app: Starlette
+    app: ASGIApp
 
     def base_urls(self, origin: str) -> dict[str, str]:
         return {name: f"{origin}/{name}" for name in self.simulators}
@@ -62,7 +64,9 @@ def build_simulators(seed: int = 0, speed: float = 1.0, names: list[str] | None 
                 task.cancel()
             await asyncio.gather(*tasks, return_exceptions=True)
 
-    return SimulatorSet(clock, simulators, Starlette(routes=routes, lifespan=lifespan))
+    # One Date per answer, from the simulated clock, for every simulator (kit.dates).
+    app = DateHeader(Starlette(routes=routes, lifespan=lifespan), clock)
+    return SimulatorSet(clock, simulators, app)
 
 
 def render_config(tables: Mapping[str, Mapping[str, Any]], header: str = "") -> str:

@@ -65,11 +65,12 @@ from starlette.routing import Route
 
 from adapters import timeparse
 from adapters.timeparse import format_ms, truncate_ms
-from simulators.amperity.gate import DateHeader, ErrorRenderer, Gate
+from simulators.amperity.gate import ErrorRenderer, Gate
 from simulators.amperity.model import Store, Workflow, render_workflow, workflow_state
 from simulators.amperity.seed import add_ingest_run, build_store, materialize, task_id, version_id, workflow_id
 from simulators.kit import FaultInjector, Faults, SimClock
 from simulators.kit.app import SimulatorApp
+from simulators.kit.dates import DateHeader
 
 LIST_HORIZON = timedelta(days=7)
 MAX_WINDOW = timedelta(days=7)
@@ -136,7 +137,8 @@ class Api:
         for job in self.store.jobs.values():
             stop_at = self.store.workflows[job.workflow_id].stop_at
             started = job.listed_start(now, stop_at)
-            if started >= horizon and start <= started < end:
+            # A job whose tables all start later is not listed yet, whatever ``created_to`` says.
+            if horizon <= started <= now and start <= started < end:
                 found.append((started, job.id, job.render(now, stop_at)))
         found.sort(key=lambda item: (item[0], item[1]))
         body: dict[str, Any] = {"data": [item[2] for item in found]}
