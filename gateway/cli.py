@@ -9,10 +9,14 @@ import os
 import sys
 import tempfile
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import uvicorn
 
 from adapters.settings import ConfigError
+
+if TYPE_CHECKING:
+    from gateway.embedded import RunningSimulators, SimulatorProvider
 
 CONFIG_ENV = "JOB_GATEWAY_CONFIG"
 ONE_WORKER = (
@@ -25,6 +29,8 @@ BOTH_GIVEN = (
     f"--config (or {CONFIG_ENV}) and --simulate exclude each other: --simulate runs on the simulators, "
     f"not on a configuration; drop one (unset {CONFIG_ENV} to use --simulate)"
 )
+
+SIMULATE_ONLY = "--faults applies to the simulators: use it with --simulate (or with job-gateway simulate)"
 
 
 DEFAULT_STATE_URL = "sqlite:///.job-gateway/state.db"
@@ -54,6 +60,7 @@ def _parsers() -> tuple[argparse.ArgumentParser, argparse.ArgumentParser]:
     serve.add_argument("--seed", type=int, default=0, help="with --simulate: data seed")
     serve.add_argument("--sim-speed", type=float, default=1.0, help="with --simulate: clock speed, 0 = frozen")
     serve.add_argument("--sim-port", type=int, default=0, help="with --simulate: port (0 = any free port)")
+    serve.add_argument("--faults", metavar="FILE", help="with --simulate: a timeline of simulator faults (TOML)")
     serve.add_argument(
         "--workers", type=int, default=1, help="processes on one port; only 1 for now (see README: State)"
     )
@@ -64,6 +71,7 @@ def _parsers() -> tuple[argparse.ArgumentParser, argparse.ArgumentParser]:
     simulate.add_argument("--port", type=int, default=8100)
     simulate.add_argument("--seed", type=int, default=0)
     simulate.add_argument("--sim-speed", type=float, default=1.0)
+    simulate.add_argument("--faults", metavar="FILE", help="a timeline of simulator faults (TOML, see README)")
     simulate.add_argument("--config-out", required=True, help="where to write the gateway configuration")
     simulate.add_argument("--log-level", default="warning")
 
@@ -87,6 +95,8 @@ def main(argv: list[str] | None = None) -> int:
             serve_parser.error(BOTH_GIVEN)
         if not args.simulate and not args.config:
             serve_parser.error(NO_UPSTREAMS)
+        if args.faults and not args.simulate:
+            serve_parser.error(SIMULATE_ONLY)
         if args.workers != 1:
             serve_parser.error(ONE_WORKER)
     logging.basicConfig(level=args.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s %(message)s")
@@ -106,11 +116,19 @@ def main(argv: list[str] | None = None) -> int:
         return 130
 
 
+def _build_simulators(provider: SimulatorProvider, args: argparse.Namespace) -> RunningSimulators:
+    """The simulators of ``simulate`` and ``serve --simulate``; a bad ``--faults`` file is a configuration error."""
+    try:
+        return provider.build(seed=args.seed, speed=args.sim_speed, faults=args.faults)
+    except ValueError as exc:
+        raise ConfigError(str(exc)) from None
+
+
 async def _simulate(args: argparse.Namespace) -> int:
     from gateway.embedded import load_simulators
 
     provider = load_simulators()
-    sims = provider.build(seed=args.seed, speed=args.sim_speed)
+    sims = _build_simulators(provider, args)
     origin = f"http://{args.host}:{args.port}"
     for name, url in sims.base_urls(origin).items():
         print(f"{name:9} {url}")
@@ -135,7 +153,7 @@ async def _serve(args: argparse.Namespace) -> int:
     else:
         from gateway.embedded import load_simulators
 
-        sims = load_simulators().build(seed=args.seed, speed=args.sim_speed)
+        sims = _build_simulators(load_simulators(), args)
         sim_port = args.sim_port or _free_port("127.0.0.1")
         origin = f"http://127.0.0.1:{sim_port}"
         config = config_from_mapping({"sources": sims.gateway_tables(origin)}, dict(os.environ))

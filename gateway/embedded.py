@@ -41,8 +41,12 @@ class RunningSimulators(Protocol):
 class SimulatorProvider(Protocol):
     """What the entry point's object offers."""
 
-    def build(self, seed: int, speed: float) -> RunningSimulators:
-        """Seeded simulators on one clock; ``speed`` 0 freezes it."""
+    def build(self, seed: int, speed: float, *, faults: str | None = None) -> RunningSimulators:
+        """Seeded simulators on one clock; ``speed`` 0 freezes it.
+
+        ``faults`` is the path of a fault timeline file (scripted outages); a file
+        that cannot be read or is wrong raises ``ValueError`` saying why.
+        """
         ...
 
     def render_config(self, tables: Mapping[str, Mapping[str, Any]], header: str) -> str:

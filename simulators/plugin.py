@@ -11,14 +11,17 @@ from collections.abc import Mapping
 from typing import Any
 
 from gateway.embedded import SimulatorProvider
+from simulators.kit.timeline import FaultTimeline
+from simulators.registry import SIMULATORS
 from simulators.suite import SimulatorSet, build_simulators, render_config
 
 
 class Simulators:
     """All five simulators on one app, and the gateway configuration pointing at them."""
 
-    def build(self, seed: int, speed: float) -> SimulatorSet:
-        return build_simulators(seed=seed, speed=speed)
+    def build(self, seed: int, speed: float, *, faults: str | None = None) -> SimulatorSet:
+        timeline = FaultTimeline.load(faults, SIMULATORS) if faults is not None else None
+        return build_simulators(seed=seed, speed=speed, faults=timeline)
 
     def render_config(self, tables: Mapping[str, Mapping[str, Any]], header: str) -> str:
         return render_config(tables, header)

@@ -21,6 +21,7 @@ from starlette.types import ASGIApp
 from simulators.kit.app import SimulatorApp
 from simulators.kit.clock import SimClock
 from simulators.kit.dates import DateHeader
+from simulators.kit.timeline import FaultTimeline
 from simulators.registry import SIMULATORS
 
 
@@ -41,13 +42,23 @@ class SimulatorSet:
         }
 
 
-def build_simulators(seed: int = 0, speed: float = 1.0, names: list[str] | None = None) -> SimulatorSet:
+def build_simulators(
+    seed: int = 0,
+    speed: float = 1.0,
+    names: list[str] | None = None,
+    *,
+    faults: FaultTimeline | None = None,
+) -> SimulatorSet:
+    """The simulators on one clock; ``faults`` scripts outages on simulated minutes from now."""
     clock = SimClock(speed=speed)
+    origin = clock.now()
     simulators: dict[str, SimulatorApp] = {}
     for name, create_simulator in SIMULATORS.items():
         if names is not None and name not in names:
             continue
-        simulators[name] = create_simulator(seed=seed, clock=clock)
+        sim = simulators[name] = create_simulator(seed=seed, clock=clock)
+        if faults is not None:
+            sim.injector.schedule, sim.injector.origin = faults.of(name), origin
     routes = [Mount(f"/{name}", app=sim.app) for name, sim in simulators.items()]
 
     @contextlib.asynccontextmanager
