@@ -30,7 +30,8 @@ BOTH_GIVEN = (
     f"not on a configuration; drop one (unset {CONFIG_ENV} to use --simulate)"
 )
 
-SIMULATE_ONLY = "--faults applies to the simulators: use it with --simulate (or with job-gateway simulate)"
+SIMULATE_ONLY = "--faults and --rate apply to the simulators: use them with --simulate (or job-gateway simulate)"
+RATE_HELP = "how fast new jobs arrive at one simulated source, e.g. scale=2/min or leia=30/h (repeatable)"
 
 
 DEFAULT_STATE_URL = "sqlite:///.job-gateway/state.db"
@@ -61,6 +62,7 @@ def _parsers() -> tuple[argparse.ArgumentParser, argparse.ArgumentParser]:
     serve.add_argument("--sim-speed", type=float, default=1.0, help="with --simulate: clock speed, 0 = frozen")
     serve.add_argument("--sim-port", type=int, default=0, help="with --simulate: port (0 = any free port)")
     serve.add_argument("--faults", metavar="FILE", help="with --simulate: a timeline of simulator faults (TOML)")
+    serve.add_argument("--rate", action="append", default=[], metavar="SOURCE=RATE", help=RATE_HELP)
     serve.add_argument(
         "--workers", type=int, default=1, help="processes on one port; only 1 for now (see README: State)"
     )
@@ -72,6 +74,7 @@ def _parsers() -> tuple[argparse.ArgumentParser, argparse.ArgumentParser]:
     simulate.add_argument("--seed", type=int, default=0)
     simulate.add_argument("--sim-speed", type=float, default=1.0)
     simulate.add_argument("--faults", metavar="FILE", help="a timeline of simulator faults (TOML, see README)")
+    simulate.add_argument("--rate", action="append", default=[], metavar="SOURCE=RATE", help=RATE_HELP)
     simulate.add_argument("--config-out", required=True, help="where to write the gateway configuration")
     simulate.add_argument("--log-level", default="warning")
 
@@ -95,7 +98,7 @@ def main(argv: list[str] | None = None) -> int:
             serve_parser.error(BOTH_GIVEN)
         if not args.simulate and not args.config:
             serve_parser.error(NO_UPSTREAMS)
-        if args.faults and not args.simulate:
+        if (args.faults or args.rate) and not args.simulate:
             serve_parser.error(SIMULATE_ONLY)
         if args.workers != 1:
             serve_parser.error(ONE_WORKER)
@@ -117,9 +120,9 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _build_simulators(provider: SimulatorProvider, args: argparse.Namespace) -> RunningSimulators:
-    """The simulators of ``simulate`` and ``serve --simulate``; a bad ``--faults`` file is a configuration error."""
+    """The simulators of ``simulate`` and ``serve --simulate``; a bad ``--faults`` or ``--rate`` is a configuration error."""
     try:
-        return provider.build(seed=args.seed, speed=args.sim_speed, faults=args.faults)
+        return provider.build(seed=args.seed, speed=args.sim_speed, faults=args.faults, rates=args.rate)
     except ValueError as exc:
         raise ConfigError(str(exc)) from None
 

@@ -22,6 +22,7 @@ from simulators.kit.app import SimulatorApp
 from simulators.kit.clock import SimClock
 from simulators.kit.dates import DateHeader
 from simulators.kit.timeline import FaultTimeline
+from simulators.kit.world import World
 from simulators.registry import SIMULATORS
 
 
@@ -48,15 +49,26 @@ def build_simulators(
     names: list[str] | None = None,
     *,
     faults: FaultTimeline | None = None,
+    arrivals: bool | None = None,
+    rates: Mapping[str, float] | None = None,
+    clock: SimClock | None = None,
 ) -> SimulatorSet:
-    """The simulators on one clock; ``faults`` scripts outages on simulated minutes from now."""
-    clock = SimClock(speed=speed)
+    """The simulators on one clock, in one live world (``kit.world``).
+
+    New jobs keep arriving while the clock runs (``arrivals``, default: unless
+    ``speed`` is 0, so frozen worlds stay as seeded); ``rates`` sets a source's
+    jobs per minute; ``faults`` scripts outages on simulated minutes from now.
+    ``clock`` replaces the one ``speed`` would make (``world_stats`` drives its own).
+    """
+    clock = clock or SimClock(speed=speed)
+    live = clock.speed > 0 if arrivals is None else arrivals
     origin = clock.now()
     simulators: dict[str, SimulatorApp] = {}
     for name, create_simulator in SIMULATORS.items():
         if names is not None and name not in names:
             continue
-        sim = simulators[name] = create_simulator(seed=seed, clock=clock)
+        world = World.live(seed, clock, arrivals=live, rate=(rates or {}).get(name))
+        sim = simulators[name] = create_simulator(seed=seed, clock=clock, world=world)
         if faults is not None:
             sim.injector.schedule, sim.injector.origin = faults.of(name), origin
     routes = [Mount(f"/{name}", app=sim.app) for name, sim in simulators.items()]

@@ -112,7 +112,7 @@ _ERRORS: tuple[tuple[str, str, str, str, bool, str | None], ...] = (
     ("ingest-file-missing", "File Missing", "The file to ingest was not found.", "DATA", False, "scale-ingest"),
 )
 
-_FILES: tuple[tuple[str, str, str, list[str]], ...] = (
+FILES: tuple[tuple[str, str, str, list[str]], ...] = (
     ("LC08_L1TP_{a:03d}{b:03d}_20261101_20261101_01_T1.tif", "image/tiff", "landsat", ["landsat", "l8"]),
     ("S2B_MSIL1C_20261101T10{a:02d}{b:02d}_N0208_R008_T31UFS.zip", "application/zip", "sentinel", ["sentinel2"]),
     ("sar_20261101T10{a:02d}{b:02d}_vv.h5", "application/x-hdf5", "sar", ["sar", "vv"]),
@@ -433,7 +433,7 @@ class _Builder:
         rng.shuffle(statuses)
         ingests: list[SimIngest] = []
         for status in statuses[:INGEST_COUNT]:
-            pattern, media, family, tags = rng.choice(_FILES)
+            pattern, media, family, tags = rng.choice(FILES)
             file_name = pattern.format(a=rng.randint(0, 99), b=rng.randint(0, 99))
             strike = self.store.strikes[("landsat", "sentinel", "weather").index(family)] if family != "sar" else None
             job = self._new_job(ingest_type, {"ingest_id": 0, "workspace": f"{family}-landing"})

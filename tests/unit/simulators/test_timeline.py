@@ -124,4 +124,4 @@ def test_serve_refuses_faults_without_simulate(capsys: pytest.CaptureFixture[str
     with pytest.raises(SystemExit) as info:
         main(["serve", "--config", "gateway.toml", "--faults", "f.toml"])
     assert info.value.code == 2
-    assert "--faults applies to the simulators" in capsys.readouterr().err
+    assert "--faults and --rate apply to the simulators" in capsys.readouterr().err
