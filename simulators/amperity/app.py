@@ -70,10 +70,12 @@ from simulators.amperity.arrivals import FINAL, STREAMS, arrive, census
 from simulators.amperity.gate import ErrorRenderer, Gate
 from simulators.amperity.model import Store, Workflow, render_workflow, workflow_state
 from simulators.amperity.seed import add_ingest_run, build_store, materialize, task_id, version_id, workflow_id
+from simulators.amperity.spec import document
 from simulators.kit import FaultInjector, Faults, SimClock
 from simulators.kit.app import SimulatorApp
 from simulators.kit.arrivals import ArrivalGate
 from simulators.kit.dates import DateHeader
+from simulators.kit.openapi import OpenApiDocument
 from simulators.kit.world import World
 
 LIST_HORIZON = timedelta(days=7)
@@ -351,4 +353,6 @@ def create_simulator(
     injector = FaultInjector(arriving, clock, seed=seed, faults=faults, error_body=errors.body)
     config = {"token": store.token, "tenant": store.tenant, "api_version": "2024-04-01"}
     extra = {"final": FINAL, "census": partial(census, store), "arrivals": arrivals}
-    return SimulatorApp(app=injector, injector=injector, config=config, state=store, extra=extra)
+    return SimulatorApp(
+        app=OpenApiDocument(injector, document), injector=injector, config=config, state=store, extra=extra
+    )

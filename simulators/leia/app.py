@@ -85,11 +85,13 @@ from starlette.responses import Response
 from simulators.kit import FaultInjector, Faults, Seeded, SimClock
 from simulators.kit.app import SimulatorApp
 from simulators.kit.arrivals import ArrivalGate
+from simulators.kit.openapi import OpenApiDocument
 from simulators.kit.problems import Problem, problem_error_body, problem_response
 from simulators.kit.world import World
 from simulators.leia.arrivals import FINAL, STREAMS, arrive, census
 from simulators.leia.routes import routes
 from simulators.leia.seed import seed as seed_history
+from simulators.leia.spec import document
 from simulators.leia.state import LeiaState
 
 _ROUTE_NOT_FOUND = "The requested URL was not found on the server. If you entered the URL manually please check your spelling and try again."
@@ -141,4 +143,6 @@ def create_simulator(
         "census": partial(census, state),
         "arrivals": arrivals,
     }
-    return SimulatorApp(app=injector, injector=injector, config=config, state=state, extra=extra)
+    return SimulatorApp(
+        app=OpenApiDocument(injector, document), injector=injector, config=config, state=state, extra=extra
+    )

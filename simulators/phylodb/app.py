@@ -48,9 +48,11 @@ from adapters.phylodb.params import is_uuid
 from simulators.kit import FaultInjector, Faults, SimClock
 from simulators.kit.app import SimulatorApp
 from simulators.kit.arrivals import ArrivalGate
+from simulators.kit.openapi import OpenApiDocument
 from simulators.kit.world import World
 from simulators.phylodb.arrivals import FINAL, STREAMS, arrive, census
 from simulators.phylodb.data import ANALYSES, Project, SimState, User, build_state
+from simulators.phylodb.spec import document
 
 PROBLEM_JSON = "application/problem+json"
 _PROBLEM_BY_STATUS = {
@@ -333,4 +335,6 @@ def create_simulator(
     injector = FaultInjector(ArrivalGate(app, clock, arrivals), clock, seed=seed, faults=faults, error_body=_error_body)
     config = {"token": state.main_token, "provider": "google", "projects": list(state.projects), "page_size": page_size}
     extra = {"final": FINAL, "census": partial(census, state), "arrivals": arrivals}
-    return SimulatorApp(app=injector, injector=injector, config=config, state=state, extra=extra)
+    return SimulatorApp(
+        app=OpenApiDocument(injector, document), injector=injector, config=config, state=state, extra=extra
+    )

@@ -64,6 +64,7 @@ from adapters.timeparse import truncate_ms
 from simulators.kit import FaultInjector, Faults, SimClock
 from simulators.kit.app import SimulatorApp
 from simulators.kit.arrivals import ArrivalGate
+from simulators.kit.openapi import OpenApiDocument
 from simulators.kit.world import World
 from simulators.scale.arrivals import FINAL, STREAMS, arrive, census
 from simulators.scale.files import ENDPOINTS as FILE_ENDPOINTS
@@ -72,6 +73,7 @@ from simulators.scale.job_types import ENDPOINTS as JOB_TYPE_ENDPOINTS
 from simulators.scale.jobs import ENDPOINTS as JOB_ENDPOINTS
 from simulators.scale.query import ApiError, Params
 from simulators.scale.seed import seed_store
+from simulators.scale.spec import document
 from simulators.scale.store import Store
 
 _ALL_METHODS = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]
@@ -158,4 +160,10 @@ def create_simulator(
     injector = FaultInjector(ArrivalGate(api, clock, arrivals), clock, seed=seed, faults=faults, error_body=error_body)
     staff_token = next(token for token, staff in store.tokens.items() if staff)
     extra = {"final": FINAL, "census": partial(census, store), "arrivals": arrivals}
-    return SimulatorApp(app=injector, injector=injector, config={"token": staff_token}, state=store, extra=extra)
+    return SimulatorApp(
+        app=OpenApiDocument(injector, document),
+        injector=injector,
+        config={"token": staff_token},
+        state=store,
+        extra=extra,
+    )

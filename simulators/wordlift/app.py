@@ -68,11 +68,13 @@ from functools import partial
 from simulators.kit import FaultInjector, Faults, SimClock
 from simulators.kit.app import SimulatorApp
 from simulators.kit.arrivals import ArrivalGate
+from simulators.kit.openapi import OpenApiDocument
 from simulators.kit.problems import problem_error_body
 from simulators.kit.world import World
 from simulators.wordlift.arrivals import FINAL, STREAMS, arrive, census
 from simulators.wordlift.routes import build_app
 from simulators.wordlift.seed import seed_store
+from simulators.wordlift.spec import document
 from simulators.wordlift.store import KpiStore
 
 __all__ = ["KpiStore", "create_simulator"]
@@ -88,7 +90,7 @@ def create_simulator(
     gate = ArrivalGate(build_app(store, clock), clock, arrivals)
     injector = FaultInjector(gate, clock, seed=seed, faults=faults, error_body=problem_error_body)
     return SimulatorApp(
-        app=injector,
+        app=OpenApiDocument(injector, document),
         injector=injector,
         config={"api_key": api_key, "graphs": list(graphs)},
         state=store,
