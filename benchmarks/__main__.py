@@ -59,7 +59,9 @@ NOTES = """\
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m benchmarks", description=__doc__)
     parser.add_argument("--smoke", action="store_true", help="one query, a few requests (a quick self-check)")
-    parser.add_argument("--out", type=Path, default=None, help="where to write the report (default build/BENCHMARKS.md)")
+    parser.add_argument(
+        "--out", type=Path, default=None, help="where to write the report (default build/BENCHMARKS.md)"
+    )
     parser.add_argument("--concurrency", type=int, default=8)
     parser.add_argument("--duration", type=float, default=3.0, help="seconds of load per scenario and latency")
     parser.add_argument("--max-requests", type=int, default=2000, help="cap per scenario and latency")
