@@ -15,8 +15,8 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from adapters.timeparse import truncate_ms
-from simulators.amperity.model import Store, Workflow, workflow_state
-from simulators.amperity.seed import RECURRING_GROUP, add_ingest_run, task_id, version_id, workflow_id
+from simulators.amperity.model import Store, workflow_state
+from simulators.amperity.seed import RECURRING_GROUP, add_ingest_run, add_other_workflow
 from simulators.kit.arrivals import Arrival, Stream
 
 STREAMS = (Stream("workflows", per_min=0.6),)
@@ -34,23 +34,7 @@ def arrive(store: Store, arrival: Arrival) -> None:
     groups = [c for c in configs if c.feeds and c.name != RECURRING_GROUP]
     others = [c for c in configs if not c.feeds]
     if others and rng.random() < OTHER_SHARE:
-        config = rng.choice(others)
-        wf = Workflow(
-            id=workflow_id(ids, created),
-            type=config.type,
-            name=config.name,
-            tenant=store.tenant,
-            config_id=config.id,
-            created_at=created,
-            principal_id="amperity-scheduler",
-            principal_name="Automated workflow",
-            principal_email="automation@socktown.com",
-            launched_version=version_id(ids, created),
-            duration_s=rng.uniform(60, 900),
-            outcome="failed" if rng.random() < 0.1 else "succeeded",
-        )
-        wf.task_ids = [task_id(ids, created)]
-        store.workflows[wf.id] = wf
+        add_other_workflow(store, rng.choice(others), created, ids, max_s=900)
         return
     config = rng.choice(groups)
     chosen = [f for f in config.feeds if rng.random() < 0.75] or [config.feeds[0]]

@@ -21,8 +21,8 @@ from typing import Any
 
 from adapters.timeparse import truncate_ms
 from simulators.kit.arrivals import Arrival, Stream
-from simulators.scale.seed import FILES
-from simulators.scale.store import SimIngest, SimJob, SimJobType, Store, view
+from simulators.scale.seed import FILES, make_ingest
+from simulators.scale.store import SimJob, SimJobType, Store, view
 
 STREAMS = (
     Stream("jobs", per_min=1.5),
@@ -63,7 +63,8 @@ def _user_job(store: Store, arrival: Arrival) -> None:
 
 def _ingest(store: Store, arrival: Arrival) -> None:
     rng = arrival.seeded.rng
-    pattern, media, family, tags = rng.choice(FILES)
+    chosen = rng.choice(FILES)
+    pattern, _, family, _ = chosen
     file_name = pattern.format(a=rng.randint(0, 99), b=rng.randint(0, 99))
     strike = store.strikes[_STRIKES.index(family)] if family in _STRIKES else None
     ingest_type = next(jt for jt in store.job_types if jt.name == "scale-ingest")
@@ -78,31 +79,10 @@ def _ingest(store: Store, arrival: Arrival) -> None:
         store.jobs[job.id] = job
     ingest_id = INGEST_ID_BASE + arrival.serial
     job.input["json"]["ingest_id"] = ingest_id
-    file_size = rng.randint(2_000_000, 900_000_000)
-    job.input_file_size = round(file_size / 1048576, 2)
-    day = job.created.strftime("%Y/%m/%d")
-    data_started = truncate_ms(job.created - timedelta(seconds=rng.uniform(600, 86400)))
-    store.ingests[ingest_id] = SimIngest(
-        id=ingest_id,
-        file_name=file_name,
-        kind=kind,
-        strike=strike,
-        scan=None if strike else {"id": 1, "name": "archive-scan", "title": "Archive Scan"},
-        transfer_started=job.created,
-        transfer_ended=transfer_ended,
-        file_size=file_size,
-        media_type=media,
-        data_type_tags=list(tags),
-        file_path=f"landing/{day}/{file_name}",
-        workspace={"id": 1, "name": f"{family}-landing"},
-        new_file_path=f"ingested/{day}/{file_name}",
-        new_workspace={"id": 2, "name": "products"},
-        job=job,
-        source_file_id=FILE_ID_BASE + arrival.serial,
-        data_started=data_started,
-        data_ended=truncate_ms(data_started + timedelta(seconds=rng.uniform(10, 300))),
-        created=job.created,
+    ingest = make_ingest(
+        rng, job, file_name, chosen, strike, kind, transfer_ended, ingest_id, FILE_ID_BASE + arrival.serial
     )
+    store.ingests[ingest_id] = ingest
 
 
 def _new_job(store: Store, arrival: Arrival, job_type: SimJobType, data: dict[str, Any]) -> SimJob:

@@ -9,7 +9,6 @@ from typing import Any
 import httpx
 import pytest
 
-from gateway import cli
 from gateway.cli import main
 from simulators.kit import SimClock
 from simulators.kit.arrivals import Arrival, Arrivals, Stream, parse_rate, parse_rates, slot_arrivals
@@ -151,18 +150,6 @@ async def test_arrivals_reach_clients_of_the_api() -> None:
         later = (await client.get("/scale/v6/jobs/", params={"order": "-id"}, headers=headers)).json()
     assert later["count"] > first["count"]
     assert later["results"][0]["id"] > first["results"][0]["id"] >= 1_000_000
-
-
-@pytest.fixture
-def no_serving(monkeypatch: pytest.MonkeyPatch) -> list[Any]:
-    served: list[Any] = []
-
-    async def serve(server: Any) -> None:
-        served.append(server.config.app)
-
-    monkeypatch.setattr(cli.uvicorn.Server, "serve", serve)
-    monkeypatch.delenv(cli.CONFIG_ENV, raising=False)
-    return served
 
 
 def test_cli_rates(no_serving: list[Any], tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

@@ -8,7 +8,6 @@ from typing import Any
 import httpx
 import pytest
 
-from gateway import cli
 from gateway.cli import main
 from simulators.kit.timeline import FaultTimeline
 from simulators.registry import SIMULATORS
@@ -87,18 +86,6 @@ def test_bad_files_say_what_is_wrong(tmp_path: Path, text: str, message: str) ->
 def test_missing_file_is_named(tmp_path: Path) -> None:
     with pytest.raises(ValueError, match="cannot read the fault file"):
         FaultTimeline.load(tmp_path / "absent.toml", SIMULATORS)
-
-
-@pytest.fixture
-def no_serving(monkeypatch: pytest.MonkeyPatch) -> list[Any]:
-    served: list[Any] = []
-
-    async def serve(server: Any) -> None:
-        served.append(server.config.app)
-
-    monkeypatch.setattr(cli.uvicorn.Server, "serve", serve)
-    monkeypatch.delenv(cli.CONFIG_ENV, raising=False)
-    return served
 
 
 @pytest.mark.parametrize("command", [["serve", "--simulate"], ["simulate", "--config-out", "sim.toml"]])
