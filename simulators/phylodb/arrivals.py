@@ -3,7 +3,8 @@
 Arrivals are the heavier analyses a lab queues during the day: goeBURST
 inferences (60%; about one in ten asks for more locus variants than the dataset
 has and fails) and radial visualizations of an uploaded inference,
-running six to sixteen times as long as the seeded ones (minutes), and about 8%
+running six to sixteen times as long as the seeded ones (minutes; one in seven, on a
+large dataset, 40 to 120 times: half an hour or more), and about 8%
 are cancelled part way. Ids are UUIDs from the arrival's own random stream.
 """
 
@@ -19,6 +20,7 @@ STREAMS = (Stream("jobs", per_min=1.2),)
 FINAL = frozenset({"completed", "failed", "cancelled"})
 """States a job never leaves (``census`` words)."""
 CANCEL_SHARE = 0.08
+LARGE_SHARE = 0.15
 FAIL_SHARE = 0.1
 
 
@@ -44,7 +46,9 @@ def arrive(state: SimState, arrival: Arrival) -> None:
         analysis = "visualization"
         params = (dataset.id, rng.choice(inferences).id)
     job = state.submit(project.id, analysis, params, arrival.at, ids=arrival.seeded)
-    job.duration_s = round(job.duration_s * rng.uniform(6, 16), 1)
+    # Heavier than the seeded ones: minutes, and now and then a large dataset's half hour or more.
+    stretch = rng.uniform(40, 120) if rng.random() < LARGE_SHARE else rng.uniform(6, 16)
+    job.duration_s = round(job.duration_s * stretch, 1)
     if rng.random() < CANCEL_SHARE:
         job.cancelled_at = arrival.at + timedelta(seconds=job.duration_s * rng.uniform(0.1, 0.9))
 

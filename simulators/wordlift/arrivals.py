@@ -19,7 +19,7 @@ from simulators.kit.arrivals import Arrival, Stream
 from simulators.wordlift.store import BadRequest, Conflict, KpiStore
 
 NIGHTLY = tuple(2.0 if hour < 6 else 1.0 for hour in range(24))
-STREAMS = (Stream("kpi", per_min=4.0, hourly=NIGHTLY),)
+STREAMS = (Stream("kpi", per_min=5.0, hourly=NIGHTLY),)
 FINAL = frozenset({"completed", "failed", "superseded"})
 """Statuses a job never leaves."""
 FORCE_SHARE = 0.7
