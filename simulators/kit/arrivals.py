@@ -3,10 +3,11 @@
 Arrivals depend only on the seed, the source and simulated time, never on when
 the process started or when someone looked: time is cut into one-minute slots
 on a fixed grid, and slot ``m`` of a stream draws how many jobs arrive in it,
-and when, from its own generator (``seed:stream:m``). Each arrival then gets a
-generator of its own (``Arrival.seeded``) for everything about the job, and a
-``serial`` (minutes since ``WORLD_EPOCH`` times 100, plus its rank in the slot)
-that a simulator can turn into an upstream-looking id. Two processes with one
+and when, from its own generator (``seed:source:stream:slot:m``). Each arrival
+then gets a generator of its own (``Arrival.seeded``) for everything about the
+job, and a ``serial`` (minutes since ``WORLD_EPOCH`` times ``PER_SLOT``, plus its
+rank among the source's arrivals in that slot) that a simulator can turn into an
+upstream-looking id. Two processes with one
 seed thus create the same jobs, with the same ids, at the same simulated instants.
 
 A ``Stream`` is one kind of arrival of one source (Scale has its user jobs and its
@@ -35,7 +36,7 @@ WORLD_EPOCH = FROZEN_EPOCH
 """The fixed origin of every simulated world: live runs seed their history here (see ``kit.world``)."""
 SLOT = timedelta(minutes=1)
 PER_SLOT = 100
-"""At most this many arrivals per stream and slot: ``serial`` keeps room for them."""
+"""At most this many arrivals per source and slot (``serial`` keeps room for them); rates stop at half of it."""
 
 _RATE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*/\s*(s|sec|min|h|hour|d|day)\s*$")
 _PER_MIN = {"s": 60.0, "sec": 60.0, "min": 1.0, "h": 1 / 60, "hour": 1 / 60, "d": 1 / 1440, "day": 1 / 1440}
