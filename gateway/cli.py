@@ -20,6 +20,9 @@ from gateway.logs import configure as configure_logging
 if TYPE_CHECKING:
     from fastapi import FastAPI
 
+if TYPE_CHECKING:
+    from gateway.embedded import RunningSimulators, SimulatorProvider
+
 CONFIG_ENV = "JOB_GATEWAY_CONFIG"
 WORKERS_NEED_CONFIG = (
     "--workers above 1 needs --config (or JOB_GATEWAY_CONFIG): --simulate runs the simulators inside the one "
@@ -34,6 +37,9 @@ BOTH_GIVEN = (
     f"--config (or {CONFIG_ENV}) and --simulate exclude each other: --simulate runs on the simulators, "
     f"not on a configuration; drop one (unset {CONFIG_ENV} to use --simulate)"
 )
+
+SIMULATE_ONLY = "--faults and --rate apply to the simulators: use them with --simulate (or job-gateway simulate)"
+RATE_HELP = "how fast new jobs arrive at one simulated source, e.g. scale=2/min or leia=30/h (repeatable)"
 
 
 DEFAULT_STATE_URL = "sqlite:///.job-gateway/state.db"
@@ -63,6 +69,8 @@ def _parsers() -> tuple[argparse.ArgumentParser, argparse.ArgumentParser]:
     serve.add_argument("--seed", type=int, default=0, help="with --simulate: data seed")
     serve.add_argument("--sim-speed", type=float, default=1.0, help="with --simulate: clock speed, 0 = frozen")
     serve.add_argument("--sim-port", type=int, default=0, help="with --simulate: port (0 = any free port)")
+    serve.add_argument("--faults", metavar="FILE", help="with --simulate: a timeline of simulator faults (TOML)")
+    serve.add_argument("--rate", action="append", default=[], metavar="SOURCE=RATE", help=RATE_HELP)
     serve.add_argument(
         "--workers",
         type=int,
@@ -79,6 +87,8 @@ def _parsers() -> tuple[argparse.ArgumentParser, argparse.ArgumentParser]:
     simulate.add_argument("--port", type=int, default=8100)
     simulate.add_argument("--seed", type=int, default=0)
     simulate.add_argument("--sim-speed", type=float, default=1.0)
+    simulate.add_argument("--faults", metavar="FILE", help="a timeline of simulator faults (TOML, see README)")
+    simulate.add_argument("--rate", action="append", default=[], metavar="SOURCE=RATE", help=RATE_HELP)
     simulate.add_argument("--config-out", required=True, help="where to write the gateway configuration")
     simulate.add_argument(
         "--public-url",
@@ -107,6 +117,8 @@ def main(argv: list[str] | None = None) -> int:
             serve_parser.error(BOTH_GIVEN)
         if not args.simulate and not args.config:
             serve_parser.error(NO_UPSTREAMS)
+        if (args.faults or args.rate) and not args.simulate:
+            serve_parser.error(SIMULATE_ONLY)
         if args.workers < 1:
             serve_parser.error("--workers must be at least 1")
         if args.workers > 1 and args.simulate:
@@ -130,11 +142,19 @@ def main(argv: list[str] | None = None) -> int:
         return 130
 
 
+def _build_simulators(provider: SimulatorProvider, args: argparse.Namespace) -> RunningSimulators:
+    """The simulators of ``simulate`` and ``serve --simulate``; a bad ``--faults`` or ``--rate`` is a configuration error."""
+    try:
+        return provider.build(seed=args.seed, speed=args.sim_speed, faults=args.faults, rates=args.rate)
+    except ValueError as exc:
+        raise ConfigError(str(exc)) from None
+
+
 async def _simulate(args: argparse.Namespace) -> int:
     from gateway.embedded import load_simulators
 
     provider = load_simulators()
-    sims = provider.build(seed=args.seed, speed=args.sim_speed)
+    sims = _build_simulators(provider, args)
     origin = (args.public_url or f"http://{args.host}:{args.port}").rstrip("/")
     for name, url in sims.base_urls(origin).items():
         print(f"{name:9} {url}")
@@ -142,7 +162,10 @@ async def _simulate(args: argparse.Namespace) -> int:
     text = provider.render_config(sims.gateway_tables(origin), header)
     await asyncio.to_thread(Path(args.config_out).write_text, text)
     print(f"config written to {args.config_out}; run: job-gateway serve --config {args.config_out}", flush=True)
-    served = uvicorn.Config(sims.app, host=args.host, port=args.port, log_level=args.log_level, log_config=None)
+    # The simulators stamp their own Date (their simulated clock): uvicorn must not add a second one.
+    served = uvicorn.Config(
+        sims.app, host=args.host, port=args.port, log_level=args.log_level, log_config=None, date_header=False
+    )
     server = uvicorn.Server(served)
     await server.serve()
     return 0
@@ -204,7 +227,7 @@ async def _serve(args: argparse.Namespace) -> int:
     else:
         from gateway.embedded import load_simulators
 
-        sims = load_simulators().build(seed=args.seed, speed=args.sim_speed)
+        sims = _build_simulators(load_simulators(), args)
         sim_port = args.sim_port or _free_port("127.0.0.1")
         origin = f"http://127.0.0.1:{sim_port}"
         config = config_from_mapping({"sources": sims.gateway_tables(origin)}, dict(os.environ))
@@ -214,7 +237,10 @@ async def _serve(args: argparse.Namespace) -> int:
         print(f"simulators (seed {args.seed}, speed {args.sim_speed}):", flush=True)
         for name, url in sims.base_urls(origin).items():
             print(f"  {name:9} {url}", flush=True)
-        sim_config = uvicorn.Config(sims.app, host="127.0.0.1", port=sim_port, log_level="warning", log_config=None)
+        # The simulators stamp their own Date (their simulated clock): uvicorn must not add a second one.
+        sim_config = uvicorn.Config(
+            sims.app, host="127.0.0.1", port=sim_port, log_level="warning", log_config=None, date_header=False
+        )
         servers.append(Companion(sim_config))
     app = create_app(config)
     if args.log_format == "json":

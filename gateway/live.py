@@ -50,6 +50,8 @@ class LiveLimits:
     jobs_per_subscription: int = 500
     filter_watch_limit: int = 200
     """A filter-only subscription watches at most this many not-yet-final jobs."""
+    filter_rediscover_s: float = 5.0
+    """How often a filter-only subscription looks again for matching jobs that started since."""
     followed_jobs: int = 1_000
     """Jobs changed by our own mutations that are polled to their end even with no subscriber."""
     follow_s: float = 6 * 3600

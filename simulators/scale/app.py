@@ -58,6 +58,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Awaitable, Callable
+from functools import partial
 
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
@@ -67,12 +68,17 @@ from starlette.types import Receive, Scope, Send
 from adapters.timeparse import truncate_ms
 from simulators.kit import FaultInjector, Faults, SimClock
 from simulators.kit.app import SimulatorApp
+from simulators.kit.arrivals import ArrivalGate
+from simulators.kit.openapi import OpenApiDocument
+from simulators.kit.world import World
+from simulators.scale.arrivals import FINAL, STREAMS, arrive, census
 from simulators.scale.files import ENDPOINTS as FILE_ENDPOINTS
 from simulators.scale.http import Ctx, Endpoint
 from simulators.scale.job_types import ENDPOINTS as JOB_TYPE_ENDPOINTS
 from simulators.scale.jobs import ENDPOINTS as JOB_ENDPOINTS
 from simulators.scale.query import ApiError, Params
 from simulators.scale.seed import seed_store
+from simulators.scale.spec import document
 from simulators.scale.store import Store
 
 _ALL_METHODS = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]
@@ -149,10 +155,21 @@ def error_body(status: int, message: str) -> tuple[bytes, bytes]:
     return json.dumps({"detail": detail}).encode(), b"application/json"
 
 
-def create_simulator(*, seed: int = 0, clock: SimClock | None = None, faults: Faults | None = None) -> SimulatorApp:
+def create_simulator(
+    *, seed: int = 0, clock: SimClock | None = None, faults: Faults | None = None, world: World | None = None
+) -> SimulatorApp:
     clock = clock or SimClock()
-    store = seed_store(seed, truncate_ms(clock.now()))
+    world = world or World.standalone(seed, clock)
+    store = seed_store(seed, truncate_ms(world.epoch))
     api = _Api(store, clock, [*JOB_TYPE_ENDPOINTS, *JOB_ENDPOINTS, *FILE_ENDPOINTS])
-    injector = FaultInjector(api, clock, seed=seed, faults=faults, error_body=error_body)
+    arrivals = world.arrivals("scale", STREAMS, partial(arrive, store))
+    injector = FaultInjector(ArrivalGate(api, clock, arrivals), clock, seed=seed, faults=faults, error_body=error_body)
     staff_token = next(token for token, staff in store.tokens.items() if staff)
-    return SimulatorApp(app=injector, injector=injector, config={"token": staff_token}, state=store)
+    extra = {"final": FINAL, "census": partial(census, store), "arrivals": arrivals}
+    return SimulatorApp(
+        app=OpenApiDocument(injector, document),
+        injector=injector,
+        config={"token": staff_token},
+        state=store,
+        extra=extra,
+    )
