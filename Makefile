@@ -10,11 +10,17 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 SEED ?= 0
 SIM_SPEED ?= 1
+# 0 = any free port (printed at start); e.g. make run SIM_PORT=8100
+SIM_PORT ?= 0
+# Extra simulator options, e.g. SIM_ARGS="--rate scale=2/min --faults faults.toml"
+SIM_ARGS ?=
+# Where make bench writes its report (build/ is not tracked); make bench-update rewrites BENCHMARKS.md
+BENCH_OUT ?= build/BENCHMARKS.md
 
 INTEROP := tests/interop
 INTEROP_STAMP := $(INTEROP)/node_modules/.installed-stamp
 
-.PHONY: install run test lint typecheck unit schema bench clean
+.PHONY: install run test lint typecheck unit schema bench bench-update clean
 
 install: $(STAMP)
 
@@ -27,7 +33,8 @@ $(STAMP): pyproject.toml simulators/pyproject.toml
 	@touch $(STAMP)
 
 run: install
-	$(BIN)/job-gateway serve --simulate --host $(HOST) --port $(PORT) --seed $(SEED) --sim-speed $(SIM_SPEED)
+	$(BIN)/job-gateway serve --simulate --host $(HOST) --port $(PORT) --seed $(SEED) --sim-speed $(SIM_SPEED) \
+		--sim-port $(SIM_PORT) $(SIM_ARGS)
 
 lint: install
 	$(BIN)/ruff check .
@@ -51,7 +58,10 @@ schema: install
 	$(BIN)/job-gateway export-schema > schema.graphql
 
 bench: install
-	$(BIN)/python -m benchmarks
+	$(BIN)/python -m benchmarks --out $(BENCH_OUT)
+
+bench-update: install
+	$(BIN)/python -m benchmarks --out BENCHMARKS.md
 
 clean:
 	rm -rf $(VENV) build *.egg-info .pytest_cache .mypy_cache .ruff_cache $(INTEROP)/node_modules

@@ -21,11 +21,14 @@ from typing import Any, Generic, Protocol, TypeVar, runtime_checkable
 from adapters.errors import ErrorKind, UpstreamError, not_supported
 from adapters.http import UpstreamClient
 from adapters.model import (
+    CatalogRecord,
     IngestRunRecord,
     JobRecord,
     JobStatus,
     JobTypeRecord,
+    LogRecord,
     NativeKey,
+    ScopeRecord,
     Source,
 )
 
@@ -71,6 +74,13 @@ class Capabilities:
     """The time the source's lists are sorted by, newest first: ``updated`` (last update,
     else the latest known time), ``created``, ``started``, or ``none`` (no time order)."""
     total_count: bool = False
+    web_path: str | None = None
+    """A job's page in the upstream's own web UI, below the source's ``ui_base_url``: ``{scope}`` and
+    ``{native_id}`` are replaced. ``None``: no page is known (a ``ui_base_url`` template still works)."""
+    no_data_for: frozenset[str] = frozenset()
+    """``JobQuery`` filters this source has no data to apply (WordLift jobs have no creation time):
+    a query setting one leaves the source out of the list, with an error naming the filter,
+    instead of an empty list that would look like "no such job"."""
 
 
 def list_time(record: JobRecord | IngestRunRecord, order: str) -> datetime | None:
@@ -95,7 +105,13 @@ class JobQuery:
     created_before: datetime | None = None
     updated_after: datetime | None = None
     updated_before: datetime | None = None
+    finished_after: datetime | None = None
+    finished_before: datetime | None = None
     parent_id: str | None = None
+    job_type_names: frozenset[str] | None = None
+    """Jobs whose ``job_type_name`` is one of these (every source; Scale filters upstream)."""
+    search: str | None = None
+    """Case-insensitive substring of the native id or the job type name (checked on what is read)."""
 
     def matches(self, job: JobRecord) -> bool:
         """Whether ``job`` passes every filter; the gateway re-checks what upstreams cannot."""
@@ -107,9 +123,19 @@ class JobQuery:
             return False
         if self.parent_id is not None and job.parent_id != self.parent_id:
             return False
-        return _in_range(job.created_at, self.created_after, self.created_before) and _in_range(
-            job.sort_time, self.updated_after, self.updated_before
+        if self.job_type_names is not None and job.job_type_name not in self.job_type_names:
+            return False
+        if self.search is not None and not _found(self.search, job):
+            return False
+        return (
+            _in_range(job.created_at, self.created_after, self.created_before)
+            and _in_range(job.sort_time, self.updated_after, self.updated_before)
+            and _in_range(job.finished_at, self.finished_after, self.finished_before)
         )
+
+    def set_filters(self, names: frozenset[str]) -> list[str]:
+        """Which of the filters ``names`` (field names) this query sets, sorted."""
+        return sorted(name for name in names if getattr(self, name) is not None)
 
 
 @dataclass(frozen=True, slots=True)
@@ -136,6 +162,11 @@ class IngestRunQuery:
         if self.states is not None and run.state not in self.states:
             return False
         return _in_range(run.started_at, self.started_after, self.started_before)
+
+
+def _found(text: str, job: JobRecord) -> bool:
+    wanted = text.casefold()
+    return wanted in job.native_id.casefold() or wanted in (job.job_type_name or "").casefold()
 
 
 def _in_range(value: datetime | None, after: datetime | None, before: datetime | None) -> bool:
@@ -279,6 +310,45 @@ class HeldJobStarter(Protocol):
         ...
 
 
+@runtime_checkable
+class LogReader(Protocol):
+    """Jobs have logs the upstream serves (Scale: each execution's combined stdout and stderr)."""
+
+    async def job_logs(self, key: NativeKey, after: str | None, limit: int) -> Page[LogRecord]:
+        """The job's log lines, oldest first (every attempt in turn), positions as for ``list_jobs``."""
+        ...
+
+
+@runtime_checkable
+class Catalog(Protocol):
+    """Lists what a submission names (Leia: the models and documents ``submitJob`` takes ids of)."""
+
+    catalog_kinds: tuple[str, ...]
+    """The lists it has, e.g. ``("models", "documents")``."""
+
+    async def list_catalog(self, kind: str, after: str | None, limit: int) -> Page[CatalogRecord]:
+        """One page of the ``kind`` list (one of ``catalog_kinds``), positions as for ``list_jobs``."""
+        ...
+
+
+@runtime_checkable
+class ScopeNamer(Protocol):
+    """Can tell a human name for each configured scope (Leia application name, phyloDB project name, ...)."""
+
+    async def scope_names(self) -> list[ScopeRecord]:
+        """One record per configured scope, in ``scopes`` order; ``name`` ``None`` where none is known."""
+        ...
+
+
+@runtime_checkable
+class SpreadingCancel(Protocol):
+    """Cancelling one job stops others with it (Amperity: stopping an ingest job stops its whole workflow)."""
+
+    async def cancel_affects(self, key: NativeKey) -> list[JobRecord]:
+        """Every job a cancel of ``key`` would stop, ``key``'s own included, as they are now."""
+        ...
+
+
 class SourceMemory(Protocol):
     """A durable key space for what an upstream never tells again (inputs of jobs we submitted, ...).
 
@@ -339,6 +409,10 @@ _JUDGED_CALLS = (
     "check",
     "get_statuses",
     "start_job",
+    "cancel_affects",
+    "scope_names",
+    "list_catalog",
+    "job_logs",
     "validate_job_type",
     "create_job_type",
     "edit_job_type",

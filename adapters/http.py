@@ -9,6 +9,13 @@ Only idempotent requests are retried (GET/HEAD/OPTIONS by default; a caller may
 mark another request idempotent explicitly). A mutation is never retried: a
 lost response after the upstream accepted it must not start a second job.
 
+The numbers (timeout, retries, retry budget, breaker thresholds, rate limit, calls in
+flight) are one ``adapters.resilience.Traffic``: the adapter's values when it builds
+the client, then the operator's ``[sources.<name>.traffic]`` through ``apply``. Each
+logical call is one span (``<SOURCE> <operation>``: outcome, status, retries) when
+the app turns tracing on; the HTTP attempts under it come from the httpx
+instrumentation.
+
 Every call honours the request's deadline (``adapters.resilience.deadline``):
 an attempt gets at most what is left of it (and never more than ``timeout_s``),
 a retry, a ``Retry-After`` or a rate-limit wait that cannot end before it is not
@@ -21,6 +28,7 @@ failure for the circuit breaker.
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import json
 import logging
 import time
@@ -30,12 +38,22 @@ from email.utils import parsedate_to_datetime
 from typing import Any
 
 import httpx
+from opentelemetry import trace
+from opentelemetry.trace import SpanKind, StatusCode
 
 from adapters import jsoncodec
 from adapters.errors import ErrorKind, FieldError, UpstreamError, kind_for_status
 from adapters.model import Source
 from adapters.observe import RequestObserver
-from adapters.resilience import CircuitBreaker, CircuitState, RateLimiter, RetryBudget, RetryPolicy, time_left
+from adapters.resilience import (
+    CircuitBreaker,
+    CircuitState,
+    RateLimiter,
+    RetryBudget,
+    RetryPolicy,
+    Traffic,
+    time_left,
+)
 
 log = logging.getLogger("job_gateway.upstream")
 
@@ -64,6 +82,23 @@ def default_error_parser(response: httpx.Response) -> tuple[str, tuple[FieldErro
     return response.reason_phrase or f"HTTP {response.status_code}", ()
 
 
+@dataclass(frozen=True, slots=True)
+class CallRecord:
+    outcome: str
+    """``ok`` or an ``ErrorKind`` value (``UNAVAILABLE`` also when the open circuit refused the call)."""
+    at: float
+    """Wall-clock seconds (``time.time``) when it ended."""
+    status: int | None
+    """The HTTP status, when an answer came."""
+
+
+@dataclass(frozen=True, slots=True)
+class ProbeRecord:
+    ok: bool
+    at: float
+    error: str | None
+
+
 @dataclass
 class UpstreamHealth:
     """What ``Query.upstreams`` and ``/readyz`` show an operator about one source."""
@@ -78,6 +113,11 @@ class UpstreamHealth:
     refusal: str | None = None
     """Why the source is unusable although it answers: our credentials were refused
     (401/403) or the readiness probe failed; cleared by its next 2xx answer."""
+    last_call: CallRecord | None = None
+    """The latest call's outcome (``ok`` or an error kind), wall time and HTTP status."""
+    last_error_at: float | None = None
+    last_probe: ProbeRecord | None = None
+    """The latest readiness probe of the source (``/readyz``)."""
 
     @property
     def healthy(self) -> bool:
@@ -122,7 +162,10 @@ class UpstreamClient:
         self.retry = retry or RetryPolicy()
         self.budget = RetryBudget()
         self.breaker = breaker or CircuitBreaker()
+        self._burst = rate_limit_burst
         self.limiter = RateLimiter(rate_limit_per_s, rate_limit_burst) if rate_limit_per_s else None
+        self._slots = asyncio.Semaphore(max_connections)
+        self._max_concurrency = max_connections
         self.error_parser = error_parser
         self.kind_for = kind_for
         self._secrets = tuple(s for s in secrets if s)
@@ -131,11 +174,16 @@ class UpstreamClient:
         self._last_ok: float | None = None
         self._ok_latency = 0.0
         self._refusal: str | None = None
+        self._last_call: CallRecord | None = None
+        self._last_error_at: float | None = None
+        self._last_probe: ProbeRecord | None = None
         self._requests = 0
         self._failures = 0
         self._inflight: dict[tuple[str, str, tuple[int, ...]], asyncio.Task[httpx.Response]] = {}
         self.coalesced = 0
         """Reads answered by sharing an identical call already in flight."""
+        self.tracer: trace.Tracer = trace.get_tracer("job_gateway.upstream")
+        """Spans of this client's calls; the global (no-op) tracer until the app turns tracing on."""
         self.observers: list[RequestObserver] = []
         """Told of every call; the app that owns this client adds its metrics here (never process-wide)."""
         self.http = httpx.AsyncClient(
@@ -143,9 +191,38 @@ class UpstreamClient:
             auth=auth,
             headers=dict(headers or {}),
             timeout=httpx.Timeout(timeout_s, connect=min(timeout_s, 5.0)),
-            limits=httpx.Limits(max_connections=max_connections, max_keepalive_connections=max_connections),
+            # The pool is not the bound: ``_slots`` is (max_concurrency, tunable per source).
+            limits=httpx.Limits(max_connections=None, max_keepalive_connections=max_connections),
             transport=transport,
         )
+
+    @property
+    def traffic(self) -> Traffic:
+        """The traffic rules in force."""
+        return Traffic(
+            timeout_s=self.timeout_s,
+            retries=self.retry.attempts - 1,
+            retry_budget_ratio=self.budget.ratio,
+            breaker_failures=self.breaker.threshold,
+            breaker_reset_s=self.breaker.reset_s,
+            rate_limit_per_s=self.limiter.rate if self.limiter is not None else None,
+            max_concurrency=self._max_concurrency,
+        )
+
+    def apply(self, traffic: Traffic) -> None:
+        """Follow ``traffic`` from now on; the app applies a source's ``[traffic]`` table before its first call."""
+        self.timeout_s = traffic.timeout_s
+        self.http.timeout = httpx.Timeout(traffic.timeout_s, connect=min(traffic.timeout_s, 5.0))
+        self.retry = dataclasses.replace(self.retry, attempts=traffic.retries + 1)
+        self.budget = RetryBudget(traffic.retry_budget_ratio)
+        self.breaker.threshold = traffic.breaker_failures
+        self.breaker.reset_s = traffic.breaker_reset_s
+        if traffic.rate_limit_per_s != self.traffic.rate_limit_per_s:
+            rate = traffic.rate_limit_per_s
+            self.limiter = RateLimiter(rate, self._burst) if rate else None
+        if traffic.max_concurrency != self._max_concurrency:
+            self._slots = asyncio.Semaphore(traffic.max_concurrency)
+            self._max_concurrency = traffic.max_concurrency
 
     @property
     def health(self) -> UpstreamHealth:
@@ -158,18 +235,33 @@ class UpstreamClient:
             failures=self._failures,
             consecutive_failures=max(self.breaker.failures, self.breaker.unusable),
             refusal=self._refusal,
+            last_call=self._last_call,
+            last_error_at=self._last_error_at,
+            last_probe=self._last_probe,
         )
 
     def mark_unhealthy(self, message: str) -> None:
         """The source answers but cannot be used (a failed readiness probe): unhealthy until its next 2xx."""
         self._refusal = self._last_error = self.redact(message)
+        self._last_error_at = time.time()
+
+    def note_probe(self, error: str | None) -> None:
+        """A readiness probe ended: without ``error`` it passed; with one, the source is unhealthy until its next 2xx."""
+        if error is not None:
+            self.mark_unhealthy(error)
+        self._last_probe = ProbeRecord(error is None, time.time(), None if error is None else self.redact(error))
 
     def note_unusable(self, err: UpstreamError) -> None:
         """A 2xx body an adapter could not use (not JSON, wrong shape): a failure for the breaker."""
         self.breaker.record_unusable()
         self._failures += 1
         self._last_error = self.redact(err.message)
-        log.warning("upstream %s sent an unusable body", self.source.value)
+        self._last_error_at = time.time()
+        log.warning(
+            "upstream %s sent an unusable body",
+            self.source.value,
+            extra={"source": self.source.value, "kind": err.kind.value},
+        )
 
     def note_usable(self) -> None:
         """An adapter call read its answers fine."""
@@ -203,8 +295,43 @@ class UpstreamClient:
         """Send one logical request; returns a 2xx (or an ``accept_statuses``) response.
 
         Raises ``UpstreamError`` for everything else, with a message that never
-        contains a credential.
+        contains a credential. Traced as one span (``<SOURCE> <operation>``) whose
+        children are the attempts' HTTP spans, when tracing is on.
         """
+        attributes = {"job_gateway.upstream.source": self.source.value, "job_gateway.upstream.operation": operation}
+        with self.tracer.start_as_current_span(
+            f"{self.source.value} {operation}", kind=SpanKind.CLIENT, attributes=attributes
+        ) as span:
+            try:
+                response = await self._request(
+                    method,
+                    path,
+                    operation=operation,
+                    params=params,
+                    json_body=json_body,
+                    headers=headers,
+                    idempotent=idempotent,
+                    accept_statuses=accept_statuses,
+                )
+            except UpstreamError as err:
+                span.set_attributes({"job_gateway.upstream.outcome": err.kind.value, **_status(err.status)})
+                span.set_status(StatusCode.ERROR, err.kind.value)
+                raise
+            span.set_attributes({"job_gateway.upstream.outcome": "ok", **_status(response.status_code)})
+            return response
+
+    async def _request(
+        self,
+        method: str,
+        path: str,
+        *,
+        operation: str,
+        params: Any,
+        json_body: Any,
+        headers: Mapping[str, str] | None,
+        idempotent: bool | None,
+        accept_statuses: Collection[int],
+    ) -> httpx.Response:
         if method.upper() == "GET" and headers is None and json_body is None:
             # Identical reads already in flight (many clients asking for the same page or
             # job at once) share one upstream call and its answer.
@@ -239,6 +366,7 @@ class UpstreamClient:
     async def _send(self, call: _Call, retryable: bool) -> httpx.Response:
         self.budget.on_request()
         attempt = 1
+        span = trace.get_current_span()
         while True:
             try:
                 return await self._attempt(call)
@@ -253,6 +381,7 @@ class UpstreamClient:
                 if not self._should_retry(err, attempt):
                     raise
                 attempt += 1
+                span.set_attribute("job_gateway.upstream.retries", attempt - 1)
                 await asyncio.sleep(delay)
 
     def _should_retry(self, err: UpstreamError, attempt: int) -> bool:
@@ -297,6 +426,28 @@ class UpstreamClient:
                 raise self._deadline_error("(not called: waiting for the rate limit)")
             if left is not None:
                 left -= time.monotonic() - before
+        before = time.monotonic()
+        if not await self._take_slot(left):
+            # Our own bound, not the upstream's doing: not held against its circuit.
+            message = f"{self.source.value} not called: all {self._max_concurrency} of its call slots stayed busy"
+            raise UpstreamError(ErrorKind.TIMEOUT, self.source, message)
+        try:
+            if left is not None:
+                left -= time.monotonic() - before
+            return await self._timed_exchange(call, left)
+        finally:
+            self._slots.release()
+
+    async def _take_slot(self, left: float | None) -> bool:
+        """One of the source's ``max_concurrency`` slots, waited for at most ``timeout_s`` (or what is left)."""
+        try:
+            async with asyncio.timeout(self.timeout_s if left is None else max(0.0, min(left, self.timeout_s))):
+                await self._slots.acquire()
+        except TimeoutError:
+            return False
+        return True
+
+    async def _timed_exchange(self, call: _Call, left: float | None) -> tuple[httpx.Response, float]:
         # httpx's timeouts are per phase (connect, each read): an upstream trickling bytes
         # could outlast them, so the whole attempt is bounded here as well.
         full = left is None or left >= self.timeout_s
@@ -337,7 +488,7 @@ class UpstreamClient:
             if 200 <= status < 300:
                 self._refusal = None
                 self._ok_latency = elapsed
-            self._observe(call.operation, "ok", elapsed)
+            self._observe(call.operation, "ok", elapsed, status)
             return response
         kind = self.kind_for(status)
         message, field_errors = self.error_parser(response)
@@ -361,9 +512,15 @@ class UpstreamClient:
             if status in _REFUSED_STATUSES:
                 self._refusal = err.message
         self._latency = elapsed
-        self._last_error = err.message
-        self._observe(call.operation, kind.value, elapsed)
-        log.info("upstream %s %s -> %s", self.source.value, call.operation, status)
+        self._last_error, self._last_error_at = err.message, time.time()
+        self._observe(call.operation, kind.value, elapsed, status)
+        log.info(
+            "upstream %s %s -> %s",
+            self.source.value,
+            call.operation,
+            status,
+            extra={"source": self.source.value, "operation": call.operation, "kind": kind.value, "status": status},
+        )
         raise err
 
     def _deadline_error(self, where: str) -> UpstreamError:
@@ -375,12 +532,19 @@ class UpstreamClient:
         elapsed = time.perf_counter() - started
         self.breaker.record_failure()
         self._failures += 1
-        self._last_error = message
+        self._last_error, self._last_error_at = message, time.time()
         self._observe(operation, kind.value, elapsed)
-        log.warning("upstream %s %s failed: %s", self.source.value, operation, kind.value)
+        log.warning(
+            "upstream %s %s failed: %s",
+            self.source.value,
+            operation,
+            kind.value,
+            extra={"source": self.source.value, "operation": operation, "kind": kind.value},
+        )
         return UpstreamError(kind, self.source, message)
 
-    def _observe(self, operation: str, outcome: str, seconds: float) -> None:
+    def _observe(self, operation: str, outcome: str, seconds: float, status: int | None = None) -> None:
+        self._last_call = CallRecord(outcome, time.time(), status)
         for observer in tuple(self.observers):
             observer(self.source, operation, outcome, seconds)
 
@@ -405,6 +569,10 @@ class UpstreamClient:
             raise UpstreamError(
                 ErrorKind.BAD_RESPONSE, self.source, f"{self.source.value} sent a body that is not JSON"
             ) from None
+
+
+def _status(status: int | None) -> dict[str, int]:
+    return {} if status is None else {"http.response.status_code": status}
 
 
 _DECODED = "job_gateway.decoded"

@@ -86,6 +86,37 @@ class JobStatus(enum.Enum):
 FINAL_STATUSES = frozenset({JobStatus.SUCCEEDED, JobStatus.FAILED, JobStatus.CANCELED})
 
 
+class ErrorCategory(enum.Enum):
+    """Why a job failed, in one vocabulary for every source (Scale's own categories are the first three)."""
+
+    SYSTEM = "SYSTEM"
+    """The platform failed (node lost, service error): not the job's fault."""
+    DATA = "DATA"
+    """The job's input was unusable."""
+    ALGORITHM = "ALGORITHM"
+    """The job's own code failed on valid input."""
+    USER = "USER"
+    """The request was refused as made (parameters, permissions)."""
+    TIMEOUT = "TIMEOUT"
+    """Something took too long."""
+    CANCELED = "CANCELED"
+    """The job, or one it depended on, was cancelled."""
+    UNKNOWN = "UNKNOWN"
+    """The source does not say."""
+
+
+@dataclass(frozen=True, slots=True)
+class JobError:
+    """Why a job failed, as its source tells it."""
+
+    message: str
+    code: str | None = None
+    """The source's machine-readable code (Scale error name, WordLift ``error_code``, Leia ``http_code``)."""
+    category: ErrorCategory = ErrorCategory.UNKNOWN
+    retryable: bool | None = None
+    """Whether running it again may succeed, where the source says (Scale ``should_be_retried``)."""
+
+
 @dataclass(frozen=True, slots=True)
 class NativeKey:
     """Identifies a record inside one source: the scope it lives in and its native id.
@@ -115,7 +146,17 @@ class JobRecord:
     progress: float | None = None
     """Fraction done, 0..1, where the source reports enough to know it."""
     counters: Mapping[str, int] = field(default_factory=dict)
-    error: str | None = None
+    error: JobError | None = None
+    submitted_by: str | None = None
+    """Who submitted it, where the source tells (Leia ``submitter_id``)."""
+    stage: str | None = None
+    """The current or last stage, where the source has stages (WordLift ``stage``)."""
+    attempts: int | None = None
+    """Times it was tried so far (Scale executions, WordLift stage retries + 1)."""
+    inputs: Mapping[str, Any] | None = None
+    """What the job was given, where the source tells (Scale input data, Leia documents and model, ...)."""
+    outputs: Mapping[str, Any] | None = None
+    """What it produced, where the source tells (Leia ``result``, Scale output data, phyloDB analysis id, ...)."""
     depends_on_id: str | None = None
     parent_id: str | None = None
     ingest_run_id: str | None = None
@@ -123,6 +164,10 @@ class JobRecord:
     can_rerun: bool = False
     can_start: bool = False
     """Held until released (Leia jobs created with ``block_processing``): ``startJob`` releases it."""
+    pending_status: JobStatus | None = None
+    """Set on the answer to a mutation the upstream accepted but applies later (Scale's cancel and
+    requeue are queued messages): the status it will bring. The rest of the record is the job as
+    the upstream still shows it."""
     raw: Mapping[str, Any] = field(default_factory=dict)
     ingest_run: IngestRunRecord | None = None
     """The ingest run itself, when the upstream sends job and run as one record (Amperity)."""
@@ -135,6 +180,42 @@ class JobRecord:
     def sort_time(self) -> datetime | None:
         """The recency used to merge sources: last update, else the latest known time."""
         return self.updated_at or self.finished_at or self.started_at or self.created_at
+
+
+@dataclass(frozen=True, slots=True)
+class ScopeRecord:
+    """A scope jobs live in (WordLift graph, Leia application, phyloDB project, ...) and its name."""
+
+    source: Source
+    id: str
+    name: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class LogRecord:
+    """One line of a job's log (Scale execution logs)."""
+
+    message: str
+    time: datetime | None = None
+    level: str | None = None
+    """``INFO``, ``ERROR``, ... where the line or its stream tells."""
+    stream: str | None = None
+    """``stdout`` or ``stderr``."""
+
+
+@dataclass(frozen=True, slots=True)
+class CatalogRecord:
+    """Something a submission names, listed so a client can pick it (Leia models and documents)."""
+
+    source: Source
+    kind: str
+    """The source's catalog it is in (``Catalog.catalog_kinds``): ``models``, ``documents``, ..."""
+    scope: str
+    native_id: str
+    name: str | None = None
+    description: str | None = None
+    created_at: datetime | None = None
+    raw: Mapping[str, Any] = field(default_factory=dict)
 
 
 @dataclass(frozen=True, slots=True)

@@ -18,7 +18,7 @@ from typing import Any, Protocol
 
 import httpx
 
-from adapters.base import Adapter
+from adapters.base import Adapter, HttpBacked
 from adapters.model import Source
 from adapters.settings import SourceSettings, load_table
 from adapters.submission import Submission
@@ -49,6 +49,13 @@ class SourceEntry:
         """``build_adapter(settings, *, transport=None)``; calling it opens the HTTP client."""
         factory: AdapterFactory = self.module().build_adapter
         return factory
+
+    def build(self, settings: SourceSettings, *, transport: httpx.AsyncBaseTransport | None = None) -> Adapter:
+        """The adapter for a validated table, its client following the table's traffic rules."""
+        adapter = self.build_adapter()(settings, transport=transport)
+        if isinstance(adapter, HttpBacked):
+            adapter.client.apply(settings.traffic_rules(adapter.client.traffic))
+        return adapter
 
     def submission(self) -> Submission[Any] | None:
         """What ``submitJob`` takes for this source; ``None`` if the package declares nothing."""

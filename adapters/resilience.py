@@ -48,6 +48,29 @@ def time_left() -> float | None:
 
 
 @dataclass(frozen=True, slots=True)
+class Traffic:
+    """One source's traffic rules, as ``[sources.<name>.traffic]`` sets them; the defaults are the built-in ones.
+
+    Only idempotent reads are retried: ``retries`` never applies to a mutation.
+    """
+
+    timeout_s: float = 10.0
+    """Longest single attempt (and the longest wait for a connection slot)."""
+    retries: int = 2
+    """Retries after the first attempt of a read that failed with 5xx, 429, a timeout or no answer."""
+    retry_budget_ratio: float = 0.2
+    """Retries may add at most this share of the source's requests."""
+    breaker_failures: int = 5
+    """Consecutive failures that open the circuit."""
+    breaker_reset_s: float = 5.0
+    """How long an open circuit fails fast before one call probes the source."""
+    rate_limit_per_s: float | None = None
+    """Requests per second this gateway sends the source at most (``None``: no limit)."""
+    max_concurrency: int = 20
+    """Calls in flight to the source at once; more wait for a slot."""
+
+
+@dataclass(frozen=True, slots=True)
 class RetryPolicy:
     attempts: int = 3
     """Total tries, the first included."""

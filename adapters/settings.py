@@ -14,12 +14,24 @@ declares its own subclass in ``<package>/settings.py`` as ``Settings``.
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import json
 from collections.abc import Mapping
-from typing import Annotated, Any, TypeVar
+from typing import Annotated, Any, Self, TypeVar
 
-from pydantic import BaseModel, ConfigDict, Field, SecretStr, StrictStr, ValidationError, field_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    SecretStr,
+    StrictStr,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
+
+from adapters.resilience import Traffic
 
 Positive = Annotated[float, Field(gt=0, strict=True)]
 """A positive number (an int is fine; a bool or a string is not)."""
@@ -46,15 +58,53 @@ class Table(BaseModel):
         return tuple(key for key in cls.model_fields if f"{key}{_ENV_SUFFIX}" in cls.model_fields)
 
 
+class TrafficTable(Table):
+    """``[sources.<name>.traffic]``: how the gateway treats one source's traffic; a key left out keeps
+    the source's built-in value (``adapters.resilience.Traffic``, and the adapter's own, such as
+    Amperity's rate limit). Mutations are never retried, whatever ``retries`` says."""
+
+    timeout_s: Positive | None = None
+    retries: Annotated[int, Field(ge=0, le=10, strict=True)] | None = None
+    retry_budget_ratio: Annotated[float, Field(ge=0, le=1, strict=True)] | None = None
+    breaker_failures: Annotated[int, Field(ge=1, strict=True)] | None = None
+    breaker_reset_s: Positive | None = None
+    rate_limit_per_s: Positive | None = None
+    max_concurrency: Annotated[int, Field(ge=1, le=1000, strict=True)] | None = None
+
+    def over(self, base: Traffic) -> Traffic:
+        """``base`` with the keys this table sets."""
+        return dataclasses.replace(base, **self.model_dump(exclude_none=True))
+
+
 class SourceSettings(Table):
     """Keys every ``[sources.<name>]`` table has."""
 
     base_url: StrictStr
     timeout_s: Positive = 10.0
+    ui_base_url: StrictStr | None = None
+    """Where people open the upstream's own web UI: ``Job.webUrl`` is built from it (the source's
+    job page path is appended; a value holding ``{native_id}`` is used as the whole link instead)."""
+    traffic: TrafficTable = TrafficTable()
 
-    @field_validator("base_url")
+    @model_validator(mode="after")
+    def _one_place_each(self) -> Self:
+        # A key a source table has of its own (timeout_s; Amperity's rate_limit_per_s) and its
+        # [traffic] table both set: which one wins would be a guess, so neither does.
+        both = sorted(k for k in self.traffic.model_fields_set & self.model_fields_set if k in type(self).model_fields)
+        if both:
+            raise ValueError(f"{', '.join(both)} given both here and in its [traffic] table: keep one")
+        return self
+
+    def traffic_rules(self, base: Traffic) -> Traffic:
+        """The rules the source's client follows: ``base`` (the client's own), then this table's keys."""
+        own = {k: getattr(self, k) for k in TrafficTable.model_fields if k in type(self).model_fields}
+        return self.traffic.over(dataclasses.replace(base, **own))
+
+    @field_validator("base_url", "ui_base_url")
     @classmethod
-    def _http_url(cls, value: str) -> str:
+    def _http_url(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
         if not value.startswith(("http://", "https://")):
             raise ValueError("an http(s) URL is required")
         return value.rstrip("/")

@@ -1,8 +1,10 @@
 """``python -m benchmarks``: start the simulators and the gateway, measure, print the table, write BENCHMARKS.md.
 
 Options: ``--smoke`` (one query, a few requests, no added latency: checks the harness
-works, in seconds), ``--out PATH`` (default: BENCHMARKS.md at the repository root;
-nothing is written in smoke mode unless ``--out`` is given), ``--concurrency``,
+works, in seconds), ``--out PATH`` (default: ``build/BENCHMARKS.md`` under the repository root,
+so a run leaves the tracked ``BENCHMARKS.md`` alone; ``make bench-update`` passes
+``--out BENCHMARKS.md`` to rewrite it on purpose; nothing is written in smoke mode
+unless ``--out`` is given), ``--concurrency``,
 ``--duration`` (seconds of load per scenario and latency), ``--latency-ms`` (the added
 upstream latency of the second round; 0 skips it).
 """
@@ -57,7 +59,9 @@ NOTES = """\
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m benchmarks", description=__doc__)
     parser.add_argument("--smoke", action="store_true", help="one query, a few requests (a quick self-check)")
-    parser.add_argument("--out", type=Path, default=None, help="where to write the report (BENCHMARKS.md)")
+    parser.add_argument(
+        "--out", type=Path, default=None, help="where to write the report (default build/BENCHMARKS.md)"
+    )
     parser.add_argument("--concurrency", type=int, default=8)
     parser.add_argument("--duration", type=float, default=3.0, help="seconds of load per scenario and latency")
     parser.add_argument("--max-requests", type=int, default=2000, help="cap per scenario and latency")
@@ -155,8 +159,9 @@ def run(args: argparse.Namespace) -> str:
         report += _subscriptions_section()
     if not args.smoke and not args.no_state:
         report += _state_section()
-    out = args.out if args.out is not None else (None if args.smoke else ROOT / "BENCHMARKS.md")
+    out = args.out if args.out is not None else (None if args.smoke else ROOT / "build" / "BENCHMARKS.md")
     if out is not None:
+        out.parent.mkdir(parents=True, exist_ok=True)
         out.write_text(report)
         print(f"\nwritten to {out}")
     return report

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import os
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import timedelta
@@ -10,6 +11,7 @@ from datetime import timedelta
 from fastapi import FastAPI, Request, Response
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import JSONResponse
+from opentelemetry.sdk.trace import TracerProvider
 from strawberry.subscriptions import (
     GRAPHQL_SSE_PROTOCOL,
     GRAPHQL_TRANSPORT_WS_PROTOCOL,
@@ -17,17 +19,19 @@ from strawberry.subscriptions import (
     MULTIPART_SUBSCRIPTION_PROTOCOL,
 )
 
-from gateway import redaction
+from gateway import redaction, tracing
 from gateway.auth import ClientAuth
 from gateway.config import GatewayConfig
 from gateway.context import Context
 from gateway.graphiql import router as graphiql_router
 from gateway.http_view import GatewayGraphQLRouter, error_response
 from gateway.limits import RequestSizeLimit
+from gateway.logs import RequestLog
 from gateway.metrics import CONTENT_TYPE_LATEST
 from gateway.schema.build import SchemaLimits, build_schema
 from gateway.services import build_services
 from gateway.services import start as start_services
+from gateway.shutdown import LIFESPAN_RESERVE_S, Shutdown
 from gateway.state import StateUnavailable
 from gateway.upstreams import Upstreams
 from gateway.webhooks import webhook_router
@@ -36,14 +40,23 @@ from gateway.wiring import build_upstreams
 log = logging.getLogger("job_gateway")
 
 
-def create_app(config: GatewayConfig | None = None, *, upstreams: Upstreams | None = None) -> FastAPI:
-    """The gateway as an ASGI app; ``upstreams`` overrides what ``config.sources`` would build."""
+def create_app(
+    config: GatewayConfig | None = None,
+    *,
+    upstreams: Upstreams | None = None,
+    tracer_provider: TracerProvider | None = None,
+) -> FastAPI:
+    """The gateway as an ASGI app; ``upstreams`` overrides what ``config.sources`` would build.
+
+    Traced through ``tracer_provider``, or else as the ``OTEL_*`` environment asks (``gateway.tracing``)."""
     config = config or GatewayConfig()
     settings = config.gateway
     redaction.install()
+    tracer_provider = tracer_provider if tracer_provider is not None else tracing.provider_from_env(os.environ)
     upstreams = upstreams if upstreams is not None else build_upstreams(config)
     services = build_services(config, upstreams)
     live = services.live
+    shutdown = Shutdown(live, settings.shutdown_timeout_s)
     schema = build_schema(
         SchemaLimits(
             max_depth=settings.max_depth,
@@ -53,7 +66,8 @@ def create_app(config: GatewayConfig | None = None, *, upstreams: Upstreams | No
             max_cost=settings.max_query_cost,
             default_page_size=settings.default_page_size,
             max_page_size=settings.max_page_size,
-        )
+        ),
+        tracer_provider=tracer_provider,
     )
 
     @asynccontextmanager
@@ -63,11 +77,19 @@ def create_app(config: GatewayConfig | None = None, *, upstreams: Upstreams | No
         try:
             yield
         finally:
+            # In-process stops (tests, an embedding app) never saw a signal: end the streams here.
+            if not live.closing:
+                live.end_subscriptions()
+            unfinished = await services.mutations.ledger.drain(max(0.0, shutdown.time_left() - LIFESPAN_RESERVE_S))
+            shutdown.note_unfinished("mutation call(s)", unfinished)
             if services.callback_reads is not None:
                 await services.callback_reads.stop()
             await live.stop()
+            await services.mutations.aclose()
             await upstreams.aclose()
             await services.state.aclose()
+            if tracer_provider is not None:
+                await tracing.flush(tracer_provider, shutdown.time_left())
 
     async def context_getter() -> Context:
         # Async on purpose: dataloaders need the running loop (see STACK.md).
@@ -76,6 +98,7 @@ def create_app(config: GatewayConfig | None = None, *, upstreams: Upstreams | No
     app = FastAPI(title="Job Gateway", lifespan=lifespan, docs_url=None, redoc_url=None, openapi_url=None)
     app.state.services = services
     app.state.schema = schema
+    app.state.shutdown = shutdown
     graphql = GatewayGraphQLRouter(
         schema,
         path="/graphql",
@@ -95,6 +118,7 @@ def create_app(config: GatewayConfig | None = None, *, upstreams: Upstreams | No
     )
     client_auth = ClientAuth(tuple(t.get_secret_value() for t in settings.client_tokens))
     graphql.client_auth = client_auth
+    graphql.shutdown = shutdown
     app.include_router(graphql)
     app.include_router(graphiql_router)
     # Added before CORS, so it runs inside it: a 413 still carries the CORS headers a browser needs to read it.
@@ -110,6 +134,10 @@ def create_app(config: GatewayConfig | None = None, *, upstreams: Upstreams | No
             allow_methods=["GET", "POST", "OPTIONS"],
             allow_headers=["content-type", "authorization", "x-request-id"],
         )
+    # Outermost of ours: every answer, a 413 or a CORS refusal too, gets its access line.
+    app.add_middleware(RequestLog)
+    if tracer_provider is not None:
+        tracing.instrument(app, upstreams, tracer_provider)
 
     if services.callbacks is not None:
         app.include_router(webhook_router(services))
@@ -131,7 +159,9 @@ def create_app(config: GatewayConfig | None = None, *, upstreams: Upstreams | No
     async def readyz(request: Request) -> Response:
         if (denied := refused(request)) is not None:
             return denied
-        results = await upstreams.probe()
+        if shutdown.started:
+            return JSONResponse({"status": "shutting down"}, status_code=503)
+        results = await upstreams.readiness(settings.readiness_cache_s)
         state_error: str | None = None
         try:
             await services.state.check()

@@ -14,9 +14,14 @@ from typing import TYPE_CHECKING
 import uvicorn
 
 from adapters.settings import ConfigError
+from gateway.logs import FORMATS
+from gateway.logs import configure as configure_logging
 
 if TYPE_CHECKING:
     from fastapi import FastAPI
+
+if TYPE_CHECKING:
+    from gateway.embedded import RunningSimulators, SimulatorProvider
 
 CONFIG_ENV = "JOB_GATEWAY_CONFIG"
 WORKERS_NEED_CONFIG = (
@@ -32,6 +37,9 @@ BOTH_GIVEN = (
     f"--config (or {CONFIG_ENV}) and --simulate exclude each other: --simulate runs on the simulators, "
     f"not on a configuration; drop one (unset {CONFIG_ENV} to use --simulate)"
 )
+
+SIMULATE_ONLY = "--faults and --rate apply to the simulators: use them with --simulate (or job-gateway simulate)"
+RATE_HELP = "how fast new jobs arrive at one simulated source, e.g. scale=2/min or leia=30/h (repeatable)"
 
 
 DEFAULT_STATE_URL = "sqlite:///.job-gateway/state.db"
@@ -61,6 +69,8 @@ def _parsers() -> tuple[argparse.ArgumentParser, argparse.ArgumentParser]:
     serve.add_argument("--seed", type=int, default=0, help="with --simulate: data seed")
     serve.add_argument("--sim-speed", type=float, default=1.0, help="with --simulate: clock speed, 0 = frozen")
     serve.add_argument("--sim-port", type=int, default=0, help="with --simulate: port (0 = any free port)")
+    serve.add_argument("--faults", metavar="FILE", help="with --simulate: a timeline of simulator faults (TOML)")
+    serve.add_argument("--rate", action="append", default=[], metavar="SOURCE=RATE", help=RATE_HELP)
     serve.add_argument(
         "--workers",
         type=int,
@@ -68,12 +78,17 @@ def _parsers() -> tuple[argparse.ArgumentParser, argparse.ArgumentParser]:
         help="processes on one port, sharing the state store (needs --config; see README: State)",
     )
     serve.add_argument("--log-level", default="info")
+    serve.add_argument(
+        "--log-format", choices=FORMATS, default="text", help="text, or json: one object per line (the image's choice)"
+    )
 
     simulate = sub.add_parser("simulate", help="serve the five upstream simulators and write a gateway config")
     simulate.add_argument("--host", default="127.0.0.1")
     simulate.add_argument("--port", type=int, default=8100)
     simulate.add_argument("--seed", type=int, default=0)
     simulate.add_argument("--sim-speed", type=float, default=1.0)
+    simulate.add_argument("--faults", metavar="FILE", help="a timeline of simulator faults (TOML, see README)")
+    simulate.add_argument("--rate", action="append", default=[], metavar="SOURCE=RATE", help=RATE_HELP)
     simulate.add_argument("--config-out", required=True, help="where to write the gateway configuration")
     simulate.add_argument(
         "--public-url",
@@ -102,11 +117,13 @@ def main(argv: list[str] | None = None) -> int:
             serve_parser.error(BOTH_GIVEN)
         if not args.simulate and not args.config:
             serve_parser.error(NO_UPSTREAMS)
+        if (args.faults or args.rate) and not args.simulate:
+            serve_parser.error(SIMULATE_ONLY)
         if args.workers < 1:
             serve_parser.error("--workers must be at least 1")
         if args.workers > 1 and args.simulate:
             serve_parser.error(WORKERS_NEED_CONFIG)
-    logging.basicConfig(level=args.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    configure_logging(getattr(args, "log_format", "text"), args.log_level)
     from gateway.embedded import SimulatorsNotInstalled
 
     try:
@@ -125,11 +142,19 @@ def main(argv: list[str] | None = None) -> int:
         return 130
 
 
+def _build_simulators(provider: SimulatorProvider, args: argparse.Namespace) -> RunningSimulators:
+    """The simulators of ``simulate`` and ``serve --simulate``; a bad ``--faults`` or ``--rate`` is a configuration error."""
+    try:
+        return provider.build(seed=args.seed, speed=args.sim_speed, faults=args.faults, rates=args.rate)
+    except ValueError as exc:
+        raise ConfigError(str(exc)) from None
+
+
 async def _simulate(args: argparse.Namespace) -> int:
     from gateway.embedded import load_simulators
 
     provider = load_simulators()
-    sims = provider.build(seed=args.seed, speed=args.sim_speed)
+    sims = _build_simulators(provider, args)
     origin = (args.public_url or f"http://{args.host}:{args.port}").rstrip("/")
     for name, url in sims.base_urls(origin).items():
         print(f"{name:9} {url}")
@@ -137,9 +162,17 @@ async def _simulate(args: argparse.Namespace) -> int:
     text = provider.render_config(sims.gateway_tables(origin), header)
     await asyncio.to_thread(Path(args.config_out).write_text, text)
     print(f"config written to {args.config_out}; run: job-gateway serve --config {args.config_out}", flush=True)
-    server = uvicorn.Server(uvicorn.Config(sims.app, host=args.host, port=args.port, log_level=args.log_level))
+    # The simulators stamp their own Date (their simulated clock): uvicorn must not add a second one.
+    served = uvicorn.Config(
+        sims.app, host=args.host, port=args.port, log_level=args.log_level, log_config=None, date_header=False
+    )
+    server = uvicorn.Server(served)
     await server.serve()
     return 0
+
+
+WORKER_LOGGING_ENV = "JOB_GATEWAY_WORKER_LOGGING"
+"""``format:level`` of ``serve --workers``, for each worker (a fresh interpreter) to log as the parent does."""
 
 
 def worker_app() -> FastAPI:
@@ -147,6 +180,8 @@ def worker_app() -> FastAPI:
     from gateway.app import create_app
     from gateway.config import load_config, with_state_default
 
+    log_format, _, log_level = os.environ.get(WORKER_LOGGING_ENV, "text:info").partition(":")
+    configure_logging(log_format, log_level)
     return create_app(with_state_default(load_config(os.environ[CONFIG_ENV]), DEFAULT_STATE_URL))
 
 
@@ -160,7 +195,11 @@ def _serve_workers(args: argparse.Namespace, serve_parser: argparse.ArgumentPars
         serve_parser.error(WORKERS_NEED_SHARED_STATE.format(url=url))
     # Every worker builds its app from the environment: the same file, whatever its working directory.
     os.environ[CONFIG_ENV] = str(Path(args.config).resolve())
+    os.environ[WORKER_LOGGING_ENV] = f"{args.log_format}:{args.log_level}"
     print(f"GraphiQL: http://{args.host}:{args.port}/graphql ({args.workers} workers, state {url})", flush=True)
+    # uvicorn's supervisor stops its workers with uvicorn's own shutdown (not serve's drain, which
+    # needs the server object uvicorn keeps inside each worker): in-flight requests get
+    # shutdown_timeout_s, and subscriptions still open then are cut rather than completed.
     uvicorn.run(
         "gateway.cli:worker_app",
         factory=True,
@@ -168,7 +207,10 @@ def _serve_workers(args: argparse.Namespace, serve_parser: argparse.ArgumentPars
         port=args.port,
         workers=args.workers,
         log_level=args.log_level,
+        log_config=None,
+        access_log=False,
         ws_max_size=config.gateway.max_body_bytes,
+        timeout_graceful_shutdown=int(config.gateway.shutdown_timeout_s),
     )
     return 0
 
@@ -176,14 +218,16 @@ def _serve_workers(args: argparse.Namespace, serve_parser: argparse.ArgumentPars
 async def _serve(args: argparse.Namespace) -> int:
     from gateway.app import create_app
     from gateway.config import config_from_mapping, load_config, with_state_default
+    from gateway.serving import Companion, GracefulServer
+    from gateway.serving import serve as serve_gracefully
 
-    servers: list[uvicorn.Server] = []
+    servers: list[Companion] = []
     if not args.simulate:
         config = with_state_default(load_config(args.config), DEFAULT_STATE_URL)
     else:
         from gateway.embedded import load_simulators
 
-        sims = load_simulators().build(seed=args.seed, speed=args.sim_speed)
+        sims = _build_simulators(load_simulators(), args)
         sim_port = args.sim_port or _free_port("127.0.0.1")
         origin = f"http://127.0.0.1:{sim_port}"
         config = config_from_mapping({"sources": sims.gateway_tables(origin)}, dict(os.environ))
@@ -193,12 +237,26 @@ async def _serve(args: argparse.Namespace) -> int:
         print(f"simulators (seed {args.seed}, speed {args.sim_speed}):", flush=True)
         for name, url in sims.base_urls(origin).items():
             print(f"  {name:9} {url}", flush=True)
-        servers.append(uvicorn.Server(uvicorn.Config(sims.app, host="127.0.0.1", port=sim_port, log_level="warning")))
+        # The simulators stamp their own Date (their simulated clock): uvicorn must not add a second one.
+        sim_config = uvicorn.Config(
+            sims.app, host="127.0.0.1", port=sim_port, log_level="warning", log_config=None, date_header=False
+        )
+        servers.append(Companion(sim_config))
     app = create_app(config)
-    print(f"GraphiQL: http://{args.host}:{args.port}/graphql", flush=True)
+    if args.log_format == "json":
+        logging.getLogger("job_gateway").info("GraphiQL: http://%s:%s/graphql", args.host, args.port)
+    else:
+        print(f"GraphiQL: http://{args.host}:{args.port}/graphql", flush=True)
     # A WebSocket message is bounded like a request body (uvicorn's default is 16 MiB).
     ws_max = config.gateway.max_body_bytes
-    served = uvicorn.Config(app, host=args.host, port=args.port, log_level=args.log_level, ws_max_size=ws_max)
-    servers.append(uvicorn.Server(served))
-    await asyncio.gather(*(s.serve() for s in servers))
-    return 0
+    # log_config=None: uvicorn writes through our one root handler; its access log is replaced by ours.
+    served = uvicorn.Config(
+        app,
+        host=args.host,
+        port=args.port,
+        log_level=args.log_level,
+        ws_max_size=ws_max,
+        log_config=None,
+        access_log=False,
+    )
+    return await serve_gracefully(GracefulServer(served, app.state.shutdown), *servers)

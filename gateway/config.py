@@ -12,6 +12,8 @@ client_tokens_env = "JOB_GATEWAY_CLIENT_TOKENS"   # require "Authorization: Bear
 max_query_cost = 200           # estimated upstream calls per operation; more is QUERY_TOO_COSTLY
 max_body_bytes = 1048576       # larger request bodies get 413 before anything parses them
 max_query_string_bytes = 65536 # longer query strings (GET /graphql?query=...) get 414
+shutdown_timeout_s = 10        # SIGTERM/SIGINT to exit: in-flight work gets this long
+readiness_cache_s = 3          # /readyz reuses its upstream checks this long
 
 [sources.scale]                # one table per configured source; absent = not used
 base_url = "https://scale.example.com/api"
@@ -118,6 +120,10 @@ class GatewaySettings(Table):
     how soon another replica takes over the polling of a replica that died."""
     request_deadline_s: Annotated[float, Field(gt=0, strict=True)] | None = None
     """Each query and mutation ends its upstream calls within this; default: the slowest source's timeout_s + 0.5."""
+    shutdown_timeout_s: Annotated[float, Field(gt=0, strict=True)] = 10.0
+    """From SIGTERM/SIGINT to exit: in-flight queries and mutations get this long to finish (``gateway.shutdown``)."""
+    readiness_cache_s: Annotated[float, Field(ge=0, strict=True)] = 3.0
+    """``/readyz`` reuses its upstream checks for this long, so probes do not multiply upstream traffic."""
 
     @field_validator("default_page_size")
     @classmethod

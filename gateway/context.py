@@ -6,8 +6,6 @@ connection over WebSocket) and sets ``request`` or ``websocket`` on it.
 
 from __future__ import annotations
 
-import re
-import uuid
 from collections.abc import Sequence
 from typing import Any, TypeAlias
 
@@ -17,12 +15,11 @@ from starlette.websockets import WebSocket
 from strawberry.fastapi import BaseContext
 
 from adapters.errors import UpstreamError
-from gateway.errors import upstream_extensions
+from gateway import activity
+from gateway.errors import FilterNotSupported, upstream_extensions
 from gateway.loaders import Loaders
 from gateway.reads import Reads
 from gateway.services import Services
-
-_REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
 
 
 class Context(BaseContext):
@@ -40,8 +37,10 @@ class Context(BaseContext):
     def request_id(self) -> str:
         """The caller's ``X-Request-ID`` when it is sane, else a fresh one; appears in logs and masked errors."""
         if self._request_id is None:
+            # The request log opened the request and chose its id: logs and errors then agree.
+            running = activity.current()
             header = self.request.headers.get("x-request-id", "") if self.request is not None else ""
-            self._request_id = header if _REQUEST_ID.match(header) else uuid.uuid4().hex[:16]
+            self._request_id = running.request_id if running is not None else activity.request_id_from(header)
         return self._request_id
 
     @property
@@ -57,7 +56,8 @@ class Context(BaseContext):
 
     def report(self, path: Sequence[str | int], err: UpstreamError) -> None:
         """Record a failing source; its error joins the response while other data still returns."""
-        message = f"{err.source.value} failed: {err.message}"
+        # A source left out on purpose (a filter it has no data for) did not fail: its message says why.
+        message = err.message if isinstance(err, FilterNotSupported) else f"{err.source.value} failed: {err.message}"
         self.partial_errors.append(GraphQLError(message, path=list(path), extensions=upstream_extensions(err)))
 
 

@@ -9,7 +9,7 @@ not installed, ``load_simulators`` says how to install it.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from importlib.metadata import entry_points
 from typing import Any, Protocol, cast
 
@@ -41,8 +41,15 @@ class RunningSimulators(Protocol):
 class SimulatorProvider(Protocol):
     """What the entry point's object offers."""
 
-    def build(self, seed: int, speed: float) -> RunningSimulators:
-        """Seeded simulators on one clock; ``speed`` 0 freezes it."""
+    def build(
+        self, seed: int, speed: float, *, faults: str | None = None, rates: Sequence[str] = ()
+    ) -> RunningSimulators:
+        """Seeded simulators on one clock; ``speed`` 0 freezes it (and stops new jobs arriving).
+
+        ``faults`` is the path of a fault timeline file (scripted outages); ``rates``
+        are ``SOURCE=RATE`` items (``scale=2/min``) setting how fast new jobs arrive.
+        A bad file or rate raises ``ValueError`` saying why.
+        """
         ...
 
     def render_config(self, tables: Mapping[str, Mapping[str, Any]], header: str) -> str:

@@ -10,7 +10,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from adapters.errors import UpstreamError
+from adapters.errors import ErrorKind, UpstreamError
+from adapters.model import Source
 
 
 class GatewayError(Exception):
@@ -23,7 +24,22 @@ class GatewayError(Exception):
         self.extensions = extensions
 
 
+class FilterNotSupported(UpstreamError):
+    """A source left out of a list because it has no data for a filter (``Capabilities.no_data_for``)."""
+
+    def __init__(self, source: Source, filters: list[str]) -> None:
+        named = ", ".join(f"filter.{f}" for f in filters)
+        super().__init__(
+            ErrorKind.NOT_SUPPORTED,
+            source,
+            f"{source.value} has no data for {named}; it is left out of this list rather than shown as empty",
+        )
+        self.filters = filters
+
+
 def upstream_extensions(err: UpstreamError) -> dict[str, Any]:
+    if isinstance(err, FilterNotSupported):
+        return {"code": "FILTER_NOT_SUPPORTED", "source": err.source.value, "filters": err.filters}
     ext: dict[str, Any] = {"code": f"UPSTREAM_{err.kind.value}", "source": err.source.value, "kind": err.kind.value}
     if err.status is not None:
         ext["upstreamStatus"] = err.status

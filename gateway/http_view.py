@@ -32,6 +32,7 @@ from gateway.auth import ClientAuth
 from gateway.context import Context
 from gateway.graphiql import render_page
 from gateway.schema.extensions import MAX_VARIABLE_VALUES
+from gateway.shutdown import Shutdown
 
 GRAPHQL_RESPONSE = "application/graphql-response+json"
 DEFAULT_QUERY = """# Welcome to Job Gateway: one graph over five job APIs.
@@ -136,8 +137,33 @@ def ws_message_problem(message: object, operation_types: tuple[str, ...]) -> str
     return None
 
 
-class GatewayTransportWSHandler(BaseGraphQLTransportWSHandler[Context, None]):
+class _Closable:
+    """What ``gateway.shutdown`` needs of a WebSocket connection: its running operations, and a way to end it.
+
+    Mixed in before Strawberry's handler, whose ``handle`` it wraps to register the connection.
+    """
+
+    view: Any
+    websocket: Any
+
+    async def handle(self) -> None:
+        connections = self.view.shutdown.connections if self.view.shutdown is not None else set()
+        connections.add(self)
+        try:
+            await super().handle()  # type: ignore[misc]  # the Strawberry handler next in the MRO
+        finally:
+            connections.discard(self)
+
+    async def go_away(self, code: int, reason: str) -> None:
+        await self.websocket.close(code=code, reason=reason)
+
+
+class GatewayTransportWSHandler(_Closable, BaseGraphQLTransportWSHandler[Context, None]):
     """graphql-transport-ws, refusing malformed messages with the protocol's 4400 close."""
+
+    @property
+    def open_operations(self) -> int:
+        return len(self.operations)
 
     async def handle_message(self, message: Any) -> None:
         problem = ws_message_problem(message, ("subscribe",))
@@ -147,8 +173,12 @@ class GatewayTransportWSHandler(BaseGraphQLTransportWSHandler[Context, None]):
         await super().handle_message(message)
 
 
-class GatewayLegacyWSHandler(BaseGraphQLWSHandler[Context, None]):
+class GatewayLegacyWSHandler(_Closable, BaseGraphQLWSHandler[Context, None]):
     """Legacy graphql-ws, closing on a malformed message (4400, as its successor does) instead of crashing."""
+
+    @property
+    def open_operations(self) -> int:
+        return len(self.subscriptions)
 
     async def handle_message(self, message: Any) -> None:
         problem = ws_message_problem(message, ("start",))
@@ -160,6 +190,7 @@ class GatewayLegacyWSHandler(BaseGraphQLWSHandler[Context, None]):
 
 class GatewayGraphQLRouter(GraphQLRouter[Context, None]):
     client_auth: ClientAuth = ClientAuth(())
+    shutdown: Shutdown | None = None
     graphql_transport_ws_handler_class = GatewayTransportWSHandler
     graphql_ws_handler_class = GatewayLegacyWSHandler
 

@@ -89,7 +89,26 @@ class IdempotencyLedger(Generic[R]):
         self._poll_s = poll_s
         # Calls this process runs right now: a retry here shares the task instead of polling the store.
         self._running: dict[tuple[str, str], _Running] = {}
+        # Every mutation call running now, with a key or without: shutdown waits for them (``drain``).
+        self._calls: set[asyncio.Task[Any]] = set()
         self.upstream_calls = 0
+
+    @property
+    def in_flight(self) -> int:
+        """Mutation calls running now, their clients gone or not."""
+        return len(self._calls)
+
+    async def drain(self, timeout_s: float) -> int:
+        """Shutdown: wait up to ``timeout_s`` for every running mutation call; how many were still running then."""
+        pending = set(self._calls)
+        if pending and timeout_s > 0:
+            _, pending = await asyncio.wait(pending, timeout=timeout_s)
+        return len(pending)
+
+    def _track(self, task: asyncio.Task[Any]) -> asyncio.Task[Any]:
+        self._calls.add(task)
+        task.add_done_callback(self._calls.discard)
+        return task
 
     async def run(
         self, scope: str, key: str | None, fingerprint: str, call: Callable[[], Awaitable[R]]
@@ -102,7 +121,7 @@ class IdempotencyLedger(Generic[R]):
         """
         if key is None:
             self.upstream_calls += 1
-            return await _detached(call), False
+            return await _detached(call, self._track), False
         name = _store_key(scope, key)
         running = self._running.get((scope, key))
         if running is not None:
@@ -141,7 +160,7 @@ class IdempotencyLedger(Generic[R]):
             await self._store.set(name, json.dumps(done).encode(), ttl_s=self._ttl_s)
             return result
 
-        task = asyncio.ensure_future(call_and_record())
+        task = self._track(asyncio.ensure_future(call_and_record()))
         self._running[(scope, key)] = _Running(fingerprint, task)
         task.add_done_callback(lambda t: self._finished(scope, key, t))
         return await asyncio.shield(task)
@@ -158,9 +177,10 @@ def _store_key(scope: str, key: str) -> str:
     return f"idempotency:{scope}:{hashlib.sha256(key.encode()).hexdigest()[:40]}"
 
 
-async def _detached(call: Callable[[], Awaitable[R]]) -> R:
-    # Shielded so a client disconnect cannot cut a mutation off halfway.
+async def _detached(call: Callable[[], Awaitable[R]], track: Callable[[asyncio.Task[Any]], object]) -> R:
+    # Shielded so a client disconnect cannot cut a mutation off halfway; tracked so shutdown waits for it.
     task = asyncio.ensure_future(call())
+    track(task)
     task.add_done_callback(_consume)
     return await asyncio.shield(task)
 

@@ -33,6 +33,7 @@ from gateway.events import (
     JobRef,
     PollingPolicy,
     StatusFetcher,
+    Subscription,
     Watcher,
     WatchHandle,
     batch_fetcher,
@@ -49,6 +50,8 @@ class LiveLimits:
     jobs_per_subscription: int = 500
     filter_watch_limit: int = 200
     """A filter-only subscription watches at most this many not-yet-final jobs."""
+    filter_rediscover_s: float = 5.0
+    """How often a filter-only subscription looks again for matching jobs that started since."""
     followed_jobs: int = 1_000
     """Jobs changed by our own mutations that are polled to their end even with no subscriber."""
     follow_s: float = 6 * 3600
@@ -126,6 +129,9 @@ class Live:
         self._loading: dict[JobRef, asyncio.Task[JobRecord | None]] = {}
         self._task: asyncio.Task[None] | None = None
         self._followers: set[asyncio.Task[None]] = set()
+        self.closing = False
+        """Set by ``end_subscriptions`` at shutdown: no new subscription starts."""
+        self._streams: set[Subscription] = set()
 
     def _build_watcher(self, policy: PollingPolicy | None) -> Watcher:
         holder: list[Watcher] = []
@@ -239,3 +245,24 @@ class Live:
     @staticmethod
     def now() -> datetime:
         return datetime.now(UTC)
+
+    # --- graceful shutdown ---------------------------------------------------------------
+    # Kept apart from the rest on purpose: the app's shutdown only needs these three calls.
+
+    def track(self, stream: Subscription) -> None:
+        """A client's stream, so ``end_subscriptions`` can end it; one opened while closing ends at once."""
+        if self.closing:
+            stream.close()
+            return
+        self._streams.add(stream)
+
+    def untrack(self, stream: Subscription) -> None:
+        self._streams.discard(stream)
+
+    def end_subscriptions(self) -> int:
+        """Shutdown: refuse new subscriptions and end every open stream (each completes normally); how many."""
+        self.closing = True
+        streams, self._streams = list(self._streams), set()
+        for stream in streams:
+            stream.close()
+        return len(streams)

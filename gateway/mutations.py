@@ -22,16 +22,22 @@ Error codes, and when they come:
 - ``IDEMPOTENCY_CONFLICT``: the key was used with another input.
 - ``OUTCOME_UNKNOWN``: the request reached the upstream and no usable answer
   came back; it may have been applied.
+
+An upstream that applies an accepted cancel or rerun later (Scale queues a command
+message) answers a record with ``pending_status``: the outcome says the change is
+pending, and the job is read again after ``SETTLE_DELAYS_S`` until it shows a new
+state, which is announced then (the subscription delivers the real transition).
 """
 
 from __future__ import annotations
 
+import asyncio
 import enum
 import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
-from adapters.base import Adapter, CallbackSource, HeldJobStarter, SubmitRequest
+from adapters.base import Adapter, CallbackSource, HeldJobStarter, SpreadingCancel, SubmitRequest
 from adapters.errors import ErrorKind, FieldError, UpstreamError
 from adapters.model import JobRecord, NativeKey, Source
 from gateway.callbacks import CallbackTokens
@@ -67,7 +73,17 @@ class Outcome:
     job: JobRecord | None
     problems: tuple[Problem, ...] = ()
     replayed: bool = False
+    affected: tuple[JobRecord, ...] = ()
+    """Every job an accepted cancel stops, the job's own included (a ``SpreadingCancel`` source)."""
 
+    @property
+    def pending(self) -> bool:
+        """The upstream accepted the change and applies it later (``JobRecord.pending_status``)."""
+        return self.job is not None and self.job.pending_status is not None
+
+
+SETTLE_DELAYS_S = (0.5, 1.0, 1.0, 2.0, 2.0, 4.0, *([5.0] * 10))
+"""When a pending change is looked for again (seconds, one after the other; about a minute in all)."""
 
 _CODE_BY_KIND = {
     ErrorKind.NOT_FOUND: MutationErrorCode.NOT_FOUND,
@@ -142,11 +158,15 @@ class MutationService:
         ledger: IdempotencyLedger[Outcome],
         listeners: list[StatusListener] | None = None,
         callbacks: CallbackTokens | None = None,
+        forget: Callable[[JobRecord], None] | None = None,
     ) -> None:
         self.ledger = ledger
         self.listeners = listeners if listeners is not None else []
         self.callbacks = callbacks
         """Set when upstreams can reach us: jobs of a ``CallbackSource`` then report by callback."""
+        self._settling: set[asyncio.Task[None]] = set()
+        self._forget = forget
+        """Drops a job from the read cache: a pending change shows after the final state was cached."""
 
     async def _guarded(
         self,
@@ -274,7 +294,10 @@ class MutationService:
             refused = rule.precheck(current)
             if refused is not None:
                 return Outcome(current, (Problem(rule.refused, refused),))
+            affected: tuple[JobRecord, ...] = ()
             try:
+                if action is JobAction.CANCEL and isinstance(adapter, SpreadingCancel):
+                    affected = tuple(await adapter.cancel_affects(job_key))
                 job = await run(job_key)
             except UpstreamError as err:
                 problems = problems_from(err)
@@ -282,8 +305,12 @@ class MutationService:
                     raise
                 # An upstream CONFLICT means the job's state does not allow it (it ended meanwhile).
                 return Outcome(current, tuple(rule.refusal(p) for p in problems))
+            affected = tuple(job if a.key == job.key else a for a in affected)
+            if job.pending_status is not None:
+                self._follow_pending(adapter, job)
+                return Outcome(job, affected=affected)
             await self._announce(job, current if job.key == current.key else None)
-            return Outcome(job)
+            return Outcome(job, affected=affected)
 
         payload = {"source": source.value, "scope": job_key.scope, "id": job_key.native_id}
         outcome = await self._guarded(scope, key, action.value, payload, call)
@@ -293,6 +320,32 @@ class MutationService:
             # that URL's token now speaks for both jobs.
             await self.callbacks.inherit(job_key.native_id, new.native_id)
         return outcome
+
+    def _follow_pending(self, adapter: Adapter, job: JobRecord) -> None:
+        task = asyncio.create_task(self._settle(adapter, job))
+        self._settling.add(task)
+        task.add_done_callback(self._settling.discard)
+
+    async def _settle(self, adapter: Adapter, before: JobRecord) -> None:
+        """Read the job until the accepted change shows (status or executions moved), then announce it."""
+        for delay in SETTLE_DELAYS_S:
+            await asyncio.sleep(delay)
+            try:
+                (now,) = await adapter.get_jobs([before.key])
+            except Exception:  # a failing read must not end the wait: the next one may answer
+                log.debug("reading %s %s after a pending change failed", before.source.value, before.native_id)
+                continue
+            if isinstance(now, JobRecord) and (now.status != before.status or now.updated_at != before.updated_at):
+                if self._forget is not None:
+                    self._forget(now)
+                await self._announce(now, before)
+                return
+
+    async def aclose(self) -> None:
+        """Stop following pending changes (shutdown)."""
+        for task in list(self._settling):
+            task.cancel()
+        await asyncio.gather(*self._settling, return_exceptions=True)
 
 
 class JobAction(enum.Enum):

@@ -8,17 +8,29 @@ failing source (``report``) so the others' data still comes back. It returns
 
 from __future__ import annotations
 
+import asyncio
 import functools
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Generic, TypeVar
 
-from adapters.base import Adapter, IngestRunQuery, JobQuery, JobTypeQuery, Page, list_time
+from adapters.base import (
+    Adapter,
+    Catalog,
+    IngestRunQuery,
+    JobQuery,
+    JobTypeQuery,
+    LogReader,
+    Page,
+    ScopeNamer,
+    list_time,
+)
 from adapters.errors import UpstreamError
-from adapters.model import IngestRunRecord, JobRecord, JobTypeRecord, Source
+from adapters.model import CatalogRecord, IngestRunRecord, JobRecord, JobTypeRecord, LogRecord, ScopeRecord, Source
+from gateway.counts import JobCount, count_jobs
 from gateway.cursor import CursorCodec, CursorState, InvalidCursor, fingerprint
-from gateway.errors import GatewayError
+from gateway.errors import FilterNotSupported, GatewayError
 from gateway.loaders import Loaders
 from gateway.paging import MergedPage, Positions, SourceStream, merge_page
 from gateway.upstreams import Upstreams
@@ -157,6 +169,87 @@ class Reads:
         )
         return page, cursor, info
 
+    def able(
+        self, sources: frozenset[Source] | None, queries: dict[Source, JobQuery], path: Sequence[str | int]
+    ) -> list[Adapter]:
+        """The selected sources that can apply their query; each other one is reported (FILTER_NOT_SUPPORTED)."""
+        adapters = []
+        for adapter in self._upstreams.select(sources):
+            unfit = queries[adapter.source].set_filters(adapter.capabilities.no_data_for)
+            if unfit:
+                self._report(path, FilterNotSupported(adapter.source, [_camel(name) for name in unfit]))
+            else:
+                adapters.append(adapter)
+        return adapters
+
+    async def job_counts(
+        self, sources: frozenset[Source] | None, queries: dict[Source, JobQuery], path: Sequence[str | int]
+    ) -> list[JobCount]:
+        """Jobs per source and status (``gateway.counts``); a failing source is reported and left out."""
+        adapters = self.able(sources, queries, path)
+        answers = await asyncio.gather(*(count_jobs(a, queries[a.source]) for a in adapters), return_exceptions=True)
+        counts: list[JobCount] = []
+        for answer in answers:
+            if isinstance(answer, UpstreamError):
+                self._report(path, answer)
+            elif isinstance(answer, BaseException):
+                raise answer
+            else:
+                counts.extend(answer)
+        return counts
+
+    async def job_logs(self, job: JobRecord, req: PageRequest, path: Sequence[str | int]) -> Connection[LogRecord]:
+        """A job's log lines (``LogReader``); an empty connection where the source serves no logs."""
+        adapter = self._upstreams.get(job.source)
+        if not isinstance(adapter, LogReader):
+            self._size(req)
+            return Connection([], NO_PAGE, 0)
+
+        async def fetch(after: str | None, limit: int) -> Page[LogRecord]:
+            return await adapter.job_logs(job.key, after, limit)
+
+        fp = ("logs", job.source.value, job.scope, job.native_id)
+        streams = [SourceStream(job.source.value, fetch)]
+        page, cursor, info = await self._page("logs", streams, fp, req, _no_log_time, _any, path)
+        return Connection(
+            [Edge(functools.partial(cursor, e.positions), e.record) for e in page.edges], info, page.total
+        )
+
+    async def catalog(
+        self, source: Source, kind: str, req: PageRequest, path: Sequence[str | int]
+    ) -> Connection[CatalogRecord]:
+        """One of a source's catalogs (``Catalog.catalog_kinds``), as a connection of its own."""
+        adapter = self._upstreams.get(source) if source in self._upstreams.sources else None
+        kinds = adapter.catalog_kinds if isinstance(adapter, Catalog) else ()
+        if not isinstance(adapter, Catalog) or kind not in kinds:
+            has = f"has the catalogs {', '.join(kinds)}" if kinds else "has no catalog (or is not configured)"
+            raise GatewayError(f"kind: {source.value} {has}; not {kind[:40]!r}")
+
+        async def fetch(after: str | None, limit: int) -> Page[CatalogRecord]:
+            return await adapter.list_catalog(kind, after, limit)
+
+        streams = [SourceStream(source.value, fetch)]
+        fp = ("catalog", source.value, kind)
+        page, cursor, info = await self._page("catalog", streams, fp, req, _no_catalog_time, _any, path)
+        return Connection(
+            [Edge(functools.partial(cursor, e.positions), e.record) for e in page.edges], info, page.total
+        )
+
+    async def scopes(self, sources: frozenset[Source] | None, path: Sequence[str | int]) -> list[ScopeRecord]:
+        """Every configured scope of the selected sources, named where the source can tell (``ScopeNamer``);
+        a source whose names cannot be read is reported, and its scopes listed by id."""
+        adapters = self._upstreams.select(sources)
+
+        async def of(adapter: Adapter) -> list[ScopeRecord]:
+            if isinstance(adapter, ScopeNamer):
+                try:
+                    return await adapter.scope_names()
+                except UpstreamError as err:
+                    self._report(path, err)
+            return [ScopeRecord(adapter.source, scope) for scope in adapter.scopes]
+
+        return [scope for found in await asyncio.gather(*(of(a) for a in adapters)) for scope in found]
+
     def _list_time(self, record: JobRecord | IngestRunRecord) -> datetime | None:
         """The time the record's own source lists it by: merging on it interleaves the streams exactly."""
         order = self._list_orders.get(record.source)
@@ -199,7 +292,7 @@ class Reads:
     ) -> Connection[JobRecord]:
         """``also``: a gateway-side check on top of the per-source queries; ``nested``: a
         connection under a parent (one of many on a page), whose first read is batched."""
-        adapters = self._upstreams.select(sources)
+        adapters = self.able(sources, queries, path)
         streams = self._job_streams(adapters, queries, nested)
 
         def matches(job: JobRecord) -> bool:
@@ -292,6 +385,23 @@ def _per_scope(adapter: Adapter, query: Q) -> list[tuple[str, Q]]:
     if len(adapter.scopes) <= 1 or not scopes:
         return [(adapter.source.value, query)]
     return [(f"{adapter.source.value}/{s}", replace(query, scopes=frozenset({s}))) for s in scopes]
+
+
+def _camel(name: str) -> str:
+    head, *rest = name.split("_")
+    return head + "".join(part.title() for part in rest)
+
+
+def _no_catalog_time(_: CatalogRecord) -> datetime | None:
+    return None  # one stream, in the source's own order
+
+
+def _no_log_time(_: LogRecord) -> datetime | None:
+    return None  # one stream, in the source's own order
+
+
+def _any(_: object) -> bool:
+    return True
 
 
 def _no_time(_: JobTypeRecord) -> datetime | None:

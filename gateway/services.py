@@ -10,9 +10,11 @@ from __future__ import annotations
 import os
 import secrets
 import socket
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from adapters.base import RemembersSubmissions
+from adapters.registry import REGISTRY
+from gateway import activity
 from gateway.cache import RecordCache
 from gateway.callbacks import CallbackReads, CallbackTokens
 from gateway.client_urls import ClientUrlPolicy
@@ -24,6 +26,7 @@ from gateway.events.leases import PollLeases
 from gateway.events.shared import Retention, SharedEventBus
 from gateway.history import StatusHistory
 from gateway.idempotency import IdempotencyLedger, ResultCodec
+from gateway.links import WebLinks
 from gateway.live import Live
 from gateway.metrics import Metrics
 from gateway.mutations import MutationService, Outcome
@@ -56,6 +59,8 @@ class Services:
     """What an accepted callback makes happen (a fresh upstream read); set with ``callbacks``."""
     deadline_s: float | None = None
     """Every query and mutation's upstream calls end within this many seconds (``None``: no deadline)."""
+    web_links: WebLinks = field(default_factory=lambda: WebLinks({}))
+    """``Job.webUrl``: links into the upstreams' own UIs, from each source's ``ui_base_url``."""
 
 
 def build_services(config: GatewayConfig, upstreams: Upstreams) -> Services:
@@ -81,6 +86,7 @@ def build_services(config: GatewayConfig, upstreams: Upstreams) -> Services:
     outcomes = ResultCodec(codec.dumps, lambda data: codec.loads(Outcome, data))
     ledger = IdempotencyLedger(state, outcomes, ttl_s=settings.idempotency_ttl_s)
     upstreams.add_observer(metrics.observe_upstream)
+    upstreams.add_observer(activity.observe_upstream)
     cache = RecordCache()
     return Services(
         upstreams=upstreams,
@@ -91,7 +97,12 @@ def build_services(config: GatewayConfig, upstreams: Upstreams) -> Services:
         cache=cache,
         limits=PageLimits(default=settings.default_page_size, maximum=settings.max_page_size),
         live=live,
-        mutations=MutationService(ledger, listeners=[live.job_changed], callbacks=callbacks),
+        mutations=MutationService(
+            ledger,
+            listeners=[live.job_changed],
+            callbacks=callbacks,
+            forget=lambda job: cache.evict("job", (upstreams.cache_scope(job.source), job.key)),
+        ),
         metrics=metrics,
         config=config,
         state=state,
@@ -100,6 +111,10 @@ def build_services(config: GatewayConfig, upstreams: Upstreams) -> Services:
         callbacks=callbacks,
         callback_reads=CallbackReads(upstreams, cache, live) if callbacks is not None else None,
         deadline_s=settings.request_deadline_s or upstreams.default_deadline_s(),
+        web_links=WebLinks.of(
+            {REGISTRY.by_name(name).source: table.ui_base_url for name, table in config.sources.items()},
+            {adapter.source: adapter.capabilities.web_path for adapter in upstreams},
+        ),
     )
 
 

@@ -3,12 +3,14 @@
 Health has one notion, ``UpstreamHealth.healthy`` of each source's client, shown
 by ``Query.upstreams`` and used by ``/readyz``: the readiness probe calls the
 source through the same client, so its outcome lands in that same health (a
-failed probe marks the source unhealthy until its next 2xx answer).
+failed probe marks the source unhealthy until its next 2xx answer). ``/readyz``
+reads that health every time but probes at most once per ``readiness_cache_s``.
 """
 
 from __future__ import annotations
 
 import asyncio
+import time
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 
@@ -38,6 +40,10 @@ class Upstreams:
         order = [s for s in REGISTRY.sources if s in adapters] + [s for s in adapters if s not in REGISTRY.sources]
         self._adapters = {s: adapters[s] for s in order}
         self._cache_scopes = dict(cache_scopes or {})
+        self._probing: asyncio.Future[list[ProbeResult]] | None = None
+        self._probed_at: float | None = None
+        self._plain_probes: dict[Source, ProbeResult] = {}
+        """Probe results of adapters without an HTTP client (no health of their own to read)."""
 
     def cache_scope(self, source: Source) -> str:
         """Identifies the credentials a source is read with; part of every cache key."""
@@ -82,6 +88,31 @@ class Upstreams:
             if isinstance(adapter, HttpBacked) and observer in adapter.client.observers:
                 adapter.client.observers.remove(observer)
 
+    async def readiness(self, max_age_s: float, timeout_s: float = 5.0) -> list[ProbeResult]:
+        """``/readyz``: each source's health now, probing the sources only when the last probe is older than
+        ``max_age_s``; callers arriving during a probe share it. So probes from every kubelet and load
+        balancer cost the upstreams one check per ``max_age_s``, and the verdict still agrees with
+        ``Query.upstreams { healthy }`` at every moment: both read the same health."""
+        now = time.monotonic()
+        if self._probing is None and (self._probed_at is None or now - self._probed_at >= max_age_s):
+            self._probing = asyncio.ensure_future(self.probe(timeout_s))
+            self._probing.add_done_callback(self._probe_done)
+        if self._probing is not None:
+            await asyncio.shield(self._probing)
+        return [self._verdict(adapter) for adapter in self]
+
+    def _probe_done(self, task: asyncio.Future[list[ProbeResult]]) -> None:
+        self._probing = None
+        self._probed_at = time.monotonic()
+        if not task.cancelled():
+            task.exception()  # retrieved: a probe's failures are in each source's health already
+
+    def _verdict(self, adapter: Adapter) -> ProbeResult:
+        health = self.health(adapter)
+        if health is None:
+            return self._plain_probes.get(adapter.source, ProbeResult(adapter.source, True, None))
+        return ProbeResult(adapter.source, health.healthy, None if health.healthy else health.last_error)
+
     async def probe(self, timeout_s: float = 5.0) -> list[ProbeResult]:
         """Call every source once (``Adapter.check``); each is ready when it is healthy afterwards."""
 
@@ -97,9 +128,9 @@ class Upstreams:
             except TimeoutError:
                 error = "TIMEOUT: readiness probe timed out"
             if not isinstance(adapter, HttpBacked):
-                return ProbeResult(adapter.source, error is None, error)
-            if error is not None:
-                adapter.client.mark_unhealthy(error)
+                self._plain_probes[adapter.source] = ProbeResult(adapter.source, error is None, error)
+                return self._plain_probes[adapter.source]
+            adapter.client.note_probe(error)
             health = adapter.client.health
             return ProbeResult(adapter.source, health.healthy, None if health.healthy else health.last_error)
 

@@ -24,7 +24,7 @@ def build_upstreams(
     scopes: dict[Source, str] = {}
     for name, settings in config.sources.items():
         entry = REGISTRY.by_name(name)
-        adapters[entry.source] = entry.build_adapter()(settings, transport=(transports or {}).get(name))
+        adapters[entry.source] = entry.build(settings, transport=(transports or {}).get(name))
         # The cache scope identifies the credentials without containing them.
         scopes[entry.source] = f"{entry.source.value}:{settings.fingerprint()}"
     return Upstreams(adapters, scopes)

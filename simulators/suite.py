@@ -16,9 +16,13 @@ from typing import Any
 import tomli_w
 from starlette.applications import Starlette
 from starlette.routing import Mount
+from starlette.types import ASGIApp
 
 from simulators.kit.app import SimulatorApp
 from simulators.kit.clock import SimClock
+from simulators.kit.dates import DateHeader
+from simulators.kit.timeline import FaultTimeline
+from simulators.kit.world import World
 from simulators.registry import SIMULATORS
 
 
@@ -26,7 +30,7 @@ from simulators.registry import SIMULATORS
 class SimulatorSet:
     clock: SimClock
     simulators: dict[str, SimulatorApp]
-    app: Starlette
+    app: ASGIApp
 
     def base_urls(self, origin: str) -> dict[str, str]:
         return {name: f"{origin}/{name}" for name in self.simulators}
@@ -39,13 +43,34 @@ class SimulatorSet:
         }
 
 
-def build_simulators(seed: int = 0, speed: float = 1.0, names: list[str] | None = None) -> SimulatorSet:
-    clock = SimClock(speed=speed)
+def build_simulators(
+    seed: int = 0,
+    speed: float = 1.0,
+    names: list[str] | None = None,
+    *,
+    faults: FaultTimeline | None = None,
+    arrivals: bool | None = None,
+    rates: Mapping[str, float] | None = None,
+    clock: SimClock | None = None,
+) -> SimulatorSet:
+    """The simulators on one clock, in one live world (``kit.world``).
+
+    New jobs keep arriving while the clock runs (``arrivals``, default: unless
+    ``speed`` is 0, so frozen worlds stay as seeded); ``rates`` sets a source's
+    jobs per minute; ``faults`` scripts outages on simulated minutes from now.
+    ``clock`` replaces the one ``speed`` would make (``world_stats`` drives its own).
+    """
+    clock = clock or SimClock(speed=speed)
+    live = clock.speed > 0 if arrivals is None else arrivals
+    origin = clock.now()
     simulators: dict[str, SimulatorApp] = {}
     for name, create_simulator in SIMULATORS.items():
         if names is not None and name not in names:
             continue
-        simulators[name] = create_simulator(seed=seed, clock=clock)
+        world = World.live(seed, clock, arrivals=live, rate=(rates or {}).get(name))
+        sim = simulators[name] = create_simulator(seed=seed, clock=clock, world=world)
+        if faults is not None:
+            sim.injector.schedule, sim.injector.origin = faults.of(name), origin
     routes = [Mount(f"/{name}", app=sim.app) for name, sim in simulators.items()]
 
     @contextlib.asynccontextmanager
@@ -62,7 +87,9 @@ def build_simulators(seed: int = 0, speed: float = 1.0, names: list[str] | None 
                 task.cancel()
             await asyncio.gather(*tasks, return_exceptions=True)
 
-    return SimulatorSet(clock, simulators, Starlette(routes=routes, lifespan=lifespan))
+    # One Date per answer, from the simulated clock, for every simulator (kit.dates).
+    app = DateHeader(Starlette(routes=routes, lifespan=lifespan), clock)
+    return SimulatorSet(clock, simulators, app)
 
 
 def render_config(tables: Mapping[str, Mapping[str, Any]], header: str = "") -> str:

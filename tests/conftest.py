@@ -7,10 +7,12 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
+import uvicorn
 from fastapi.testclient import TestClient
 from pydantic import SecretStr
 
 from adapters.model import JobRecord, JobStatus, JobTypeRecord, Source
+from gateway import cli
 from gateway.app import create_app
 from gateway.config import GatewayConfig, GatewaySettings
 from gateway.upstreams import Upstreams
@@ -71,3 +73,16 @@ def gql(client: TestClient) -> GraphQL:
         return body
 
     return run
+
+
+@pytest.fixture
+def no_serving(monkeypatch: pytest.MonkeyPatch) -> list[Any]:
+    """``job-gateway`` commands run up to their uvicorn servers, which are recorded instead of run."""
+    served: list[Any] = []
+
+    async def serve(server: Any) -> None:
+        served.append(server.config.app)
+
+    monkeypatch.setattr(uvicorn.Server, "serve", serve)
+    monkeypatch.delenv(cli.CONFIG_ENV, raising=False)
+    return served

@@ -23,5 +23,6 @@ def build_adapter(settings: Settings, *, transport: httpx.AsyncBaseTransport | N
         api_version=settings.api_version,
         timeout_s=settings.timeout_s,
         rate_limit_per_s=settings.rate_limit_per_s,
+        history_days=settings.history_days,
         transport=transport,
     )

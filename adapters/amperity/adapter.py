@@ -22,9 +22,16 @@ What it does with the API:
   ``positions``; a keyset rather than an index, so jobs ageing out of the
   7-day horizon between pages shift nothing). The total is the number of
   matches in the window, given on the first page when the upstream's
-  ``with_total`` confirms nothing was left out. Not listable: jobs older than
-  7 days, and jobs whose tables are all still scheduled for a later time (the
-  upstream filters on ``started_at``); both are readable by id.
+  ``with_total`` confirms nothing was left out. Jobs whose tables are all still
+  scheduled for a later time are not listable (the upstream filters on
+  ``started_at``), but readable by id.
+- Older jobs: Amperity documents only the last 7 days as listable ("only jobs from
+  the previous 7 days are returned"; older windows are undocumented, the simulator
+  answers them empty). With ``history_days`` above 7 (default 7, at most 366), a list
+  that reaches the end of a window goes on with the 7 days before it, window after
+  window, newest first, until ``history_days`` back (or a ``created_after`` bound);
+  each window is one more call, so the total is then not known. At the default,
+  jobs older than 7 days are only readable by id.
 - Gets: the API has no batch get. From ``BATCH_MIN_KEYS`` recent ids on (the id
   carries its day), one list call over the days they span answers all it holds;
   the rest get one ``GET /ingest/jobs/{id}`` each, concurrently, under the rate
@@ -142,8 +149,11 @@ class AmperityAdapter(BaseAdapter):
         api_version: str = DEFAULT_API_VERSION,
         timeout_s: float = 10.0,
         rate_limit_per_s: float = DEFAULT_RATE_LIMIT_PER_S,
+        history_days: int = 7,
         transport: httpx.AsyncBaseTransport | None = None,
     ) -> None:
+        self.history = timedelta(days=history_days)
+        """How far back lists reach: past 7 days, one more ``GET /ingest/jobs`` window per 7 days."""
         self.tenant = tenant
         self.scopes = (tenant,)
         self.clock = ServerClock()
@@ -175,14 +185,37 @@ class AmperityAdapter(BaseAdapter):
         ):
             return Page(entries=(), has_more=False, total=0)
         upper = _earliest(query.created_before, query.updated_before)
-        window = await self._window(after, query.created_after, upper)
-        return self._page(window, after, limit, self._job, query.matches)
+        return await self._walk(after, query.created_after, upper, limit, self._job, query.matches)
 
     async def list_ingest_runs(self, query: IngestRunQuery, after: str | None, limit: int) -> Page[IngestRunRecord]:
         if not self._in_scope(query.scopes):
             return Page(entries=(), has_more=False, total=0)
-        window = await self._window(after, query.started_after, query.started_before)
-        return self._page(window, after, limit, self._run, query.matches)
+        return await self._walk(after, query.started_after, query.started_before, limit, self._run, query.matches)
+
+    async def _walk(
+        self,
+        after: str | None,
+        lower: datetime | None,
+        upper: datetime | None,
+        limit: int,
+        build: Callable[[dict[str, Any]], R],
+        keep: Callable[[R], bool],
+    ) -> Page[R]:
+        """Newest first through the current 7-day window, then (``history_days`` > 7) each older one in turn."""
+        window = await self._window(after, lower, upper)
+        page = self._page(window, after, limit, build, keep)
+        if self.history <= WINDOW:
+            return page
+        horizon = self.clock.now() + WINDOW_LEAD - self.history
+        if lower is not None:
+            horizon = max(horizon, truncate_ms(lower))
+        entries = list(page.entries)
+        while not page.has_more and len(entries) < limit and window.end - WINDOW > horizon:
+            window = await self._fetch_window(window.end - WINDOW, None, lower, upper)
+            page = self._page(window, None, limit - len(entries), build, keep)
+            entries.extend(page.entries)
+        older = window.end - WINDOW > horizon
+        return Page(entries, has_more=page.has_more or older, total=None)
 
     def _page(
         self,
@@ -328,6 +361,21 @@ class AmperityAdapter(BaseAdapter):
 
     async def rerun_job(self, key: NativeKey) -> JobRecord:
         raise UpstreamError(ErrorKind.NOT_SUPPORTED, self.source, NO_RERUN)
+
+    async def cancel_affects(self, key: NativeKey) -> list[JobRecord]:
+        """The job and every other unfinished ingest job of its workflow in the current 7-day window:
+        the stop ends the whole workflow (its downstream tasks too, which are not ingest jobs)."""
+        job = self._job(await self._fetch(key))
+        workflow = job.raw.get("workflow_id")
+        window = await self._fetch_window(_window_end(self.clock.now()), None, None, None)
+        others = [
+            record
+            for raw in window.jobs
+            if raw.get("workflow_id") == workflow and raw.get("id") != key.native_id
+            for record in (self._job(raw),)
+            if not record.status.is_final
+        ]
+        return [job, *others]
 
     async def cancel_job(self, key: NativeKey) -> JobRecord:
         before = self._job(await self._fetch(key))

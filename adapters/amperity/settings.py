@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from pydantic import SecretStr
+from typing import Annotated
+
+from pydantic import Field, SecretStr
 
 from adapters.amperity.adapter import DEFAULT_API_VERSION, DEFAULT_RATE_LIMIT_PER_S
 from adapters.settings import NonEmpty, Positive, SourceSettings
@@ -16,3 +18,5 @@ class Settings(SourceSettings):
     tenant: NonEmpty
     api_version: NonEmpty = DEFAULT_API_VERSION
     rate_limit_per_s: Positive = DEFAULT_RATE_LIMIT_PER_S
+    history_days: Annotated[int, Field(ge=7, le=366, strict=True)] = 7
+    """How far back lists reach: one ``GET /ingest/jobs`` call per 7 days past the first week."""

@@ -45,6 +45,7 @@ from adapters.model import (
     IngestFileRecord,
     IngestRunRecord,
     IngestTableRecord,
+    JobError,
     JobRecord,
     JobStatus,
     JobTypeRecord,
@@ -192,11 +193,11 @@ class _Summary:
         self.progress = (sum(t.state.is_final for t in self.tables) / len(self.tables)) if self.tables else None
 
     @property
-    def error(self) -> str | None:
+    def error(self) -> JobError | None:
         failed = [t.name or t.feed_id or "?" for t in self.tables if t.state is JobStatus.FAILED]
         if not failed:
             return None
-        return f"{len(failed)} of {len(self.tables)} tables failed: {', '.join(failed)}"
+        return JobError(f"{len(failed)} of {len(self.tables)} tables failed: {', '.join(failed)}", code="tables_failed")
 
 
 def sort_key(raw: Mapping[str, Any]) -> tuple[bool, datetime, str]:

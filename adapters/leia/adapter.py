@@ -37,7 +37,6 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
-import re
 from collections.abc import Mapping, Sequence
 from dataclasses import replace
 from typing import Any
@@ -58,6 +57,7 @@ from adapters.base import (
 from adapters.batching import gather_per_key
 from adapters.errors import ErrorKind, FieldError, UpstreamError
 from adapters.http import UpstreamClient
+from adapters.leia import catalog
 from adapters.leia.auth import TOKEN_HEADER, LeiaAuth
 from adapters.leia.listing import CHILDREN_SORT, children_groups, children_only, plan
 from adapters.leia.paging import StreamPage, encode_position, merged_page
@@ -65,7 +65,7 @@ from adapters.leia.params import build_call
 from adapters.leia.problems import parse_error
 from adapters.leia.translate import JOB_TYPES, job_record, job_records, job_type_record, map_status, status_map
 from adapters.memory import LocalMemory
-from adapters.model import JobRecord, JobStatus, JobTypeRecord, NativeKey, Source
+from adapters.model import CatalogRecord, JobRecord, JobStatus, JobTypeRecord, NativeKey, ScopeRecord, Source
 from adapters.positions import offset_or_invalid, page_of
 
 log = logging.getLogger("job_gateway.adapters.leia")
@@ -76,7 +76,6 @@ GET_CONCURRENCY = 8
 STATUS_URL_BUDGET = 1800
 REMEMBERED_INPUTS_S = 30 * 86_400.0
 """How long the input of a job submitted here is kept for a rerun."""
-_CONTENT_RANGE = re.compile(r"^\s*(?:\w+\s+)?(\d+)-(\d+)/(\d+)\s*$")
 
 
 class LeiaAdapter(BaseAdapter):
@@ -146,13 +145,29 @@ class LeiaAdapter(BaseAdapter):
         assert self._application_id is not None
         return self._application_id
 
+    catalog_kinds = tuple(catalog.KINDS)
+
+    async def list_catalog(self, kind: str, after: str | None, limit: int) -> Page[CatalogRecord]:
+        """Models and documents ``submitJob`` names (``catalog``)."""
+        return await catalog.list_catalog(self.client, kind, after, limit)
+
+    async def scope_names(self) -> list[ScopeRecord]:
+        """The application (``GET /whoami``), named by its ``application_name``."""
+        body = await self._whoami()
+        name = body.get("application_name")
+        return [ScopeRecord(Source.LEIA, body["id"], name if isinstance(name, str) and name else None)]
+
     async def check(self) -> None:
+        await self._whoami()
+
+    async def _whoami(self) -> dict[str, Any]:
         body = await self.client.get_json("/whoami", operation="whoami")
         if not isinstance(body, dict) or not isinstance(body.get("id"), str):
             raise UpstreamError(ErrorKind.BAD_RESPONSE, Source.LEIA, "LEIA whoami answered an unexpected body")
         if self._application_id is None:
             self._application_id = body["id"]
             self.scopes = (body["id"],)
+        return body
 
     async def aclose(self) -> None:
         token = self.auth.token
@@ -236,7 +251,7 @@ class LeiaAdapter(BaseAdapter):
         if response.status_code == 404:
             return StreamPage((), total=0 if offset == 0 else None, exhausted=True)
         records = await self._narrowed(job_records(self.client.decode(response)))
-        total = _content_range_total(response.headers.get("content-range"))
+        total = catalog.content_range_total(response.headers.get("content-range"))
         exhausted = offset + len(records) >= total if total is not None else len(records) < limit
         return StreamPage(records, total, exhausted)
 
@@ -405,11 +420,6 @@ def _already_final(record: JobRecord) -> UpstreamError:
     return UpstreamError(
         ErrorKind.CONFLICT, Source.LEIA, f"LEIA job {record.native_id} is already final ({record.native_status})"
     )
-
-
-def _content_range_total(value: str | None) -> int | None:
-    match = _CONTENT_RANGE.match(value or "")
-    return int(match.group(3)) if match else None
 
 
 def _chunks(ids: list[str]) -> list[list[str]]:

@@ -41,12 +41,16 @@ class ListPlan:
     exact: bool
 
 
+_LOCAL_TIMES = frozenset({"updated_after", "updated_before", "finished_after", "finished_before"})
+"""Time filters Leia cannot apply: checked here, so its ``Content-Range`` total is not the list's."""
+
+
 def plan(query: JobQuery, application_id: str) -> ListPlan | None:
     """The streams to read; ``None`` when nothing can match."""
     if query.scopes is not None and application_id not in query.scopes:
         return None
     base = {"application_id": application_id, "sort": SORT}
-    exact = query.updated_after is None and query.updated_before is None
+    exact = not query.set_filters(_LOCAL_TIMES) and query.job_type_names is None and query.search is None
     if query.parent_id is not None:
         base["parent_job_id"] = query.parent_id
     if query.job_type_ids is not None:

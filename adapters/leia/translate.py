@@ -17,7 +17,13 @@ Choices, where the spec leaves room:
 - Times: ``creation_time`` -> created, ``starting_time`` -> started,
   ``finished_time`` -> finished; Leia has no update time. ISO-8601 with ``Z``,
   an offset, or none (read as UTC) is accepted.
-- ``reason`` -> error; ``execute_after_id`` -> depends_on_id; ``parent_job_id``
+- ``reason`` with ``http_code`` -> error: the spec says Leia-side errors carry 500
+  (SYSTEM, retryable) and data problems 400 (DATA, not retryable); a reason naming a
+  CANCELED prerequisite is CANCELED. ``submitter_id`` -> submitted_by (a field the
+  server sends beyond the spec). ``inputs`` are ``document_ids``, ``model_id``,
+  ``execute_after_id`` and ``page_range``; ``outputs``, once PROCESSED, ``result`` and
+  ``result_type`` (a conditional job's result maps each matching rule id to the
+  results of the jobs it ran). ``execute_after_id`` -> depends_on_id; ``parent_job_id``
   -> parent_id. The raw Job (with ``result``, ``http_code``, ...) stays in ``raw``,
   except that ``callback_url`` and ``callback_headers`` are redacted wherever
   they appear in it (a conditional job's ``result`` may hold child jobs): the URL
@@ -33,13 +39,14 @@ A body that is not the documented shape raises ``UpstreamError(BAD_RESPONSE)``.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from datetime import UTC, datetime, timedelta
 from types import MappingProxyType
 from typing import Any
 
 from adapters.errors import ErrorKind, UpstreamError
-from adapters.model import JobRecord, JobStatus, JobTypeRecord, Source
+from adapters.model import ErrorCategory, JobError, JobRecord, JobStatus, JobTypeRecord, Source
 from adapters.timeparse import parse_time
 
 STATUS_TABLE: Mapping[str, JobStatus] = MappingProxyType(
@@ -60,6 +67,8 @@ NATIVE_STATUSES: Mapping[JobStatus, tuple[str, ...]] = MappingProxyType(
     {status: tuple(word for word, mapped in STATUS_TABLE.items() if mapped is status) for status in JobStatus}
 )
 """Reverse of ``STATUS_TABLE``: the native words to ask for one normalized status."""
+
+_PREREQUISITE_CANCELED = re.compile(r"\bCANCEL+ED\b")
 
 FINAL_WORDS = frozenset({"PROCESSED", "FAILED", "CANCELED"})
 
@@ -123,6 +132,38 @@ def _optional_str(data: Mapping[str, Any], key: str) -> str | None:
     return value if isinstance(value, str) and value else None
 
 
+def _error(data: Mapping[str, Any], status: JobStatus) -> JobError | None:
+    """``reason`` with ``http_code``: Leia gives 400 for data problems and 500 for its own errors."""
+    reason = _optional_str(data, "reason")
+    if reason is None and status is not JobStatus.FAILED:
+        return None
+    code = data.get("http_code")
+    code = code if isinstance(code, int) and not isinstance(code, bool) else None
+    message = reason or "failed"
+    if _PREREQUISITE_CANCELED.search(message):
+        category = ErrorCategory.CANCELED
+    elif code is not None and code >= 500:
+        category = ErrorCategory.SYSTEM
+    elif code is not None and code >= 400:
+        category = ErrorCategory.DATA
+    else:
+        category = ErrorCategory.UNKNOWN
+    retryable = None if code is None else code >= 500
+    return JobError(message, None if code is None else str(code), category, retryable)
+
+
+def _inputs(data: Mapping[str, Any]) -> dict[str, Any]:
+    keys = ("document_ids", "model_id", "execute_after_id", "page_range")
+    return {key: data[key] for key in keys if data.get(key) is not None}
+
+
+def _outputs(data: Mapping[str, Any], status: JobStatus) -> dict[str, Any] | None:
+    """``result`` and its ``result_type`` (a conditional job's: rule id -> results of the jobs it ran)."""
+    if status is not JobStatus.SUCCEEDED or "result" not in data:
+        return None
+    return {"result": data.get("result"), "result_type": data.get("result_type")}
+
+
 def job_record(data: Any) -> JobRecord:
     """One Leia ``Job`` object as a ``JobRecord`` scoped to its ``application_id``."""
     if not isinstance(data, Mapping):
@@ -147,7 +188,10 @@ def job_record(data: Any) -> JobRecord:
         created_at=created,
         started_at=parse_time(data.get("starting_time")),
         finished_at=parse_time(data.get("finished_time")),
-        error=_optional_str(data, "reason"),
+        error=_error(data, status),
+        submitted_by=_optional_str(data, "submitter_id"),
+        inputs=_inputs(data),
+        outputs=_outputs(data, status),
         depends_on_id=_optional_str(data, "execute_after_id"),
         parent_id=_optional_str(data, "parent_job_id"),
         can_cancel=known and not status.is_final,

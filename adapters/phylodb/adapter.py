@@ -9,7 +9,9 @@ filters), POST to start a job, DELETE to cancel one. How the rest is made:
   ``"<page>:<index>:<job id>"`` (see ``positions.py``). Pages are read only
   while entries are still needed; nothing is filtered upstream, so every
   filter is applied here with ``JobQuery.matches``. A page shorter than
-  ``page_size`` is the last one.
+  ``page_size`` is the last one. No job ever has a finish time, so a finished
+  range is declared unappliable (``Capabilities.no_data_for``): the gateway leaves
+  phyloDB out of such a list with FILTER_NOT_SUPPORTED instead of an empty answer.
 - ``get_jobs``: there is no single-job GET. For each project among the keys,
   its pages are read from page 0, once per call for all its keys, until every
   id is found or the last page is read; an id not found is NOT_FOUND. The page
@@ -41,6 +43,7 @@ import asyncio
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from typing import Any
+from urllib.parse import quote
 
 import httpx
 from cachetools import TTLCache
@@ -59,7 +62,7 @@ from adapters.base import (
 )
 from adapters.errors import ErrorKind, FieldError, UpstreamError
 from adapters.http import UpstreamClient
-from adapters.model import JobRecord, JobStatus, JobTypeRecord, NativeKey, Source
+from adapters.model import JobRecord, JobStatus, JobTypeRecord, NativeKey, ScopeRecord, Source
 from adapters.phylodb import translate
 from adapters.phylodb.auth import BearerProviderAuth
 from adapters.phylodb.params import JobInput, is_uuid, parse_params
@@ -96,6 +99,9 @@ class PhyloDBAdapter(BaseAdapter):
         cancel=True,
         rerun=True,
         list_order="none",
+        # phyloDB tells no times at all; jobs submitted here have our submit time as creation
+        # (and so as their only time, for updated ranges), but none ever has a finish time.
+        no_data_for=frozenset({"finished_after", "finished_before"}),
     )
 
     def __init__(
@@ -147,6 +153,17 @@ class PhyloDBAdapter(BaseAdapter):
         if not is_uuid(key.native_id):
             return self._error(ErrorKind.NOT_FOUND, f"phyloDB job {key.native_id!r} not found (ids are UUIDs)")
         return None
+
+    async def scope_names(self) -> list[ScopeRecord]:
+        """Each configured project, named by ``GET /projects/{project}`` (its ``name``), read concurrently."""
+
+        async def named(project: str) -> ScopeRecord:
+            response = await self._call("GET", f"/projects/{quote(project, safe='')}", operation="get_project")
+            body = self.client.decode(response)
+            name = body.get("name") if isinstance(body, dict) else None
+            return ScopeRecord(self.source, project, name if isinstance(name, str) and name else None)
+
+        return list(await asyncio.gather(*(named(p) for p in self.scopes)))
 
     async def _fetch_page(self, project: str, page: int) -> list[dict[str, Any]]:
         response = await self._call("GET", f"/projects/{project}/jobs", operation="list_jobs", params={"page": page})

@@ -21,6 +21,12 @@ result is missing); other completed jobs can only be reported SUCCEEDED.
 There are no timestamps; ``created_at`` is the gateway's submit time when the
 job was submitted here, else ``None``. ``raw`` is the listed object, plus
 ``submission`` (the POST body and reply) when known.
+
+For jobs submitted here, ``inputs`` is the POST body (``analysis``, ``algorithm``,
+``parameters``) and ``outputs`` names the result phyloDB creates (``analysis_id``
+and its path) once the job completed successfully. A job that completed without
+its result has an ``error`` of category ALGORITHM (the procedure threw; phyloDB
+says nothing more).
 """
 
 from __future__ import annotations
@@ -28,7 +34,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from adapters.model import JobRecord, JobStatus, JobTypeRecord, Source
+from adapters.model import ErrorCategory, JobError, JobRecord, JobStatus, JobTypeRecord, Source
 from adapters.phylodb.store import Submission
 
 NATIVE_STATUS: Mapping[str, JobStatus] = {
@@ -94,7 +100,10 @@ def job_record(
     error = None
     if status is JobStatus.SUCCEEDED and outcome is not None:
         status = outcome
-        error = FAILED_MESSAGE if outcome is JobStatus.FAILED else outcome_error
+        message = FAILED_MESSAGE if outcome is JobStatus.FAILED else outcome_error
+        if message is not None:
+            category = ErrorCategory.ALGORITHM if outcome is JobStatus.FAILED else ErrorCategory.UNKNOWN
+            error = JobError(message, category=category)
     raw = dict(entry)
     if submission is not None:
         raw["submission"] = submission.as_raw()
@@ -121,7 +130,7 @@ def _record(
     status: JobStatus,
     word: str,
     submission: Submission | None,
-    error: str | None,
+    error: JobError | None,
     can_cancel: bool,
     raw: Mapping[str, Any],
 ) -> JobRecord:
@@ -136,6 +145,12 @@ def _record(
         job_type_name=JOB_TYPES[type_id][0] if type_id is not None and type_id in JOB_TYPES else None,
         created_at=submission.submitted_at if submission is not None else None,
         error=error,
+        inputs=submission.job_input.body() if submission is not None else None,
+        outputs=(
+            {"analysis_id": submission.analysis_id, "path": submission.result_path}
+            if submission is not None and status is JobStatus.SUCCEEDED
+            else None
+        ),
         can_cancel=can_cancel,
         can_rerun=submission is not None,
         raw=raw,

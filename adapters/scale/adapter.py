@@ -7,8 +7,8 @@ Lists:
 
 - Jobs are listed newest first: ``order=-last_modified&order=-id``. Status
   (``status``, repeated, native words), job type (``job_type_id``, repeated) and
-  the updated range (``started``/``ended``, which filter on ``last_modified``) are
-  applied by Scale; ``updated_before`` is sent as one microsecond earlier because
+  the updated range (``started``/``ended``, which filter on ``last_modified``) and job
+  type names (``job_type_name``, repeated) are applied by Scale; ``search`` is checked here; ``updated_before`` is sent as one microsecond earlier because
   Scale's ``ended`` is inclusive. A created range cannot be asked for: its lower
   bound narrows ``started`` (a job is modified after it is created) and the rest is
   checked here, and then ``total`` is ``None``; otherwise it is Scale's ``count``.
@@ -34,11 +34,11 @@ concurrently, one per id.
 
 Mutations (never retried): ``submit_job`` is ``POST /v6/jobs/``. Cancel and
 requeue are Scale's bulk filters used with ``{"job_ids": [id]}``, answered 202
-with no body and applied asynchronously. ``cancel_job`` posts, then reads the job:
-a COMPLETED job is a CONFLICT (Scale skips it silently). ``rerun_job`` reads the
-job first and refuses (CONFLICT) unless it is FAILED or CANCELED, then posts and
-reads it again. The record returned may still show the old status while Scale
-processes the request.
+with no body: Scale queues a command message and changes the job later. Both read
+the job first and refuse (CONFLICT) what Scale would skip silently or what the
+gateway refuses (``translate``: ``can_cancel``, ``can_rerun``), then post, and
+answer the job as read with ``pending_status`` (CANCELED, QUEUED): the change is
+accepted, not yet visible; the gateway follows the job until it shows.
 
 ``SubmitRequest.params`` (Scale's own names)::
 
@@ -53,6 +53,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import replace
 from datetime import datetime, timedelta
 from typing import Any, TypeVar
 
@@ -73,9 +74,9 @@ from adapters.base import (
 from adapters.batching import gather_per_key
 from adapters.errors import ErrorKind, FieldError, UpstreamError
 from adapters.http import UpstreamClient
-from adapters.model import IngestRunRecord, JobRecord, JobTypeRecord, NativeKey, Source
+from adapters.model import IngestRunRecord, JobRecord, JobStatus, JobTypeRecord, LogRecord, NativeKey, Source
 from adapters.positions import encode_offset
-from adapters.scale import job_types
+from adapters.scale import job_types, logs
 from adapters.scale import translate as tr
 from adapters.scale.listing import (
     MAX_PAGE_SIZE,
@@ -114,6 +115,7 @@ def _invalid(message: str, *fields: tuple[str, str]) -> UpstreamError:
 
 
 DETAIL_CONCURRENCY = 8
+_LOCAL_TIMES = frozenset({"created_after", "created_before", "finished_after", "finished_before"})
 
 
 class ScaleAdapter(BaseAdapter):
@@ -132,6 +134,8 @@ class ScaleAdapter(BaseAdapter):
         rerun=True,
         callbacks=False,
         total_count=True,
+        # Scale UI's job page (scale-ui ``processing/jobs/:id``; not checked against a deployment).
+        web_path="/processing/jobs/{native_id}",
     )
     scopes = ("",)
 
@@ -242,22 +246,27 @@ class ScaleAdapter(BaseAdapter):
 
     async def cancel_job(self, key: NativeKey) -> JobRecord:
         job_id = self._job_id(key)
+        before = await self._job(job_id, "cancel_job")
+        if not before.can_cancel:
+            message = f"SCALE job {job_id} is {before.native_status} and cannot be canceled"
+            raise UpstreamError(ErrorKind.CONFLICT, Source.SCALE, message)
         await self.client.request("POST", "/v6/jobs/cancel/", operation="cancel_job", json_body={"job_ids": [job_id]})
-        job = await self._job(job_id, "cancel_job")
-        if job.native_status == "COMPLETED":
-            raise UpstreamError(
-                ErrorKind.CONFLICT, Source.SCALE, f"SCALE job {job_id} is COMPLETED and cannot be canceled"
-            )
-        return job
+        return replace(before, pending_status=JobStatus.CANCELED)
 
     async def rerun_job(self, key: NativeKey) -> JobRecord:
         job_id = self._job_id(key)
         before = await self._job(job_id, "rerun_job")
         if not before.can_rerun:
-            message = f"SCALE job {job_id} is {before.native_status}; only FAILED or CANCELED jobs can be requeued"
+            message = (
+                f"SCALE job {job_id} is {before.native_status}; Scale requeues only a job queued before "
+                "(num_exes > 0) that is not COMPLETED or superseded"
+            )
             raise UpstreamError(ErrorKind.CONFLICT, Source.SCALE, message)
         await self.client.request("POST", "/v6/jobs/requeue/", operation="rerun_job", json_body={"job_ids": [job_id]})
-        return await self._job(job_id, "rerun_job")
+        return replace(before, pending_status=JobStatus.QUEUED)
+
+    async def job_logs(self, key: NativeKey, after: str | None, limit: int) -> Page[LogRecord]:
+        return await logs.job_logs(self.client, self._job_id(key), after, limit)
 
     # --- job types -------------------------------------------------------------------------------------
 
@@ -435,8 +444,12 @@ def _job_params(query: JobQuery) -> tuple[Params, bool] | None:
         if not ids:
             return None
         params.extend(("job_type_id", i) for i in ids)
-    if query.created_after is not None or query.created_before is not None:
-        exact = False
+    if query.set_filters(_LOCAL_TIMES) or query.search is not None:
+        exact = False  # checked here: Scale filters times on last_modified only, and has no text search
+    if query.job_type_names is not None:
+        if not query.job_type_names:
+            return None
+        params.extend(("job_type_name", name) for name in sorted(query.job_type_names))
     bounds = [t for t in (query.updated_after, query.created_after) if t is not None]
     window = _time_range(max(bounds) if bounds else None, query.updated_before)
     if window is None:

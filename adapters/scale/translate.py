@@ -8,10 +8,17 @@ Choices:
 
 - Job status words map one to one, with Scale's ``COMPLETED`` as ``SUCCEEDED``.
   Any other word is ``UNKNOWN`` and keeps the word in ``native_status``.
-- ``can_cancel`` = status not COMPLETED/CANCELED (Scale's cancel guard);
-  ``can_rerun`` = status FAILED or CANCELED (what a requeue acts on).
-- ``error`` is the error's ``title`` (falling back to ``name``); counters are
-  ``num_exes`` and ``max_tries``.
+- ``can_cancel`` = status not COMPLETED, CANCELED or FAILED. Scale itself
+  (``Job.can_be_canceled``) would also turn a FAILED job CANCELED; the gateway refuses
+  it: the job is already final and the cancel would only erase why it failed.
+- ``can_rerun`` = Scale's ``Job.can_be_requeued``: queued before (``num_exes > 0``),
+  not COMPLETED, not superseded (and with input, where the object carries ``input``).
+  QUEUED and RUNNING jobs qualify; a job never queued (even CANCELED) does not.
+- ``error``: ``code`` is the error's ``name``, ``message`` its ``title`` (else
+  ``description``, else ``name``), ``category`` Scale's own (SYSTEM, DATA,
+  ALGORITHM), ``retryable`` its ``should_be_retried``. Counters are ``num_exes`` and
+  ``max_tries``; ``attempts`` is ``num_exes``. ``inputs``/``outputs`` are the
+  ``input``/``output`` Data JSON, which only a job's details carry.
 - ``ingest_run_id`` is known only from a job's details (a ``scale-ingest`` job's
   input names its ``ingest_id``); list items leave it ``None``.
 - Ingest statuses: TRANSFERRING and INGESTING are RUNNING, TRANSFERRED and
@@ -27,7 +34,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from adapters.base import JobTypeValidation, ValidationIssue
-from adapters.model import IngestRunRecord, JobRecord, JobStatus, JobTypeRecord, Source
+from adapters.model import ErrorCategory, IngestRunRecord, JobError, JobRecord, JobStatus, JobTypeRecord, Source
 from adapters.timeparse import parse_time
 
 INGEST_JOB_TYPE = "scale-ingest"
@@ -58,8 +65,7 @@ INGEST_STATUS: Mapping[str, JobStatus] = {
 }
 """Every Scale ingest status word (``Ingest.INGEST_STATUSES``) and its common status."""
 
-_NOT_CANCELABLE = frozenset({"COMPLETED", "CANCELED"})
-_RERUNNABLE = frozenset({"FAILED", "CANCELED"})
+_NOT_CANCELABLE = frozenset({"COMPLETED", "CANCELED", "FAILED"})
 
 
 class ShapeError(ValueError):
@@ -127,6 +133,23 @@ def _ingest_id(item: Mapping[str, Any], job_type: Mapping[str, Any]) -> str | No
     return str(ingest_id) if _int(ingest_id) is not None else None
 
 
+def job_error(error: Mapping[str, Any]) -> JobError:
+    """Scale's ``error`` object (``{name, title, description, category, should_be_retried, ...}``)."""
+    name = _text(error.get("name"))
+    message = _text(error.get("title")) or _text(error.get("description")) or name or "failed"
+    category = _text(error.get("category"))
+    return JobError(
+        message=message,
+        code=name,
+        category=ErrorCategory(category) if category in ("SYSTEM", "DATA", "ALGORITHM") else ErrorCategory.UNKNOWN,
+        retryable=_bool(error.get("should_be_retried")),
+    )
+
+
+def _data(value: Any) -> dict[str, Any] | None:
+    return dict(value) if isinstance(value, Mapping) and value else None
+
+
 def job_record(item: Any) -> JobRecord:
     """A ``Job`` (list item) or ``JobDetails`` object."""
     native_id = _id(item, "job")
@@ -147,12 +170,22 @@ def job_record(item: Any) -> JobRecord:
         finished_at=parse_time(item.get("ended")),
         updated_at=parse_time(item.get("last_modified")),
         counters=counters,
-        error=(_text(error.get("title")) or _text(error.get("name"))) if error else None,
+        error=job_error(error) if error else None,
+        attempts=counters.get("num_exes"),
+        inputs=_data(item.get("input")),
+        outputs=_data(item.get("output")),
         ingest_run_id=_ingest_id(item, job_type),
         can_cancel=word not in _NOT_CANCELABLE,
-        can_rerun=word in _RERUNNABLE,
+        can_rerun=can_requeue(item, word),
         raw=dict(item),
     )
+
+
+def can_requeue(item: Mapping[str, Any], word: str) -> bool:
+    """Scale's ``Job.can_be_requeued`` on a job object (``input`` is checked only where the object has it)."""
+    if word == "COMPLETED" or (_int(item.get("num_exes")) or 0) < 1 or item.get("is_superseded") is True:
+        return False
+    return "input" not in item or bool(item.get("input"))
 
 
 # --- job types --------------------------------------------------------------------------------------

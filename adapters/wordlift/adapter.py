@@ -11,8 +11,10 @@ there is no batch form, so ``get_jobs`` runs one GET per key concurrently) and
   ``"<native cursor or empty>|<skip>"`` (see ``positions``).
 - Nothing can be filtered upstream: scope and job type (``kpi``) are decided
   before any call; status and update time are checked here with
-  ``JobQuery.matches``, reading larger pages while filtering. Creation-time and
-  parent filters can never match (no such fields) and return nothing at once.
+  ``JobQuery.matches``, reading larger pages while filtering. A WordLift job has no
+  creation time: ``Capabilities.no_data_for`` says so, and the gateway leaves
+  WordLift out of a created-range list with a ``FILTER_NOT_SUPPORTED`` error
+  (called anyway, it answers nothing). Parent filters can never match.
 - The upstream's largest page size is undocumented; we never ask for more than
   ``MAX_PAGE``.
 - ``submit_job``: ``SubmitRequest.scope`` is a configured graph id and
@@ -20,14 +22,19 @@ there is no batch form, so ``get_jobs`` runs one GET per key concurrently) and
   whether the job is new, cloned or an existing one returned; 409 (an active job
   for that graph/day) is ``CONFLICT``; 422 is ``INVALID`` with field errors.
 - ``rerun_job`` reads the job, then submits its ``snapshot_date`` again with
-  ``force_rerun=true`` (which bypasses reuse and replaces an active job). Its
-  other submit options are not visible in ``JobResponse`` and are not repeated.
+  ``force_rerun=true`` (which bypasses reuse and replaces an active job) and the
+  options it was submitted with (``skip_validation``, ``limit_documents``,
+  ``limit_urls``, ``stage_retries``, ``replace_validation``). ``JobResponse`` never
+  echoes them, so they are kept (``KeptInputs``, in the gateway's state store) for
+  jobs submitted through the gateway, and carried over to the rerun's new job; a job
+  submitted elsewhere is rerun with WordLift's defaults for them.
 - There is no cancel endpoint: ``cancel_job`` is NOT_SUPPORTED.
 """
 
 from __future__ import annotations
 
 import asyncio
+import logging
 from collections.abc import Sequence
 from typing import Any
 from urllib.parse import quote
@@ -41,6 +48,7 @@ from adapters.base import (
     JobTypeQuery,
     Page,
     PageEntry,
+    SourceMemory,
     SubmitRequest,
     page_across_scopes,
     parse_scoped_position,
@@ -48,13 +56,23 @@ from adapters.base import (
 from adapters.batching import gather_per_key
 from adapters.errors import ErrorKind, FieldError, UpstreamError
 from adapters.http import UpstreamClient
-from adapters.model import JobRecord, JobTypeRecord, NativeKey, Source
+from adapters.memory import KeptInputs
+from adapters.model import JobRecord, JobTypeRecord, NativeKey, ScopeRecord, Source
 from adapters.positions import page_of
 from adapters.wordlift import positions
 from adapters.wordlift.params import submit_body
 from adapters.wordlift.positions import GraphPosition
 from adapters.wordlift.problems import parse_error
 from adapters.wordlift.translate import JOB_TYPE_ID, bad_response, job_from_json, job_page_from_json, kpi_job_type
+
+log = logging.getLogger("job_gateway.adapters.wordlift")
+
+RERUN_KEPT = frozenset({"stage_retries", "limit_documents", "limit_urls", "skip_validation", "replace_validation"})
+"""Submit options a rerun repeats (``snapshot_date`` is read from the job, ``force_rerun`` is the rerun)."""
+
+_LOCAL_FILTERS = frozenset(
+    {"updated_after", "updated_before", "finished_after", "finished_before", "job_type_names", "search"}
+)
 
 MAX_PAGE = 100
 """Largest ``limit`` we send; the upstream documents no maximum."""
@@ -84,6 +102,7 @@ class WordLiftAdapter(BaseAdapter):
         cancel=False,
         rerun=True,
         total_count=False,
+        no_data_for=frozenset({"created_after", "created_before"}),
     )
 
     def __init__(
@@ -108,6 +127,10 @@ class WordLiftAdapter(BaseAdapter):
             transport=transport,
         )
         self._get_slots = asyncio.Semaphore(GET_CONCURRENCY)
+        self.inputs = KeptInputs()
+
+    def use_memory(self, memory: SourceMemory) -> None:
+        self.inputs.memory = memory
 
     # --- jobs ---------------------------------------------------------------------
 
@@ -129,11 +152,13 @@ class WordLiftAdapter(BaseAdapter):
     def _can_match(query: JobQuery) -> bool:
         if query.job_type_ids is not None and JOB_TYPE_ID not in query.job_type_ids:
             return False
+        if query.job_type_names is not None and JOB_TYPE_ID not in query.job_type_names:
+            return False
         # JobResponse has no creation time and no parent, so these filters never match.
         return query.created_after is None and query.created_before is None and query.parent_id is None
 
     async def _list_graph(self, graph: str, query: JobQuery, start: GraphPosition, limit: int) -> Page[JobRecord]:
-        filtering = query.statuses is not None or query.updated_after is not None or query.updated_before is not None
+        filtering = query.statuses is not None or bool(query.set_filters(_LOCAL_FILTERS))
         cursor, skip = start.cursor, start.skip
         entries: list[PageEntry[JobRecord]] = []
         while True:
@@ -199,12 +224,29 @@ class WordLiftAdapter(BaseAdapter):
 
     async def rerun_job(self, key: NativeKey) -> JobRecord:
         current = await self._get_job(key)
-        snapshot_date = current.raw["snapshot_date"]
-        return await self._submit(key.scope, {"snapshot_date": snapshot_date, "force_rerun": True})
+        options = {k: v for k, v in (await self.inputs.recall(key.native_id) or {}).items() if k in RERUN_KEPT}
+        body = {**options, "snapshot_date": current.raw["snapshot_date"], "force_rerun": True}
+        return await self._submit(key.scope, submit_body(body))
 
     async def _submit(self, graph: str, body: dict[str, Any]) -> JobRecord:
         response = await self.client.request("POST", _graph_path(graph), operation="submit_job", json_body=body)
-        return job_from_json(self.client.decode(response))
+        job = job_from_json(self.client.decode(response))
+        try:
+            await self.inputs.keep(job.native_id, {k: v for k, v in body.items() if k in RERUN_KEPT})
+        except Exception:  # WordLift has the job: a state store hiccup must not turn that into an error
+            log.warning("wordlift: job %s submitted, but its options could not be kept for a rerun", job.native_id)
+        return job
+
+    async def scope_names(self) -> list[ScopeRecord]:
+        """Each graph, named by the ``website_url`` of its latest job (the KPI API has no graph resource):
+        one ``limit=1`` list read per graph; ``None`` for a graph without jobs."""
+
+        async def named(graph: str) -> ScopeRecord:
+            records, _ = await self._fetch_page(graph, None, 1)
+            site = records[0].raw.get("website_url") if records else None
+            return ScopeRecord(self.source, graph, site if isinstance(site, str) and site else None)
+
+        return list(await asyncio.gather(*(named(g) for g in self.scopes)))
 
     # --- lifecycle ----------------------------------------------------------------------
 

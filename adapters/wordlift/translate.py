@@ -23,6 +23,13 @@ spec leaves them open:
 - The job type is synthetic: one ``kpi`` type per graph.
 - Jobs cannot be cancelled (no endpoint); any job can be rerun by submitting
   its ``snapshot_date`` again with ``force_rerun=true``.
+- ``error``: ``code`` is ``error_code``, ``message`` is ``error_message``. The codes
+  are not documented: one naming a timeout is TIMEOUT, ``superseded`` (a job replaced
+  by ``force_rerun``) is CANCELED, any other is UNKNOWN; ``retryable`` is not told.
+- ``stage`` is the job's ``stage``; ``attempts`` is ``retry_count + 1`` (stage
+  retries used, plus the first try) once it is known. ``inputs`` is the graph and
+  ``snapshot_date``; ``outputs``, once completed, names the snapshot the job wrote
+  (``GET /kpi/graphs/{graph_id}/snapshots/{snapshot_date}``).
 
 A body that is not the documented shape raises ``UpstreamError(BAD_RESPONSE)``.
 """
@@ -34,7 +41,7 @@ from datetime import datetime
 from typing import Any
 
 from adapters.errors import ErrorKind, UpstreamError
-from adapters.model import JobRecord, JobStatus, JobTypeRecord, Source
+from adapters.model import ErrorCategory, JobError, JobRecord, JobStatus, JobTypeRecord, Source
 from adapters.timeparse import parse_time
 
 SOURCE = Source.WORDLIFT
@@ -99,13 +106,31 @@ def _counters(data: Mapping[str, Any]) -> dict[str, int]:
     }
 
 
-def _error(data: Mapping[str, Any]) -> str | None:
+def _error(data: Mapping[str, Any]) -> JobError | None:
     code, message = data.get("error_code"), data.get("error_message")
     code = code if isinstance(code, str) and code else None
     message = message if isinstance(message, str) and message else None
-    if code and message:
-        return f"{code}: {message}"
-    return message or code
+    if code is None and message is None:
+        return None
+    if code is not None and "timeout" in code.lower():
+        category = ErrorCategory.TIMEOUT
+    elif code == "superseded":
+        category = ErrorCategory.CANCELED
+    else:
+        category = ErrorCategory.UNKNOWN
+    return JobError(message=message or code or "failed", code=code, category=category)
+
+
+def _attempts(data: Mapping[str, Any]) -> int | None:
+    retries = data.get("retry_count")
+    return retries + 1 if isinstance(retries, int) and not isinstance(retries, bool) and retries >= 0 else None
+
+
+def _outputs(data: Mapping[str, Any], status: JobStatus) -> dict[str, Any] | None:
+    if status is not JobStatus.SUCCEEDED:
+        return None
+    graph, day = data["graph_id"], data["snapshot_date"]
+    return {"snapshot_date": day, "snapshot": f"/kpi/graphs/{graph}/snapshots/{day}"}
 
 
 def job_from_json(data: Any) -> JobRecord:
@@ -135,6 +160,10 @@ def job_from_json(data: Any) -> JobRecord:
         progress=1.0 if status is JobStatus.SUCCEEDED else None,
         counters=_counters(data),
         error=error,
+        stage=data["stage"],
+        attempts=_attempts(data),
+        inputs={"graph_id": data["graph_id"], "snapshot_date": data["snapshot_date"]},
+        outputs=_outputs(data, status),
         can_cancel=False,
         can_rerun=True,
         raw=data,

@@ -5,16 +5,19 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import strawberry
+from opentelemetry.trace import TracerProvider
 from strawberry.schema.config import StrawberryConfig
 
 from adapters.registry import REGISTRY, Registry
 from gateway.schema.cost import CostLimiter
 from gateway.schema.enums import declare_sources
 from gateway.schema.extensions import limit_extensions
+from gateway.schema.health import FreshUpstreams
 from gateway.schema.mutation import build_mutation
 from gateway.schema.nodes import IngestRun, Job, JobType
 from gateway.schema.query import Query
 from gateway.schema.subscription import Subscription
+from gateway.schema.tracing import operation_tracing
 
 
 @dataclass(frozen=True, slots=True)
@@ -35,25 +38,37 @@ class GatewaySchema(strawberry.Schema):
         return None
 
 
-def build_schema(limits: SchemaLimits | None = None, registry: Registry = REGISTRY) -> strawberry.Schema:
-    """The schema for ``registry``'s sources: the ``Source`` enum and ``submitJob``'s members follow it."""
+def build_schema(
+    limits: SchemaLimits | None = None,
+    registry: Registry = REGISTRY,
+    *,
+    tracer_provider: TracerProvider | None = None,
+) -> strawberry.Schema:
+    """The schema for ``registry``'s sources: the ``Source`` enum and ``submitJob``'s members follow it.
+
+    With ``tracer_provider``, each operation is a span of it (``gateway.schema.tracing``)."""
     limits = limits or SchemaLimits()
     declare_sources(registry.sources)
+    extensions = limit_extensions(
+        max_depth=limits.max_depth,
+        max_aliases=limits.max_aliases,
+        max_tokens=limits.max_tokens,
+        introspection=limits.introspection,
+        cost=CostLimiter(
+            budget=limits.max_cost,
+            default_page_size=limits.default_page_size,
+            max_page_size=limits.max_page_size,
+        ),
+    )
+    extensions.append(FreshUpstreams)
+    if tracer_provider is not None:
+        # First, so its span encloses what the others do (limits, error shaping, metrics).
+        extensions.insert(0, operation_tracing(tracer_provider))
     return GatewaySchema(
         query=Query,
         mutation=build_mutation(registry),
         subscription=Subscription,
         types=[Job, JobType, IngestRun],
-        extensions=limit_extensions(
-            max_depth=limits.max_depth,
-            max_aliases=limits.max_aliases,
-            max_tokens=limits.max_tokens,
-            introspection=limits.introspection,
-            cost=CostLimiter(
-                budget=limits.max_cost,
-                default_page_size=limits.default_page_size,
-                max_page_size=limits.max_page_size,
-            ),
-        ),
+        extensions=extensions,
         config=StrawberryConfig(auto_camel_case=True),
     )

@@ -5,7 +5,9 @@ is one upstream list call per parent it is resolved for, so nested connections
 multiply: ``jobs(first: 100) { edges { node { children(first: 10) {
 totalCount } } } }`` costs 1 + 100. A list whose length the arguments tell
 (``nodes(ids: [...])``) or the gateway bounds (``statusHistory``) multiplies the
-same way; other lists (``counters``, ``tables``) never lead to a connection.
+same way; other lists (``counters``, ``tables``) never lead to a connection. A few
+fields that are not connections but call upstreams several times (``jobCounts``,
+``scopes``) cost a fixed worst case (``FIELD_CALLS``).
 ``first`` is read from literals and variables (omitted: the default page size;
 above the maximum: the maximum, since execution refuses more anyway). Fields
 under ``@skip``/``@include`` that are off are free; inline fragments and
@@ -48,12 +50,22 @@ from graphql import (
 )
 from strawberry.extensions import SchemaExtension
 
+from gateway.counts import PAGE, READ_CAP
 from gateway.events.bus import DEFAULT_HISTORY_PER_JOB
 
 CODE = "QUERY_TOO_COSTLY"
 
 LIST_BOUNDS: Mapping[str, int] = {"statusHistory": DEFAULT_HISTORY_PER_JOB}
 """Lists the gateway itself bounds, by field name: each item may resolve connections below."""
+
+SOURCES_AT_MOST = 5
+FIELD_CALLS: Mapping[tuple[str, str], int] = {
+    # Per source: one counted read per status (7), or up to READ_CAP / PAGE list reads (10).
+    ("Query", "jobCounts"): SOURCES_AT_MOST * max(7, READ_CAP // PAGE),
+    # Per source: one read per configured scope at most; a handful in practice.
+    ("Query", "scopes"): SOURCES_AT_MOST,
+}
+"""Upstream calls of fields that are not connections, by (type, field): added as they are."""
 
 
 class CostLimiter(SchemaExtension):
@@ -151,6 +163,9 @@ class _Estimate:
             return 0
         inner = get_named_type(definition.type)
         below = self.selections(node.selection_set, inner)
+        fixed = FIELD_CALLS.get((parent.name, node.name.value))
+        if fixed is not None:
+            return fixed + below
         if _is_connection(definition, inner):
             return 1 + self.page_size(node) * below
         return self.list_length(node, definition) * below

@@ -13,7 +13,7 @@ from collections.abc import Iterable
 import strawberry
 from strawberry.types.enum import EnumValue, StrawberryEnumDefinition
 
-from adapters.model import JobStatus, Source
+from adapters.model import ErrorCategory, JobStatus, Source
 from adapters.resilience import CircuitState
 
 strawberry.enum(
@@ -21,6 +21,14 @@ strawberry.enum(
     description="Normalized status shared by all sources; `nativeStatus` keeps the upstream's word.",
 )
 strawberry.enum(CircuitState, description="The per-source circuit breaker's state.")
+strawberry.enum(
+    ErrorCategory,
+    description=(
+        "Why a job failed, one vocabulary for every source: SYSTEM (the platform failed), DATA (the input "
+        "was unusable), ALGORITHM (the job's own code failed), USER (refused as requested), TIMEOUT, "
+        "CANCELED (it or a job it depended on was cancelled), UNKNOWN (the source does not say)."
+    ),
+)
 
 
 def declare_sources(sources: Iterable[Source]) -> None:

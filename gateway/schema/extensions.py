@@ -25,6 +25,7 @@ from strawberry.extensions import (
 from strawberry.types.execution import ExecutionResult as StrawberryExecutionResult
 
 from adapters.errors import UpstreamError
+from gateway import activity
 from gateway.context import Context
 from gateway.errors import GatewayError, upstream_extensions
 from gateway.schema.deadline import RequestDeadline
@@ -232,3 +233,10 @@ class GraphQLMetrics(SchemaExtension):
         except RuntimeError:
             kind = "unknown"  # the document did not parse, or names no operation it holds
         ctx.context.services.metrics.observe_graphql(name, kind, outcome, time.perf_counter() - started)
+        running = activity.current()
+        if running is not None:
+            # Partial-result errors join the result in ErrorPolicy, which may not have run yet.
+            shown = list(errors or ())
+            shown += [e for e in ctx.context.partial_errors if e not in shown]
+            codes = [str((e.extensions or {}).get("code", "ERROR")) for e in shown]
+            running.add_operation(kind, ctx.operation_name, codes)

@@ -22,6 +22,7 @@ from gateway.ids import GlobalId, InvalidId, decode_id
 from gateway.schema.enums import JobStatus, Source
 
 MAX_FILTER_ITEMS = 100
+MAX_SEARCH = 200
 """Values per filter list (sources, statuses, jobTypeIds, scopes, states)."""
 
 _LIST = f"At most {MAX_FILTER_ITEMS} values."
@@ -45,6 +46,28 @@ class JobFilter:
     created_before: datetime | None = _when("Created before this time.")
     updated_after: datetime | None = _when("Last updated at or after this time.")
     updated_before: datetime | None = _when("Last updated before this time.")
+    finished_after: datetime | None = _when(
+        "Finished (succeeded, failed or cancelled) at or after this time; jobs not finished are left out."
+    )
+    finished_before: datetime | None = _when("Finished before this time; jobs not finished are left out.")
+    job_type_names: list[str] | None = strawberry.field(
+        default=None,
+        description=(
+            "Job type names, across sources: Scale job type names, Leia job types (`predict`, `transform`, ...), "
+            "WordLift `kpi`, phyloDB `inference/goeburst` and `visualization/radial`, Amperity `ingest`. "
+            f"Scale applies it upstream; other sources are checked on what is read. {_LIST}"
+        ),
+    )
+    search: str | None = strawberry.field(
+        default=None,
+        description=(
+            f"Case-insensitive text in the native id or the job type name (at most {MAX_SEARCH} characters). "
+            "Checked on the jobs read from each source (no upstream has a text search), so upstream reads "
+            "per page are bounded: with a rare match a page may hold fewer than `first` jobs while "
+            "`hasNextPage` is true (continue with `endCursor`), and `totalCount` is null where the "
+            "source's own count no longer applies."
+        ),
+    )
 
 
 @strawberry.input
@@ -91,15 +114,26 @@ def job_plan(
 ) -> tuple[frozenset[Source] | None, dict[Source, JobQuery], tuple[object, ...]]:
     """Sources to ask, the query for each, and a stable fingerprint of the filter."""
     f = f or JobFilter()
-    _check_lists(sources=f.sources, statuses=f.statuses, jobTypeIds=f.job_type_ids, scopes=f.scopes)
+    _check_lists(
+        sources=f.sources,
+        statuses=f.statuses,
+        jobTypeIds=f.job_type_ids,
+        scopes=f.scopes,
+        jobTypeNames=f.job_type_names,
+    )
+    if f.search is not None and not 1 <= len(f.search) <= MAX_SEARCH:
+        raise GatewayError(f"filter.search: 1 to {MAX_SEARCH} characters (got {len(f.search)})")
     _check_zones(
         createdAfter=f.created_after,
         createdBefore=f.created_before,
         updatedAfter=f.updated_after,
         updatedBefore=f.updated_before,
+        finishedAfter=f.finished_after,
+        finishedBefore=f.finished_before,
     )
     _check_range("created", f.created_after, f.created_before)
     _check_range("updated", f.updated_after, f.updated_before)
+    _check_range("finished", f.finished_after, f.finished_before)
     sources = None if f.sources is None else frozenset(s for s in f.sources)
     type_ids: dict[Source, set[str]] = {}
     type_scopes: dict[Source, set[str]] = {}
@@ -122,6 +156,10 @@ def job_plan(
             created_before=f.created_before,
             updated_after=f.updated_after,
             updated_before=f.updated_before,
+            finished_after=f.finished_after,
+            finished_before=f.finished_before,
+            job_type_names=_set(f.job_type_names),
+            search=f.search,
         )
         for source in REGISTRY.sources
     }
@@ -134,6 +172,10 @@ def job_plan(
         f.created_before,
         f.updated_after,
         f.updated_before,
+        f.finished_after,
+        f.finished_before,
+        sorted(f.job_type_names) if f.job_type_names is not None else None,
+        f.search,
     )
     return sources, queries, fp
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Awaitable, Callable, Sequence
-from typing import Optional, Protocol
+from typing import Any, Optional, Protocol
 
 import strawberry
 from strawberry.scalars import JSON
@@ -23,6 +23,7 @@ from gateway.context import Context, Info
 from gateway.errors import GatewayError
 from gateway.ids import GlobalId, InvalidId, decode_id
 from gateway.mutations import JobAction, MutationErrorCode, Outcome, Problem
+from gateway.schema.enums import JobStatus
 from gateway.schema.nodes import Job, JobType
 from gateway.schema.submission import camel, input_path, submission_input, to_request
 
@@ -31,7 +32,13 @@ strawberry.enum(MutationErrorCode, description="Why a mutation was refused.")
 MAX_KEY_LENGTH = 200
 
 SUBMIT_DESCRIPTION = "Start a job on one source. Amperity ingest jobs are read-only: refused."
-CANCEL_DESCRIPTION = "Cancel a job. Cancelling a final job is a harmless NOT_CANCELLABLE answer."
+CANCEL_DESCRIPTION = (
+    "Cancel a job. Cancelling a final job is a harmless NOT_CANCELLABLE answer. "
+    "AMPERITY: an ingest job can only be stopped by stopping its whole workflow, so this stops every "
+    "ingest job of that workflow and its downstream tasks too; `affectedJobs` lists the ingest jobs. "
+    "SCALE: the cancel is queued by Scale and applied a moment later (`pending`); a FAILED Scale job "
+    "is not cancelled (it is final)."
+)
 RERUN_DESCRIPTION = "Run a job again: natively where the source can, else by resubmitting its input."
 START_DESCRIPTION = "Release a held job (`canStart`: Leia jobs submitted with blockProcessing) so it runs."
 VALIDATE_DESCRIPTION = "Scale: check a job type definition without creating it."
@@ -53,11 +60,37 @@ class SubmitJobPayload:
     replayed: bool = strawberry.field(description="An earlier call with this idempotencyKey is being answered again.")
 
 
+def _pending() -> Any:
+    # A field declaration with its default, as ``strawberry.field`` itself returns: one per payload type.
+    return strawberry.field(
+        default=False,
+        description=(
+            "The upstream accepted the change and applies it later (Scale queues cancel and requeue as "
+            "messages): `job` still shows its state before, `pendingStatus` the status to come, and "
+            "`jobStatusChanged` delivers the transition when the upstream makes it."
+        ),
+    )
+
+
+def _pending_status() -> Any:
+    return strawberry.field(default=None, description="The status a pending change will bring (`pending` is true).")
+
+
 @strawberry.type
 class CancelJobPayload:
     job: Job | None
     errors: list[MutationError]
     replayed: bool
+    affected_jobs: list[Job] = strawberry.field(
+        default_factory=list,
+        description=(
+            "Every job the cancel stops, `job` included (as the cancel left it; the others as they were "
+            "before it): more than one where the upstream cannot stop one job alone (AMPERITY: every "
+            "unfinished ingest job of the job's workflow)."
+        ),
+    )
+    pending: bool = _pending()
+    pending_status: JobStatus | None = _pending_status()
 
 
 @strawberry.type
@@ -65,6 +98,8 @@ class RerunJobPayload:
     job: Job | None
     errors: list[MutationError]
     replayed: bool
+    pending: bool = _pending()
+    pending_status: JobStatus | None = _pending_status()
 
 
 @strawberry.input
@@ -278,14 +313,31 @@ async def _job_type_call(call: Awaitable[JobTypeEdit]) -> JobTypePayload:
     )
 
 
+def _pending_status_of(outcome: Outcome) -> JobStatus | None:
+    return outcome.job.pending_status if outcome.job is not None else None
+
+
 async def cancel_job(self: object, info: Info, input: CancelJobInput) -> CancelJobPayload:
     outcome = await _change(info, JobAction.CANCEL, input.id, input.idempotency_key)
-    return CancelJobPayload(job=_job(outcome), errors=_errors(outcome.problems), replayed=outcome.replayed)
+    return CancelJobPayload(
+        affected_jobs=[Job.from_record(r) for r in outcome.affected],
+        job=_job(outcome),
+        errors=_errors(outcome.problems),
+        replayed=outcome.replayed,
+        pending=outcome.pending,
+        pending_status=_pending_status_of(outcome),
+    )
 
 
 async def rerun_job(self: object, info: Info, input: RerunJobInput) -> RerunJobPayload:
     outcome = await _change(info, JobAction.RERUN, input.id, input.idempotency_key)
-    return RerunJobPayload(job=_job(outcome), errors=_errors(outcome.problems), replayed=outcome.replayed)
+    return RerunJobPayload(
+        job=_job(outcome),
+        errors=_errors(outcome.problems),
+        replayed=outcome.replayed,
+        pending=outcome.pending,
+        pending_status=_pending_status_of(outcome),
+    )
 
 
 async def start_job(self: object, info: Info, input: StartJobInput) -> StartJobPayload:
@@ -420,7 +472,12 @@ def build_mutation(registry: Registry) -> type:
                 "__annotations__": {"job": submission_input(registry), "idempotency_key": Optional[str]},  # noqa: UP045
                 "idempotency_key": strawberry.field(
                     default=None,
-                    description="Retrying with the same key and input returns the first result; see README.",
+                    description=(
+                        "Makes a retry safe: the same key with the same input returns the first call's result "
+                        "(`replayed: true`) without a second upstream call; with a different input it is "
+                        "IDEMPOTENCY_CONFLICT. Keys are kept 24 h per client credential. If the upstream never "
+                        "answered, the key records OUTCOME_UNKNOWN: check the job list, then use a new key."
+                    ),
                 ),
             },
         )

@@ -10,14 +10,24 @@ Relay ``Connection`` with a ``totalCount``, built from the services' record page
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Annotated, TypeVar, cast
 
 import strawberry
 from strawberry import relay
 from strawberry.scalars import JSON
 
-from adapters.model import IngestRunRecord, IngestTableRecord, JobRecord, JobTypeRecord, NativeKey, Source
+from adapters.model import (
+    ErrorCategory,
+    IngestRunRecord,
+    IngestTableRecord,
+    JobError,
+    JobRecord,
+    JobTypeRecord,
+    LogRecord,
+    NativeKey,
+    Source,
+)
 from gateway.context import Context, Info
 from gateway.events import JobRef, StatusEvent
 from gateway.ids import encode_id
@@ -93,6 +103,34 @@ class Counter:
     value: int
 
 
+@strawberry.type(name="JobError", description="Why a job failed, as its source tells it.")
+class JobErrorInfo:
+    code: str | None = strawberry.field(
+        description="The source's own code: Scale's error name, WordLift's `error_code`, Leia's `http_code`."
+    )
+    category: ErrorCategory
+    message: str
+    retryable: bool | None = strawberry.field(
+        description="Whether running the job again may succeed, where the source says (Scale); else null."
+    )
+
+    @classmethod
+    def of(cls, error: JobError | None) -> JobErrorInfo | None:
+        if error is None:
+            return None
+        return cls(code=error.code, category=error.category, message=error.message, retryable=error.retryable)
+
+
+def _duration(r: JobRecord) -> float | None:
+    if r.started_at is None:
+        return None
+    if r.finished_at is not None:
+        return max(0.0, (r.finished_at - r.started_at).total_seconds())
+    if r.status.is_final:
+        return None  # ended, but the source does not say when
+    return max(0.0, (datetime.now(UTC) - r.started_at).total_seconds())
+
+
 @strawberry.type(description="A job on any upstream, normalized.")
 class Job(Node):
     source: Source
@@ -107,7 +145,32 @@ class Job(Node):
     updated_at: datetime | None
     progress: float | None = strawberry.field(description="Fraction done (0..1) where the source tells.")
     counters: list[Counter]
-    error: str | None
+    error: JobErrorInfo | None = strawberry.field(
+        description="Why the job failed (or was stopped), where the source tells; null otherwise."
+    )
+    duration_seconds: float | None = strawberry.field(
+        description="Seconds from start to finish; while it runs, from start to now. Null before it starts."
+    )
+    submitted_by: str | None = strawberry.field(description="Who submitted it, where the source tells (Leia).")
+    stage: str | None = strawberry.field(
+        description="The current or last stage, where the source has stages (WordLift: calculate, validate, clone)."
+    )
+    attempts: int | None = strawberry.field(
+        description="Times it was tried so far: Scale executions, WordLift stage retries + 1; null elsewhere."
+    )
+    inputs: JSON | None = strawberry.field(
+        description=(
+            "What the job was given, where the source tells: Scale input data (job details), Leia documents "
+            "and model, WordLift graph and day, phyloDB analysis parameters (jobs submitted through the gateway)."
+        )
+    )
+    outputs: JSON | None = strawberry.field(
+        description=(
+            "What it produced, where the source tells: Leia `result` (a conditional job's: rule id -> results "
+            "of the jobs it ran), Scale output data (job details), the WordLift snapshot it wrote, the phyloDB "
+            "analysis id and path (jobs submitted through the gateway)."
+        )
+    )
     can_cancel: bool
     can_rerun: bool
     can_start: bool = strawberry.field(description="Held until released: `startJob` accepts it.")
@@ -130,13 +193,28 @@ class Job(Node):
             updated_at=r.updated_at,
             progress=r.progress,
             counters=[Counter(name=k, value=v) for k, v in r.counters.items()],
-            error=r.error,
+            error=JobErrorInfo.of(r.error),
+            duration_seconds=_duration(r),
+            submitted_by=r.submitted_by,
+            stage=r.stage,
+            attempts=r.attempts,
+            inputs=cast(JSON, dict(r.inputs)) if r.inputs is not None else None,
+            outputs=cast(JSON, dict(r.outputs)) if r.outputs is not None else None,
             can_cancel=r.can_cancel,
             can_rerun=r.can_rerun,
             can_start=r.can_start,
             raw=cast(JSON, dict(r.raw)),
             record=r,
         )
+
+    @strawberry.field(
+        description=(
+            "The job's page in the upstream's own web UI, for a person to open: built from the source's "
+            "`ui_base_url` setting when one is configured; null otherwise."
+        )
+    )
+    def web_url(self, info: Info) -> str | None:
+        return info.context.services.web_links.url(self.record)
 
     @strawberry.field(description="The job's type, where the source has one.")
     async def job_type(self, info: Info) -> JobType | None:
@@ -169,6 +247,19 @@ class Job(Node):
             return None
         return await job_node(info.context, r.source, NativeKey(r.scope, r.parent_id))
 
+    @strawberry.field(
+        description=(
+            "The job's log, oldest line first: SCALE serves each execution's stdout and stderr (every attempt "
+            "in turn); other sources serve no logs and answer an empty list "
+            "(`upstreams { capabilities { logs } }` says which)."
+        )
+    )
+    async def logs(
+        self, info: Info, first: int | None = None, after: str | None = None
+    ) -> Annotated[CountedConnection[JobLog], strawberry.lazy("gateway.schema.nodes")]:
+        page = await info.context.reads.job_logs(self.record, PageRequest(first, after), info.path.as_list())
+        return CountedConnection.of(page, JobLog.from_record, info)
+
     @strawberry.field(description="Status transitions the gateway observed for this job (bounded).")
     async def status_history(self, info: Info) -> list[JobStatusEvent]:
         events = await info.context.services.history.of(JobRef(self.record.source, self.record.key))
@@ -182,6 +273,18 @@ class Job(Node):
         return CountedConnection.of(page, Job.from_record, info)
 
 
+@strawberry.type(description="One line of a job's log.")
+class JobLog:
+    time: datetime | None
+    level: str | None = strawberry.field(description="INFO, ERROR, ... where the line or its stream tells.")
+    stream: str | None = strawberry.field(description="stdout or stderr.")
+    message: str
+
+    @classmethod
+    def from_record(cls, r: LogRecord) -> JobLog:
+        return cls(time=r.time, level=r.level, stream=r.stream, message=r.message)
+
+
 @strawberry.type(description="A status transition of a job, as the gateway observed it.")
 class JobStatusEvent:
     id: str = strawberry.field(description="Event id; pass it as `since` to resume after it.")
@@ -189,6 +292,10 @@ class JobStatusEvent:
     previous_status: JobStatus | None
     status: JobStatus
     at: datetime
+
+    @strawberry.field(description="Why the job failed, on a FAILED event (the same as `job.error`).")
+    def error(self) -> JobErrorInfo | None:
+        return self.job.error
 
     @classmethod
     def from_event(cls, event: StatusEvent) -> JobStatusEvent:
@@ -287,23 +394,37 @@ class IngestTable:
         )
 
 
-@strawberry.type(description="A data ingest: Amperity ingest jobs, Scale ingests.")
+_ALIGNED = "Named as on Job; the old name goes in the next release."
+
+
+@strawberry.type(
+    description=(
+        "A data ingest: Amperity ingest jobs (counted per table and file), Scale ingests. Its fields are "
+        "named as on `Job` (`status`, `nativeStatus`, `finishedAt`); `job` is the job that ran it."
+    )
+)
 class IngestRun(Node):
     source: Source
     native_id: str
     scope: str
-    state: JobStatus
-    native_state: str
+    status: JobStatus = strawberry.field(description="Normalized status, as `Job.status`.")
+    native_status: str = strawberry.field(description="The upstream's own word (Amperity: the worst table state).")
+    state: JobStatus = strawberry.field(deprecation_reason=f"Use `status`. {_ALIGNED}")
+    native_state: str = strawberry.field(deprecation_reason=f"Use `nativeStatus`. {_ALIGNED}")
     file_name: str | None
     workflow_id: str | None
     started_at: datetime | None
-    ended_at: datetime | None
+    finished_at: datetime | None = strawberry.field(description="When the ingest ended, as `Job.finishedAt`.")
+    ended_at: datetime | None = strawberry.field(deprecation_reason=f"Use `finishedAt`. {_ALIGNED}")
     updated_at: datetime | None
     read: int | None
     inserted: int | None
     updated: int | None
     rejected: int | None
-    errors: int | None
+    error_count: int | None = strawberry.field(
+        description="Rows with ingest errors (Amperity `errors`, summed over tables); null where not counted."
+    )
+    errors: int | None = strawberry.field(deprecation_reason=f"Use `errorCount`. {_ALIGNED}")
     tables: list[IngestTable]
     raw: JSON
     record: strawberry.Private[IngestRunRecord]
@@ -315,17 +436,21 @@ class IngestRun(Node):
             source=r.source,
             native_id=r.native_id,
             scope=r.scope,
+            status=r.state,
+            native_status=r.native_state,
             state=r.state,
             native_state=r.native_state,
             file_name=r.file_name,
             workflow_id=r.workflow_id,
             started_at=r.started_at,
+            finished_at=r.ended_at,
             ended_at=r.ended_at,
             updated_at=r.updated_at,
             read=r.read,
             inserted=r.inserted,
             updated=r.updated,
             rejected=r.rejected,
+            error_count=r.errors,
             errors=r.errors,
             tables=[IngestTable.from_record(t) for t in r.tables],
             raw=cast(JSON, dict(r.raw)),

@@ -2,8 +2,10 @@
 
 A subscription names jobs by id, or gives a filter (then it watches the
 not-yet-final jobs matching it, up to a limit, plus every job submitted later
-through the gateway that matches). Jobs already final when the subscription
-starts are reported at once, so a client always learns every final state.
+through the gateway that matches, plus the matching jobs that appear upstream
+later: every ``filter_rediscover_s`` it lists the newest open matches again and
+follows the new ones to their final state). Jobs already final when the
+subscription starts are reported at once, so a client always learns every final state.
 With ids, the subscription completes once every watched job is final.
 
 Resuming (``since``: the id of the last event seen) replays what the bus still
@@ -18,8 +20,10 @@ resume what the bus replays.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import dataclasses
 import functools
+import logging
 from collections.abc import AsyncGenerator, Callable
 from typing import Annotated
 
@@ -30,11 +34,13 @@ from gateway.context import Info
 from gateway.errors import GatewayError
 from gateway.events import JobRef, SubscriptionOverflow
 from gateway.ids import InvalidId, decode_id
-from gateway.live import Live, LiveLimits
+from gateway.live import Live, LiveLimits, LiveWatch
 from gateway.loaders import Loaders
 from gateway.reads import PageRequest
 from gateway.schema.inputs import JobFilter, job_plan
 from gateway.schema.nodes import Job, JobStatusEvent
+
+log = logging.getLogger("job_gateway.subscriptions")
 
 
 async def _known_by_ids(info: Info, live: Live, ids: list[strawberry.ID]) -> tuple[set[JobRef], list[JobRecord]]:
@@ -100,6 +106,34 @@ async def _known_by_filter(info: Info, flt: JobFilter | None, limit: int) -> lis
     return found
 
 
+async def _rediscover(
+    info: Info,
+    live: Live,
+    flt: JobFilter | None,
+    followed: set[JobRef],
+    later: dict[JobRef, LiveWatch],
+) -> None:
+    """Follow, now and then, the open jobs that started matching the filter since the subscription began.
+
+    Upstream jobs are created without the gateway hearing of it: without this a
+    filter subscription would only ever hear the jobs open when it started.
+    """
+    limits = live.limits
+    while True:
+        await asyncio.sleep(limits.filter_rediscover_s)
+        try:
+            found = await _known_by_filter(info, flt, limits.filter_watch_limit)
+        except Exception:  # an upstream or store failure: the next round tries again
+            log.warning("filter subscription: looking for new jobs failed", exc_info=True)
+            continue
+        for job in found:
+            ref = JobRef.of(job)
+            if ref in followed or job.status.is_final or len(followed) >= limits.jobs_per_subscription:
+                continue
+            followed.add(ref)
+            later[ref] = live.watch([ref], [job])
+
+
 @strawberry.type
 class Subscription:
     @strawberry.subscription(
@@ -125,6 +159,10 @@ class Subscription:
         if ids is not None and len(ids) > limits.jobs_per_subscription:
             raise GatewayError(f"ids: at most {limits.jobs_per_subscription} jobs per subscription (got {len(ids)})")
         since_id = None if since is None else _event_id(since)
+        if live.closing:
+            raise GatewayError(
+                "this gateway is shutting down; subscribe again (another replica answers)", code="SHUTTING_DOWN"
+            )
         if live.active_subscriptions >= limits.subscriptions_per_process:
             raise GatewayError("this gateway is at its subscription limit; try again later", code="RESOURCE_EXHAUSTED")
 
@@ -139,6 +177,9 @@ class Subscription:
         # followed from the start, or since it first matched, stays followed to its final
         # state, even once its status no longer matches (a RUNNING filter still hears "done").
         followed = set(refs)
+        later: dict[JobRef, LiveWatch] = {}
+        """Jobs followed since they started matching (not the ones known at the start)."""
+        discovery: asyncio.Task[None] | None = None
 
         def wanted(job: JobRecord) -> bool:
             return JobRef.of(job) in followed or matches(job)
@@ -149,9 +190,11 @@ class Subscription:
             subscription = live.bus.subscribe(refs, None, since_id)
         else:
             subscription = live.bus.subscribe(None, wanted, since_id)
+        live.track(subscription)  # ended (completed normally) when the gateway shuts down
         try:
             watches = [live.watch(refs, known)]
         except BaseException:
+            live.untrack(subscription)
             subscription.close()
             raise
         live.active_subscriptions += 1
@@ -176,6 +219,8 @@ class Subscription:
                     )
             if ids is not None and not pending:
                 return
+            if ids is None:
+                discovery = asyncio.create_task(_rediscover(info, live, filter, followed, later))
             async for event in subscription:
                 if event.ref in reported and event.id <= snapshot:
                     continue  # replayed, and older than the final state already reported
@@ -188,9 +233,13 @@ class Subscription:
                     and len(followed) < limits.jobs_per_subscription
                 ):
                     followed.add(event.ref)
-                    watches.append(live.watch([event.ref], [event.job]))
+                    later[event.ref] = live.watch([event.ref], [event.job])
                 if ids is None or matches(event.job):
                     yield JobStatusEvent.from_event(event)
+                if event.is_final and event.ref in later:
+                    # Followed since it started matching: done with it, room for the next one.
+                    later.pop(event.ref).release()
+                    followed.discard(event.ref)
                 if ids is not None and event.is_final:
                     pending.discard(event.ref)
                     if not pending:
@@ -200,8 +249,13 @@ class Subscription:
                 f"subscriber too slow: resume with since: {exc.last_id}", code="SUBSCRIBER_TOO_SLOW"
             ) from None
         finally:
+            if discovery is not None:
+                discovery.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await discovery
+            live.untrack(subscription)
             subscription.close()
-            for watch in watches:
+            for watch in [*watches, *later.values()]:
                 watch.release()
             live.active_subscriptions -= 1
 

@@ -55,6 +55,7 @@ import base64
 import binascii
 import hashlib
 from datetime import datetime, timedelta
+from functools import partial
 from typing import Any
 
 from starlette.applications import Starlette
@@ -65,11 +66,17 @@ from starlette.routing import Route
 
 from adapters import timeparse
 from adapters.timeparse import format_ms, truncate_ms
-from simulators.amperity.gate import DateHeader, ErrorRenderer, Gate
+from simulators.amperity.arrivals import FINAL, STREAMS, arrive, census
+from simulators.amperity.gate import ErrorRenderer, Gate
 from simulators.amperity.model import Store, Workflow, render_workflow, workflow_state
 from simulators.amperity.seed import add_ingest_run, build_store, materialize, task_id, version_id, workflow_id
+from simulators.amperity.spec import document
 from simulators.kit import FaultInjector, Faults, SimClock
 from simulators.kit.app import SimulatorApp
+from simulators.kit.arrivals import ArrivalGate
+from simulators.kit.dates import DateHeader
+from simulators.kit.openapi import OpenApiDocument
+from simulators.kit.world import World
 
 LIST_HORIZON = timedelta(days=7)
 MAX_WINDOW = timedelta(days=7)
@@ -136,7 +143,8 @@ class Api:
         for job in self.store.jobs.values():
             stop_at = self.store.workflows[job.workflow_id].stop_at
             started = job.listed_start(now, stop_at)
-            if started >= horizon and start <= started < end:
+            # A job whose tables all start later is not listed yet, whatever ``created_to`` says.
+            if horizon <= started <= now and start <= started < end:
                 found.append((started, job.id, job.render(now, stop_at)))
         found.sort(key=lambda item: (item[0], item[1]))
         body: dict[str, Any] = {"data": [item[2] for item in found]}
@@ -313,10 +321,12 @@ def create_simulator(
     clock: SimClock | None = None,
     faults: Faults | None = None,
     rate_limit_per_s: float | None = 10.0,
+    world: World | None = None,
 ) -> SimulatorApp:
     """The Amperity simulator; ``rate_limit_per_s=None`` turns its rate limit off."""
     clock = clock or SimClock()
-    store = build_store(seed, truncate_ms(clock.now()))
+    world = world or World.standalone(seed, clock)
+    store = build_store(seed, truncate_ms(world.epoch))
     errors = ErrorRenderer(seed)
     gate = Gate(store, errors, rate_limit_per_s)
     api = Api(store, clock)
@@ -338,6 +348,11 @@ def create_simulator(
         Route("/workflow/runs/{workflow_id}/stop", gate.guard(api.stop_workflow), methods=["POST"]),
     ]
     app = Starlette(routes=routes, exception_handlers={BadRequest: on_bad_request, HTTPException: on_http})
-    injector = FaultInjector(DateHeader(app, clock), clock, seed=seed, faults=faults, error_body=errors.body)
+    arrivals = world.arrivals("amperity", STREAMS, partial(arrive, store))
+    arriving = ArrivalGate(DateHeader(app, clock), clock, arrivals)
+    injector = FaultInjector(arriving, clock, seed=seed, faults=faults, error_body=errors.body)
     config = {"token": store.token, "tenant": store.tenant, "api_version": "2024-04-01"}
-    return SimulatorApp(app=injector, injector=injector, config=config, state=store)
+    extra = {"final": FINAL, "census": partial(census, store), "arrivals": arrivals}
+    return SimulatorApp(
+        app=OpenApiDocument(injector, document), injector=injector, config=config, state=store, extra=extra
+    )

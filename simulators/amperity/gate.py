@@ -15,14 +15,11 @@ import math
 import random
 import time
 from collections.abc import Awaitable, Callable
-from email.utils import format_datetime
 
 from starlette.requests import Request
 from starlette.responses import Response
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from simulators.amperity.model import Store
-from simulators.kit import SimClock
 
 API_VERSIONS = frozenset({"2024-04-01"})
 Handler = Callable[[Request], Awaitable[Response]]
@@ -110,28 +107,3 @@ class Gate:
         if tenant != self.store.tenant:
             return self.errors.response(403, f"Not authorized for tenant {tenant}")
         return None
-
-
-class DateHeader:
-    """Stamps every answer with the simulated clock's time, as a real server stamps its own.
-
-    Clients that compute "the last 7 days" from the server's clock (our adapter
-    does) then agree with the simulator even when its clock is frozen or fast.
-    """
-
-    def __init__(self, app: ASGIApp, clock: SimClock) -> None:
-        self.app = app
-        self.clock = clock
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
-
-        async def stamped(message: Message) -> None:
-            if message["type"] == "http.response.start":
-                stamp = format_datetime(self.clock.now(), usegmt=True).encode()
-                message = {**message, "headers": [*message.get("headers", []), (b"date", stamp)]}
-            await send(message)
-
-        await self.app(scope, receive, stamped)

@@ -208,23 +208,30 @@ def build_store(seed: int, now: datetime) -> Store:
     for _ in range(OTHER_WORKFLOWS):
         config = rng.choice(others)
         created = truncate_ms(now - timedelta(seconds=rng.uniform(3600, 30 * 86400)))
-        wf = Workflow(
-            id=workflow_id(ids, created),
-            type=config.type,
-            name=config.name,
-            tenant=store.tenant,
-            config_id=config.id,
-            created_at=created,
-            principal_id="amperity-scheduler",
-            principal_name="Automated workflow",
-            principal_email="automation@socktown.com",
-            launched_version=version_id(ids, created),
-            duration_s=rng.uniform(60, 1800),
-            outcome="failed" if rng.random() < 0.1 else "succeeded",
-        )
-        wf.task_ids = [task_id(ids, created)]
-        store.workflows[wf.id] = wf
+        add_other_workflow(store, config, created, ids, max_s=1800)
     return store
+
+
+def add_other_workflow(store: Store, config: Config, created: datetime, ids: Seeded, *, max_s: float) -> Workflow:
+    """An orchestration or campaign workflow (no ingest job) created at ``created``, lasting 60 s to ``max_s``."""
+    rng = ids.rng
+    wf = Workflow(
+        id=workflow_id(ids, created),
+        type=config.type,
+        name=config.name,
+        tenant=store.tenant,
+        config_id=config.id,
+        created_at=created,
+        principal_id="amperity-scheduler",
+        principal_name="Automated workflow",
+        principal_email="automation@socktown.com",
+        launched_version=version_id(ids, created),
+        duration_s=rng.uniform(60, max_s),
+        outcome="failed" if rng.random() < 0.1 else "succeeded",
+    )
+    wf.task_ids = [task_id(ids, created)]
+    store.workflows[wf.id] = wf
+    return wf
 
 
 def materialize(store: Store, now: datetime) -> None:

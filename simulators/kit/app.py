@@ -23,9 +23,12 @@ class SimulatorApp:
     state: Any = None
     """The simulator's in-memory data, for tests that need to look inside."""
     extra: dict[str, Any] = field(default_factory=dict)
+    """Hooks: ``census(now) -> {id: native status}`` (``world_stats``), ``arrivals`` (``kit.arrivals``
+    or ``None``), and what a simulator adds of its own (Leia's ``background``)."""
 
 
 SimulatorFactory = Callable[..., SimulatorApp]
-"""``create_simulator(*, seed: int, clock: SimClock, faults: Faults | None = None) -> SimulatorApp``."""
+"""``create_simulator(*, seed: int, clock: SimClock, faults: Faults | None = None, world: World | None = None)
+-> SimulatorApp``; without ``world``, a standalone one (``kit.world``: history at the clock's start, no arrivals)."""
 
 __all__ = ["FaultInjector", "Faults", "SimClock", "SimulatorApp", "SimulatorFactory"]

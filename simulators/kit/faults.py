@@ -11,6 +11,9 @@ Fault fields (all optional):
 - ``hang_rate`` (0..1): the request never answers; it ends when the client disconnects.
 - ``malformed_rate`` (0..1): a 200 whose body is not valid JSON.
 - ``drop_rate`` (0..1): the connection is closed without an answer.
+
+A scripted timeline (``kit.timeline``, ``--faults FILE``) adds faults for periods
+of simulated time; ``schedule`` holds this simulator's part of it.
 """
 
 from __future__ import annotations
@@ -19,13 +22,17 @@ import asyncio
 import contextlib
 import json
 import random
-from collections.abc import Callable
-from dataclasses import asdict, dataclass, fields
-from typing import Any
+from collections.abc import Callable, Sequence
+from dataclasses import asdict, dataclass, fields, replace
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from simulators.kit.clock import SimClock
+
+if TYPE_CHECKING:
+    from simulators.kit.timeline import ScheduledFault
 
 
 @dataclass
@@ -92,6 +99,20 @@ class FaultInjector:
         self.clock = clock
         self.faults = faults or Faults()
         self._rng = random.Random(seed)
+        self.schedule: Sequence[ScheduledFault] = ()
+        """Scripted fault periods (``kit.timeline``), on simulated minutes since ``origin``."""
+        self.origin: datetime = clock.now()
+
+    def active(self) -> Faults:
+        """The faults in force now: the run-time ones, overridden by any scheduled period covering now."""
+        if not self.schedule:
+            return self.faults
+        minute = (self.clock.now() - self.origin).total_seconds() / 60
+        scheduled: dict[str, Any] = {}
+        for entry in self.schedule:
+            if entry.covers(minute):
+                scheduled.update(entry.fields)
+        return replace(self.faults, **scheduled) if scheduled else self.faults
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -106,12 +127,13 @@ class FaultInjector:
         await self._with_faults(scope, receive, send)
 
     async def _with_faults(self, scope: Scope, receive: Receive, send: Send) -> None:
-        f = self.faults
+        f = self.active()
         delay = f.latency_ms + (self._rng.uniform(0, f.latency_jitter_ms) if f.latency_jitter_ms else 0)
         if delay:
             await asyncio.sleep(delay / 1000)
-        if f.burst_429 > 0:
-            f.burst_429 -= 1
+        if self.faults.burst_429 > 0:
+            # Only run-time faults count a burst down (a timeline cannot schedule one).
+            self.faults.burst_429 -= 1
             body, ctype = self.error_body(429, "Too Many Requests")
             retry_after = str(max(1, round(f.retry_after_s))).encode()
             await _send_raw(send, 429, body, ctype, [(b"retry-after", retry_after)])

@@ -11,6 +11,8 @@ from typing import Any
 
 import uvicorn
 
+from simulators.kit.dates import SERVER_OPTIONS
+
 
 def free_port() -> int:
     with socket.socket() as sock:
@@ -23,7 +25,12 @@ def serve(app: Any, port: int | None = None, **options: Any) -> Iterator[str]:
     """Yield ``http://127.0.0.1:<port>`` while ``app`` is served there; ``options`` override uvicorn's settings."""
     port = port or free_port()
     # A short graceful shutdown: a request left hanging by a fault must not hold the test up.
-    settings: dict[str, Any] = {"log_level": "warning", "lifespan": "auto", "timeout_graceful_shutdown": 1}
+    settings: dict[str, Any] = {
+        "log_level": "warning",
+        "lifespan": "auto",
+        "timeout_graceful_shutdown": 1,
+        **SERVER_OPTIONS,
+    }
     config = uvicorn.Config(app, host="127.0.0.1", port=port, **{**settings, **options})
     server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, daemon=True)

@@ -13,6 +13,8 @@ Reproduces, relative to the base URL ``https://api.leia.io/leia/1.0.0``:
   ``Content-Range: first-last/total`` and ``Accept-Range: job 100``; 404 when
   the page is empty), ``GET /job/{id}``, ``GET /job/{ids}/status``,
   ``DELETE /job/{id}`` (204, marks CANCELED), ``POST /job/{id}/start``.
+- What jobs are made of: ``GET /model`` and ``GET /document`` (paged the same way;
+  see ``catalog``).
 - Creation (200 Job): ``POST /model/{model_id}/apply/{document_ids}``,
   ``POST /document/{document_ids}/transform/{output_type}``,
   ``POST /job/conditional/{execute_after_id}``; parameters as query parameters
@@ -75,6 +77,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 from collections.abc import AsyncIterator
+from functools import partial
 
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
@@ -83,18 +86,27 @@ from starlette.responses import Response
 
 from simulators.kit import FaultInjector, Faults, Seeded, SimClock
 from simulators.kit.app import SimulatorApp
+from simulators.kit.arrivals import ArrivalGate
+from simulators.kit.openapi import OpenApiDocument
 from simulators.kit.problems import Problem, problem_error_body, problem_response
+from simulators.kit.world import World
+from simulators.leia.arrivals import FINAL, STREAMS, arrive, census
 from simulators.leia.routes import routes
 from simulators.leia.seed import seed as seed_history
+from simulators.leia.spec import document
 from simulators.leia.state import LeiaState
 
 _ROUTE_NOT_FOUND = "The requested URL was not found on the server. If you entered the URL manually please check your spelling and try again."
 
 
-def create_simulator(*, seed: int = 0, clock: SimClock | None = None, faults: Faults | None = None) -> SimulatorApp:
+def create_simulator(
+    *, seed: int = 0, clock: SimClock | None = None, faults: Faults | None = None, world: World | None = None
+) -> SimulatorApp:
     clock = clock or SimClock()
+    world = world or World.standalone(seed, clock)
     state = LeiaState(clock, Seeded(seed, "leia"), Seeded(seed, "leia-tokens"))
-    seed_history(state, state.rng, clock.now().replace(microsecond=0))
+    seed_history(state, state.rng, world.epoch.replace(microsecond=0))
+    arrivals = world.arrivals("leia", STREAMS, partial(arrive, state))
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
@@ -120,10 +132,19 @@ def create_simulator(*, seed: int = 0, clock: SimClock | None = None, faults: Fa
         exception_handlers={Problem: on_problem, HTTPException: on_http},
         lifespan=lifespan,
     )
-    injector = FaultInjector(app, clock, seed=seed, faults=faults, error_body=problem_error_body)
+    gate = ArrivalGate(app, clock, arrivals)
+    injector = FaultInjector(gate, clock, seed=seed, faults=faults, error_body=problem_error_body)
     main = next(iter(state.applications.values()))
     config = {"api_key": main.api_key, "application_id": main.id}
     # A host that mounts this app inside its own (Starlette does not run a mounted app's lifespan)
     # runs extra["background"] itself so callbacks still fire.
-    extra = {"background": state.run_callbacks, "tick": state.tick}
-    return SimulatorApp(app=injector, injector=injector, config=config, state=state, extra=extra)
+    extra = {
+        "background": state.run_callbacks,
+        "tick": state.tick,
+        "final": FINAL,
+        "census": partial(census, state),
+        "arrivals": arrivals,
+    }
+    return SimulatorApp(
+        app=OpenApiDocument(injector, document), injector=injector, config=config, state=state, extra=extra
+    )

@@ -23,11 +23,10 @@ from typing import Any
 
 from starlette.requests import Request
 
-from adapters.leia.translate import JOB_TYPES, STATUS_TABLE
 from adapters.timeparse import parse_instant
 from simulators.kit.problems import Problem
 from simulators.leia.http import enum_value, query_int
-from simulators.leia.model import SimJob
+from simulators.leia.model import JOB_TYPES, STATUSES, SimJob
 from simulators.leia.state import LeiaState
 
 SORT_FIELDS = (
@@ -84,12 +83,12 @@ def _predicates(state: LeiaState, request: Request, now: datetime) -> list[Calla
         if wanted is not None:
             out.append(_equals("id" if name == "job_id" else name, wanted))
     if (job_type := query.get("job_type")) is not None:
-        enum_value(job_type, tuple(JOB_TYPES))
+        enum_value(job_type, JOB_TYPES)
         out.append(lambda job: job.job_type == job_type)
     if (document := query.get("document_id")) is not None:
         out.append(lambda job: document in job.document_ids)
     if (status := query.get("status")) is not None:
-        enum_value(status, tuple(STATUS_TABLE))
+        enum_value(status, STATUSES)
         out.append(lambda job: state.status(job, now) == status)
     if (after := _time(query.get("created_after"))) is not None:
         out.append(lambda job: job.creation_time >= after)

@@ -13,6 +13,10 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
+STATUSES = ("BLOCKED", "WAITING", "READY", "STARTING", "LOADING_MODEL", "PROCESSING", "PROCESSED", "FAILED", "CANCELED")
+"""Leia's ``Statuses`` enum, in the upstream's own words (its OpenAPI document)."""
+JOB_TYPES = ("predict", "pdf-images", "image-text", "transform")
+"""Leia's ``JobTypes`` enum: the values ``GET /job?job_type=`` accepts."""
 FINAL = frozenset({"PROCESSED", "FAILED", "CANCELED"})
 
 
@@ -79,6 +83,10 @@ class SimJob:
     """Conditional jobs: the rules to evaluate once the prerequisite is PROCESSED."""
     expanded: bool = False
     """Conditional jobs: the children of the matching rules exist."""
+    held_until: datetime | None = None
+    """Conditional jobs: the rule jobs run inside the conditional job, which ends when the last of them has."""
+    rule_jobs: dict[str, list[str]] = field(default_factory=dict)
+    """Conditional jobs: rule id -> the ids of the jobs that rule ran, in order."""
     inputs: dict[str, Any] = field(default_factory=dict)
     """Request parameters Leia keeps but does not echo (model_params, output_type, ...)."""
 
@@ -137,6 +145,8 @@ def build_timeline(job: SimJob, prerequisite: Callable[[str], Timeline | None]) 
     for word, seconds in job.durations:
         phases.append((word, moment))
         moment += timedelta(seconds=seconds)
+    if job.held_until is not None:
+        moment = max(moment, job.held_until)
     phases.append((job.outcome, moment))
     if job.outcome == "FAILED" and job.failure is not None:
         http_code, reason = job.failure

@@ -13,6 +13,7 @@ from starlette.routing import Route
 from adapters.leia.syntax import FORMAT_TYPES, TRANSFORM_TYPES, page_range_ok, rules_problems
 from adapters.timeparse import format_ms
 from simulators.kit.problems import Problem
+from simulators.leia.catalog import list_documents, list_models
 from simulators.leia.http import enum_value, json_body, merged_params
 from simulators.leia.jobs import JobSpec, make_job
 from simulators.leia.listing import list_jobs
@@ -100,6 +101,16 @@ def routes(state: LeiaState) -> list[Route]:
 
     async def health(request: Request) -> Response:
         return Response(status_code=200)
+
+    async def get_models(request: Request) -> Response:
+        app, _ = caller(request)
+        page, headers = list_models(state, request, app)
+        return JSONResponse(page, headers=headers)
+
+    async def get_documents(request: Request) -> Response:
+        app, _ = caller(request)
+        page, headers = list_documents(state, request, app)
+        return JSONResponse(page, headers=headers)
 
     async def get_jobs(request: Request) -> Response:
         app, now = caller(request)
@@ -228,6 +239,8 @@ def routes(state: LeiaState) -> list[Route]:
         Route("/whoami", whoami, methods=["GET"]),
         Route("/health", health, methods=["GET"]),
         Route("/job", get_jobs, methods=["GET"]),
+        Route("/model", get_models, methods=["GET"]),
+        Route("/document", get_documents, methods=["GET"]),
         Route("/job/conditional/{execute_after_id}", conditional, methods=["POST"]),
         Route("/job/{job_ids}/status", get_statuses, methods=["GET"]),
         Route("/job/{job_id}/start", start_job, methods=["POST"]),

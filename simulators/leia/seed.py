@@ -94,12 +94,12 @@ def _jobs(state: LeiaState, rng: Seeded, app: SimApplication, now: datetime, cou
                 made.append(conditional)
                 index += 3  # the conditional and the two children its matching rule spawns
                 continue
-        made.append(_plain_job(state, rng, app, made, created, now, docs, models, old))
+        made.append(plain_job(state, rng, app, made, created, now, docs, models, old))
         index += 1
     state.materialize(now)
 
 
-def _plain_job(
+def plain_job(
     state: LeiaState,
     rng: Seeded,
     app: SimApplication,
@@ -109,7 +109,10 @@ def _plain_job(
     docs: list[SimDocument],
     models: list[SimModel],
     old: bool,
+    *,
+    slowness: float | None = None,
 ) -> SimJob:
+    """A predict or transform job, sometimes chained after one of ``made``; also what arrives later."""
     r = rng.rng
     if r.random() < 0.45:
         chosen = r.sample(docs, 1 if r.random() < 0.8 else 2)
@@ -121,7 +124,9 @@ def _plain_job(
         wanted = "pdf" if output_type == "image" else "jpg"
         pool = [d for d in docs if d.extension == wanted] or docs
         spec = JobSpec(app.id, r.sample(pool, 1 if r.random() < 0.75 else 2), "transform", output_type=output_type)
-    job = make_job(rng, spec, created, slowness=r.uniform(1, 6) if old else r.uniform(3, 8))
+    if slowness is None:
+        slowness = r.uniform(1, 6) if old else r.uniform(3, 8)
+    job = make_job(rng, spec, created, slowness=slowness)
     if made and r.random() < 0.18:
         job.execute_after_id = r.choice(made[-8:]).id
         if r.random() < 0.3:
@@ -132,11 +137,11 @@ def _plain_job(
             job.released_at = created + timedelta(seconds=r.uniform(60, 3600))
     state.add_job(job)
     if r.random() < 0.04:
-        _cancel_somewhere(state, rng, job, now)
+        cancel_somewhere(state, rng, job, now)
     return job
 
 
-def _cancel_somewhere(state: LeiaState, rng: Seeded, job: SimJob, now: datetime) -> None:
+def cancel_somewhere(state: LeiaState, rng: Seeded, job: SimJob, now: datetime) -> None:
     final = state.timeline(job).final
     end = min(final[1], now) if final is not None else now
     if end <= job.creation_time:

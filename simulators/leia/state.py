@@ -177,7 +177,10 @@ class LeiaState:
         if word == "FAILED":
             out["reason"] = timeline.reason or "Job failed"
             out["http_code"] = timeline.http_code or 500
-        if word == "PROCESSED" and job.result_type is not None and final is not None:
+        if word == "PROCESSED" and job.result_type == "conditional":
+            out["result"] = self._rule_results(job, now)
+            out["result_type"] = job.result_type
+        elif word == "PROCESSED" and job.result_type is not None and final is not None:
             out["result"] = _dated_result(job.result, format_ms(final[1]))
             out["result_type"] = job.result_type
         return out
@@ -194,8 +197,30 @@ class LeiaState:
             self._pending_conditionals.discard(job_id)
             job.expanded = True
             if final[0] == "PROCESSED":
-                job.result = self._spawn_children(job, final[1])
-                job.result_type = "conditional"
+                self._run_rules(job, final[1])
+
+    def _run_rules(self, parent: SimJob, at: datetime) -> None:
+        """Spawn the jobs of the matching rules; the conditional job ends when they have, with their results.
+
+        Its ``result`` (``result_type`` ``conditional``) maps each matching rule id to the results of
+        the jobs it ran, in order; a rule job that fails or is canceled fails the conditional job.
+        """
+        parent.rule_jobs = self._spawn_children(parent, at)
+        parent.result_type = "conditional"
+        children = [self.jobs[i] for ids in parent.rule_jobs.values() for i in ids]
+        ends = [(child, self.timeline(child).final) for child in children]
+        parent.held_until = max((end[1] for _, end in ends if end is not None), default=at)
+        failed = next(((child, end[0]) for child, end in ends if end is not None and end[0] != "PROCESSED"), None)
+        if failed is not None:
+            parent.outcome = "FAILED"
+            parent.failure = (400, f"Job {failed[0].id} of a matching rule is {failed[1]}")
+        self._timelines.clear()
+
+    def _rule_results(self, parent: SimJob, now: datetime) -> dict[str, list[Any]]:
+        return {
+            rule: [self.job_json(self.jobs[i], now).get("result") for i in ids]
+            for rule, ids in parent.rule_jobs.items()
+        }
 
     def _spawn_children(self, parent: SimJob, at: datetime) -> dict[str, list[str]]:
         assert parent.execute_after_id is not None and parent.rules is not None

@@ -35,6 +35,7 @@ Unconfirmed in the docs, and how this simulator models it:
 from __future__ import annotations
 
 import json
+from functools import partial
 from typing import Any
 
 from starlette.applications import Starlette
@@ -46,7 +47,12 @@ from starlette.routing import Route
 from adapters.phylodb.params import is_uuid
 from simulators.kit import FaultInjector, Faults, SimClock
 from simulators.kit.app import SimulatorApp
+from simulators.kit.arrivals import ArrivalGate
+from simulators.kit.openapi import OpenApiDocument
+from simulators.kit.world import World
+from simulators.phylodb.arrivals import FINAL, STREAMS, arrive, census
 from simulators.phylodb.data import ANALYSES, Project, SimState, User, build_state
+from simulators.phylodb.spec import document
 
 PROBLEM_JSON = "application/problem+json"
 _PROBLEM_BY_STATUS = {
@@ -310,15 +316,25 @@ async def _http_error(request: Request, exc: Exception) -> Response:
 
 
 def create_simulator(
-    *, seed: int = 0, clock: SimClock | None = None, faults: Faults | None = None, page_size: int = 500
+    *,
+    seed: int = 0,
+    clock: SimClock | None = None,
+    faults: Faults | None = None,
+    page_size: int = 500,
+    world: World | None = None,
 ) -> SimulatorApp:
     """A seeded phyloDB: 3 projects, 120 jobs; ``page_size`` lets tests use small pages."""
     if page_size < 1:
         raise ValueError("page_size must be >= 1")
     clock = clock or SimClock()
-    state = build_state(seed, clock, page_size)
+    world = world or World.standalone(seed, clock)
+    state = build_state(seed, clock, page_size, world.epoch)
     api = _Api(state)
     app = Starlette(routes=api.routes(), exception_handlers={HTTPException: _http_error})
-    injector = FaultInjector(app, clock, seed=seed, faults=faults, error_body=_error_body)
+    arrivals = world.arrivals("phylodb", STREAMS, partial(arrive, state))
+    injector = FaultInjector(ArrivalGate(app, clock, arrivals), clock, seed=seed, faults=faults, error_body=_error_body)
     config = {"token": state.main_token, "provider": "google", "projects": list(state.projects), "page_size": page_size}
-    return SimulatorApp(app=injector, injector=injector, config=config, state=state)
+    extra = {"final": FINAL, "census": partial(census, state), "arrivals": arrivals}
+    return SimulatorApp(
+        app=OpenApiDocument(injector, document), injector=injector, config=config, state=state, extra=extra
+    )

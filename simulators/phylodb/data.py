@@ -172,24 +172,30 @@ class SimState:
             return len(dataset.profiles) >= 2
         return self.inference(project_id, dataset.id, str(parameters[1])) is not None
 
-    def submit(self, project_id: str, analysis: str, parameters: tuple[Any, ...], at: datetime) -> Job:
-        """Start a job (callers have run ``can_start``) and register the result it will produce."""
+    def submit(
+        self, project_id: str, analysis: str, parameters: tuple[Any, ...], at: datetime, ids: Seeded | None = None
+    ) -> Job:
+        """Start a job (callers have run ``can_start``) and register the result it will produce.
+
+        ``ids`` is the random stream for its ids and draws (default: the simulator's own).
+        """
+        ids = ids or self.ids
         dataset = self.datasets[(project_id, str(parameters[0]))]
         fails = analysis == "inference" and int(parameters[1]) > dataset.loci
         job = Job(
-            id=self.ids.uuid(),
+            id=ids.uuid(),
             project_id=project_id,
             analysis=analysis,
             algorithm=ANALYSES[analysis],
             parameters=parameters,
-            analysis_id=self.ids.uuid(),
+            analysis_id=ids.uuid(),
             submitted_at=at,
-            duration_s=_duration(self.ids, analysis, dataset),
+            duration_s=_duration(ids, analysis, dataset),
             fails=fails,
         )
         self.jobs[(project_id, job.id)] = job
         if analysis == "inference":
-            tree = _newick(self.ids, dataset.profiles)
+            tree = _newick(ids, dataset.profiles)
             self.inferences[(project_id, job.analysis_id)] = Inference(
                 job.analysis_id, project_id, dataset.id, tree, job
             )
@@ -247,8 +253,11 @@ _PROJECTS = (
 _DATASET_NAMES = ("MLST 7 loci", "cgMLST subset", "Isolates batch")
 
 
-def build_state(seed: int, clock: SimClock, page_size: int) -> SimState:
-    """Seeded data: 3 projects, 7 datasets (one with a single profile), uploaded inferences, 120 jobs."""
+def build_state(seed: int, clock: SimClock, page_size: int, epoch: datetime | None = None) -> SimState:
+    """Seeded data: 3 projects, 7 datasets (one with a single profile), uploaded inferences, 120 jobs.
+
+    Seeded job times are relative to ``epoch`` (default: the clock's now).
+    """
     ids = Seeded(seed, "phylodb")
     state = SimState(clock=clock, page_size=page_size, ids=ids)
     main = User("ana.silva@example.org", "google")
@@ -264,7 +273,7 @@ def build_state(seed: int, clock: SimClock, page_size: int) -> SimState:
     for (name, visibility, description), users in zip(_PROJECTS, members, strict=True):
         project = Project(ids.uuid(), name, visibility, description, users)
         state.projects[project.id] = project
-    now = clock.now()
+    now = epoch or clock.now()
     for index, project in enumerate(state.projects.values()):
         _seed_datasets(state, project, tiny=index == 0)
         for _ in range(JOB_COUNTS[index]):

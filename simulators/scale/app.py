@@ -25,11 +25,16 @@ paths are ``/v6/...``):
 
 Behaviours the docs leave open, and the choice made here:
 
-- Cancel and requeue are asynchronous in Scale (a command message); here they are
-  applied before the 202, so the next GET shows them.
-- Requeue touches only FAILED and CANCELED jobs (others are skipped silently, like
-  Scale's message handler); each requeued job gets a new execution (``num_exes``+1),
-  goes to QUEUED, and ``max_tries`` becomes ``num_exes + job type max_tries``.
+- Cancel and requeue are asynchronous, as in Scale (a command message): the 202 only
+  queues them; the jobs matching the filter at that moment are changed
+  ``store.MESSAGE_DELAY`` (2 s simulated) later, so a GET right after the 202 still shows
+  the old status.
+- Cancel skips COMPLETED and CANCELED jobs (``Job.can_be_canceled``: a FAILED job does
+  become CANCELED). Requeue follows ``Job.can_be_requeued``: any job queued before
+  (``num_exes > 0``), not COMPLETED, with input and not superseded, QUEUED and RUNNING
+  included; a job never queued is skipped silently. A requeued job's running or queued
+  execution is canceled, a new execution is queued (``num_exes``+1, status QUEUED) and
+  ``max_tries`` becomes ``num_exes + job type max_tries``.
 - ``started``/``ended`` in cancel/requeue bodies filter on ``last_modified``, as on the list.
 - Equal sort keys are broken by ``id`` ascending, so paging is stable while data stands still.
 - An unknown ``order`` field answers 400 ``{"detail": "Invalid order field: x"}``
@@ -53,6 +58,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Awaitable, Callable
+from functools import partial
 
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
@@ -62,12 +68,17 @@ from starlette.types import Receive, Scope, Send
 from adapters.timeparse import truncate_ms
 from simulators.kit import FaultInjector, Faults, SimClock
 from simulators.kit.app import SimulatorApp
+from simulators.kit.arrivals import ArrivalGate
+from simulators.kit.openapi import OpenApiDocument
+from simulators.kit.world import World
+from simulators.scale.arrivals import FINAL, STREAMS, arrive, census
 from simulators.scale.files import ENDPOINTS as FILE_ENDPOINTS
 from simulators.scale.http import Ctx, Endpoint
 from simulators.scale.job_types import ENDPOINTS as JOB_TYPE_ENDPOINTS
 from simulators.scale.jobs import ENDPOINTS as JOB_ENDPOINTS
 from simulators.scale.query import ApiError, Params
 from simulators.scale.seed import seed_store
+from simulators.scale.spec import document
 from simulators.scale.store import Store
 
 _ALL_METHODS = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]
@@ -98,6 +109,7 @@ class _Api:
                 if view is None:
                     raise ApiError(405, {"detail": f'Method "{request.method}" not allowed.'})
                 now = truncate_ms(self.clock.now())
+                self.store.process(now)  # Scale's message handler catches up before anything is read
                 return await view(Ctx(request, self.store, self.clock, now, Params(request.query_params, now)))
             except ApiError as err:
                 return JSONResponse(err.body, status_code=err.status, headers=err.headers)
@@ -143,10 +155,21 @@ def error_body(status: int, message: str) -> tuple[bytes, bytes]:
     return json.dumps({"detail": detail}).encode(), b"application/json"
 
 
-def create_simulator(*, seed: int = 0, clock: SimClock | None = None, faults: Faults | None = None) -> SimulatorApp:
+def create_simulator(
+    *, seed: int = 0, clock: SimClock | None = None, faults: Faults | None = None, world: World | None = None
+) -> SimulatorApp:
     clock = clock or SimClock()
-    store = seed_store(seed, truncate_ms(clock.now()))
+    world = world or World.standalone(seed, clock)
+    store = seed_store(seed, truncate_ms(world.epoch))
     api = _Api(store, clock, [*JOB_TYPE_ENDPOINTS, *JOB_ENDPOINTS, *FILE_ENDPOINTS])
-    injector = FaultInjector(api, clock, seed=seed, faults=faults, error_body=error_body)
+    arrivals = world.arrivals("scale", STREAMS, partial(arrive, store))
+    injector = FaultInjector(ArrivalGate(api, clock, arrivals), clock, seed=seed, faults=faults, error_body=error_body)
     staff_token = next(token for token, staff in store.tokens.items() if staff)
-    return SimulatorApp(app=injector, injector=injector, config={"token": staff_token}, state=store)
+    extra = {"final": FINAL, "census": partial(census, store), "arrivals": arrivals}
+    return SimulatorApp(
+        app=OpenApiDocument(injector, document),
+        injector=injector,
+        config={"token": staff_token},
+        state=store,
+        extra=extra,
+    )

@@ -21,7 +21,7 @@ from simulators.scale.query import (
     to_bool,
 )
 from simulators.scale.render import execution_details, execution_item, ingest_item, iso, job_details, job_item
-from simulators.scale.store import JobView, SimIngest, SimJob, Store, ingest_view, view
+from simulators.scale.store import MESSAGE_DELAY, JobView, Message, SimIngest, SimJob, Store, ingest_view, view
 from simulators.scale.validate import configuration_issues, job_data_problem
 
 Row = tuple[SimJob, JobView]
@@ -274,11 +274,14 @@ async def _bulk_body(ctx: Ctx) -> dict[str, Any]:
     return body
 
 
+def _matching_ids(ctx: Ctx, match: Callable[[SimJob, JobView], bool]) -> tuple[int, ...]:
+    # Scale's bulk handler walks the matches by descending id.
+    return tuple(job.id for job, v in sorted(_rows(ctx.store, ctx.now), key=lambda r: -r[0].id) if match(job, v))
+
+
 async def cancel_jobs(ctx: Ctx) -> Response:
     match = _bulk_filter(ctx, await _bulk_body(ctx))
-    for job, v in sorted(_rows(ctx.store, ctx.now), key=lambda r: -r[0].id):
-        if match(job, v):
-            ctx.store.cancel(job, ctx.now)
+    ctx.store.send(Message(ctx.now + MESSAGE_DELAY, "cancel", _matching_ids(ctx, match)))
     return accepted()
 
 
@@ -286,9 +289,7 @@ async def requeue_jobs(ctx: Ctx) -> Response:
     body = await _bulk_body(ctx)
     match = _bulk_filter(ctx, body)
     priority = None if body.get("priority") is None else _to_int("priority", body["priority"])
-    for job, v in sorted(_rows(ctx.store, ctx.now), key=lambda r: -r[0].id):
-        if match(job, v):
-            ctx.store.requeue(job, ctx.now, priority)
+    ctx.store.send(Message(ctx.now + MESSAGE_DELAY, "requeue", _matching_ids(ctx, match), priority))
     return accepted()
 
 

@@ -180,13 +180,23 @@ def execution_details(job: SimJob, exe: Execution, now: datetime) -> dict[str, A
             "resources": {"resources": _resources(job)},
             "configuration": {
                 "input_files": [{"id": fid, "type": "SOURCE"} for fid in job.input_file_ids],
-                "output_workspaces": job.configuration.get("output_workspaces", {}),
+                "output_workspaces": _exe_output_workspaces(job),
                 "tasks": [],
             },
             "output": {"output_data": _output_files(job) if status == COMPLETED else []},
         }
     )
     return item
+
+
+def _exe_output_workspaces(job: SimJob) -> dict[str, str]:
+    """An execution's configuration names each file output's workspace (the job type's
+    ``{default, outputs}`` resolved), as Scale's ``ExecutionConfiguration`` does."""
+    chosen = job.configuration.get("output_workspaces", {})
+    default, named = chosen.get("default"), chosen.get("outputs", {})
+    outputs = job.job_type.manifest.get("job", {}).get("interface", {}).get("outputs", {}).get("files", [])
+    resolved = {str(o["name"]): named.get(o["name"], default) for o in outputs if isinstance(o, dict) and "name" in o}
+    return {name: str(workspace) for name, workspace in resolved.items() if workspace is not None}
 
 
 def _resources(job: SimJob) -> dict[str, float]:

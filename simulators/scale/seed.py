@@ -112,7 +112,7 @@ _ERRORS: tuple[tuple[str, str, str, str, bool, str | None], ...] = (
     ("ingest-file-missing", "File Missing", "The file to ingest was not found.", "DATA", False, "scale-ingest"),
 )
 
-_FILES: tuple[tuple[str, str, str, list[str]], ...] = (
+FILES: tuple[tuple[str, str, str, list[str]], ...] = (
     ("LC08_L1TP_{a:03d}{b:03d}_20261101_20261101_01_T1.tif", "image/tiff", "landsat", ["landsat", "l8"]),
     ("S2B_MSIL1C_20261101T10{a:02d}{b:02d}_N0208_R008_T31UFS.zip", "application/zip", "sentinel", ["sentinel2"]),
     ("sar_20261101T10{a:02d}{b:02d}_vv.h5", "application/x-hdf5", "sar", ["sar", "vv"]),
@@ -433,7 +433,8 @@ class _Builder:
         rng.shuffle(statuses)
         ingests: list[SimIngest] = []
         for status in statuses[:INGEST_COUNT]:
-            pattern, media, family, tags = rng.choice(_FILES)
+            chosen = rng.choice(FILES)
+            pattern, _, family, _ = chosen
             file_name = pattern.format(a=rng.randint(0, 99), b=rng.randint(0, 99))
             strike = self.store.strikes[("landsat", "sentinel", "weather").index(family)] if family != "sar" else None
             job = self._new_job(ingest_type, {"ingest_id": 0, "workspace": f"{family}-landing"})
@@ -457,32 +458,8 @@ class _Builder:
                     start = queued + _s(rng.uniform(3, 20))
                     self._future(job, queued, start, start + _s(rng.uniform(5, 40)))
                 self.planned.append(_Planned(job, PENDING))
-            day = transfer_started.strftime("%Y/%m/%d")
-            ingest = SimIngest(
-                id=0,
-                file_name=file_name,
-                kind={"DEFERRED": "deferred", "DUPLICATE": "duplicate"}.get(status, "normal"),
-                strike=strike,
-                scan=None if strike else {"id": 1, "name": "archive-scan", "title": "Archive Scan"},
-                transfer_started=transfer_started,
-                transfer_ended=transfer_ended,
-                file_size=rng.randint(2_000_000, 900_000_000),
-                media_type=media,
-                data_type_tags=list(tags),
-                file_path=f"landing/{day}/{file_name}",
-                workspace={"id": 1, "name": f"{family}-landing"},
-                new_file_path=f"ingested/{day}/{file_name}",
-                new_workspace={"id": 2, "name": "products"},
-                job=job,
-                source_file_id=0,
-                data_started=truncate_ms(transfer_started - _s(rng.uniform(600, 86400))),
-                data_ended=None,
-                created=transfer_started,
-            )
-            if ingest.data_started is not None:
-                ingest.data_ended = truncate_ms(ingest.data_started + _s(rng.uniform(10, 300)))
-            job.input_file_size = round(ingest.file_size / 1048576, 2)
-            ingests.append(ingest)
+            kind = {"DEFERRED": "deferred", "DUPLICATE": "duplicate"}.get(status, "normal")
+            ingests.append(make_ingest(rng, job, file_name, chosen, strike, kind, transfer_ended))
         return ingests
 
     # --- numbering and links -----------------------------------------------------------
@@ -564,6 +541,51 @@ class _Builder:
                 jt.is_paused = True
                 jt.paused = truncate_ms(min(t0 - _s(1), max(past) + _s(0.001)))
                 jt.last_modified = max(jt.last_modified, jt.paused)
+
+
+def make_ingest(
+    rng: random.Random,
+    job: SimJob,
+    file_name: str,
+    file_kind: tuple[str, str, str, list[str]],
+    strike: dict[str, Any] | None,
+    kind: str,
+    transfer_ended: datetime,
+    ingest_id: int = 0,
+    source_file_id: int = 0,
+) -> SimIngest:
+    """An ingest of ``file_name`` (one of ``FILES``) by ``job``, its transfer started when the job was created.
+
+    Draws the file size and the data times; sets the job's input size. Seeding numbers
+    ingests afterwards (ids 0); arrivals pass theirs.
+    """
+    _, media, family, tags = file_kind
+    transfer_started = job.created
+    day = transfer_started.strftime("%Y/%m/%d")
+    file_size = rng.randint(2_000_000, 900_000_000)
+    data_started = truncate_ms(transfer_started - _s(rng.uniform(600, 86400)))
+    job.input_file_size = round(file_size / 1048576, 2)
+    return SimIngest(
+        id=ingest_id,
+        file_name=file_name,
+        kind=kind,
+        strike=strike,
+        scan=None if strike else {"id": 1, "name": "archive-scan", "title": "Archive Scan"},
+        transfer_started=transfer_started,
+        transfer_ended=transfer_ended,
+        file_size=file_size,
+        media_type=media,
+        data_type_tags=list(tags),
+        file_path=f"landing/{day}/{file_name}",
+        workspace={"id": 1, "name": f"{family}-landing"},
+        new_file_path=f"ingested/{day}/{file_name}",
+        new_workspace={"id": 2, "name": "products"},
+        job=job,
+        source_file_id=source_file_id,
+        data_started=data_started,
+        data_ended=truncate_ms(data_started + _s(rng.uniform(10, 300))),
+        created=transfer_started,
+    )
 
 
 # --- manifests and configurations (also used when a client creates a job type) ---------------

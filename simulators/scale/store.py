@@ -3,8 +3,10 @@
 Nothing here stores a status. Each job holds a *plan* (its executions with planned
 queue/start/end times and outcomes) and every status, timestamp and counter is
 derived from the plan at a given instant, so a frozen clock gives the same answer
-every time and advancing it moves jobs on. Mutations (cancel, requeue, pause,
-submit) rewrite the plan at the instant they happen.
+every time and advancing it moves jobs on. Mutations (pause, submit) rewrite the
+plan at the instant they happen; cancel and requeue are Scale command messages
+(``Message``), queued by the 202 and applied ``MESSAGE_DELAY`` later, as Scale's
+message handler does: the answer never shows their effect.
 """
 
 from __future__ import annotations
@@ -101,6 +103,21 @@ class Execution:
     node: dict[str, Any]
     cluster_id: str
     canceled_at: datetime | None = None
+
+
+MESSAGE_DELAY = timedelta(seconds=2)
+"""How long after the 202 a queued cancel or requeue message is processed (simulated time)."""
+
+
+@dataclass(frozen=True, slots=True)
+class Message:
+    """A cancel or requeue command waiting for Scale's message handler."""
+
+    apply_at: datetime
+    kind: str
+    """``cancel`` or ``requeue``."""
+    job_ids: tuple[int, ...]
+    priority: int | None = None
 
 
 @dataclass
@@ -295,6 +312,8 @@ class Store:
     next_exe_id: int = 1
     next_job_type_id: int = 1
     next_revision_id: int = 1
+    messages: list[Message] = field(default_factory=list)
+    """Cancel and requeue commands accepted (202) and not processed yet."""
 
     # --- lookups -------------------------------------------------------------------------
 
@@ -355,8 +374,28 @@ class Store:
 
     # --- mutations ---------------------------------------------------------------------------
 
+    def send(self, message: Message) -> None:
+        """Queue a command; ``process`` applies it once the clock reaches ``apply_at``."""
+        self.messages.append(message)
+
+    def process(self, now: datetime) -> None:
+        """Apply every queued command due by ``now``, each at its own instant, oldest first."""
+        due = sorted((m for m in self.messages if m.apply_at <= now), key=lambda m: m.apply_at)
+        if not due:
+            return
+        self.messages = [m for m in self.messages if m.apply_at > now]
+        for message in due:
+            for job_id in message.job_ids:
+                job = self.jobs.get(job_id)
+                if job is None:
+                    continue
+                if message.kind == "cancel":
+                    self.cancel(job, message.apply_at)
+                else:
+                    self.requeue(job, message.apply_at, message.priority)
+
     def cancel(self, job: SimJob, now: datetime) -> bool:
-        """Cancel unless already COMPLETED or CANCELED; drops executions not yet queued."""
+        """Cancel unless already COMPLETED or CANCELED (``Job.can_be_canceled``); drops executions not yet queued."""
         if view(job, now).status in (COMPLETED, CANCELED):
             return False
         job.executions = [exe for exe in job.executions if exe.queued <= now]
@@ -366,12 +405,22 @@ class Store:
         job.touched.append(now)
         return True
 
-    def requeue(self, job: SimJob, now: datetime, priority: int | None) -> bool:
-        """Requeue a FAILED or CANCELED job: a new execution, and as many tries again as its type allows."""
+    def can_requeue(self, job: SimJob, now: datetime) -> bool:
+        """Scale's ``Job.can_be_requeued``: not COMPLETED, has input, queued before (``num_exes > 0``),
+        not superseded. QUEUED and RUNNING jobs qualify; a job never queued does not."""
         current = view(job, now)
-        if current.status not in (FAILED, CANCELED):
+        return current.status != COMPLETED and bool(job.input) and current.num_exes > 0 and job.superseded is None
+
+    def requeue(self, job: SimJob, now: datetime, priority: int | None) -> bool:
+        """Requeue per ``can_requeue``: a running or queued execution is canceled, a new one is
+        queued, and the job gets as many tries again as its type allows."""
+        if not self.can_requeue(job, now):
             return False
+        current = view(job, now)
         job.executions = [exe for exe in job.executions if exe.queued <= now]
+        last = job.executions[-1] if job.executions else None
+        if last is not None and last.canceled_at is None and last.end > now:
+            last.canceled_at = now
         job.canceled_at = None
         job.max_tries = current.num_exes + job.job_type.max_tries
         if priority is not None:

@@ -63,24 +63,42 @@ Not confirmed by the docs, and chosen here:
 
 from __future__ import annotations
 
+from functools import partial
+
 from simulators.kit import FaultInjector, Faults, SimClock
 from simulators.kit.app import SimulatorApp
+from simulators.kit.arrivals import ArrivalGate
+from simulators.kit.openapi import OpenApiDocument
 from simulators.kit.problems import problem_error_body
+from simulators.kit.world import World
+from simulators.wordlift.arrivals import FINAL, STREAMS, arrive, census
 from simulators.wordlift.routes import build_app
 from simulators.wordlift.seed import seed_store
+from simulators.wordlift.spec import document
 from simulators.wordlift.store import KpiStore
 
 __all__ = ["KpiStore", "create_simulator"]
 
 
-def create_simulator(*, seed: int = 0, clock: SimClock | None = None, faults: Faults | None = None) -> SimulatorApp:
+def create_simulator(
+    *, seed: int = 0, clock: SimClock | None = None, faults: Faults | None = None, world: World | None = None
+) -> SimulatorApp:
     clock = clock or SimClock()
-    store, api_key, graphs = seed_store(seed, clock.now())
-    injector = FaultInjector(build_app(store, clock), clock, seed=seed, faults=faults, error_body=problem_error_body)
+    world = world or World.standalone(seed, clock)
+    store, api_key, graphs = seed_store(seed, world.epoch)
+    arrivals = world.arrivals("wordlift", STREAMS, partial(arrive, store))
+    gate = ArrivalGate(build_app(store, clock), clock, arrivals)
+    injector = FaultInjector(gate, clock, seed=seed, faults=faults, error_body=problem_error_body)
     return SimulatorApp(
-        app=injector,
+        app=OpenApiDocument(injector, document),
         injector=injector,
         config={"api_key": api_key, "graphs": list(graphs)},
         state=store,
-        extra={"clock": clock, "forbidden_graphs": [g for g in store.graphs if g not in graphs]},
+        extra={
+            "clock": clock,
+            "forbidden_graphs": [g for g in store.graphs if g not in graphs],
+            "final": FINAL,
+            "census": partial(census, store),
+            "arrivals": arrivals,
+        },
     )

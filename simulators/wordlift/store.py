@@ -85,8 +85,12 @@ class KpiStore:
         """Record a source-graph edit, so the next submit cannot clone."""
         self.graphs[graph_id].touches.append(at)
 
-    def submit(self, graph_id: str, body: Mapping[str, Any], now: datetime) -> Job:
-        """Apply the submit rules (module docstring); raises ``Conflict`` or ``BadRequest``."""
+    def submit(self, graph_id: str, body: Mapping[str, Any], now: datetime, seeded: Seeded | None = None) -> Job:
+        """Apply the submit rules (module docstring); raises ``Conflict`` or ``BadRequest``.
+
+        ``seeded`` is the random stream for the new job's id and plan (default: the store's own).
+        """
+        seeded = seeded or self.seeded
         day = parse_day(body["snapshot_date"])
         if day > now.astimezone(UTC).date():
             raise BadRequest(f"snapshot_date {day.isoformat()} is in the future.")
@@ -105,11 +109,11 @@ class KpiStore:
             source = self.newest_validated(graph_id, now)
             graph = self.graphs[graph_id]
             if source is not None and source.watermark == graph.watermark(now):
-                return self._add(self._clone(source, day, body, now))
+                return self._add(self._clone(source, day, body, now, seeded))
         job = plan_run(
-            self.seeded.rng,
+            seeded.rng,
             self.rates,
-            job_id=self._new_id(now),
+            job_id=self._new_id(now, seeded),
             graph=self.graphs[graph_id],
             snapshot_date=day,
             submitted_at=now,
@@ -119,9 +123,9 @@ class KpiStore:
             old.superseded_at, old.superseded_by = now, job.job_id
         return self._add(job)
 
-    def _clone(self, source: Job, day: date, body: Mapping[str, Any], now: datetime) -> Job:
+    def _clone(self, source: Job, day: date, body: Mapping[str, Any], now: datetime, seeded: Seeded) -> Job:
         return Job(
-            job_id=self._new_id(now),
+            job_id=self._new_id(now, seeded),
             graph_id=source.graph_id,
             snapshot_date=day,
             submitted_at=now,
@@ -131,12 +135,12 @@ class KpiStore:
             issues=source.issues,
             watermark=source.watermark,
             clone_of=source,
-            clone_s=round(self.seeded.rng.uniform(0.2, 1.5), 2),
+            clone_s=round(seeded.rng.uniform(0.2, 1.5), 2),
         )
 
-    def _new_id(self, now: datetime) -> str:
+    def _new_id(self, now: datetime, seeded: Seeded) -> str:
         while True:
-            job_id = f"job_{now.astimezone(UTC):%Y%m%d}_{self.seeded.hex(8)}"
+            job_id = f"job_{now.astimezone(UTC):%Y%m%d}_{seeded.hex(8)}"
             if job_id not in self.jobs:
                 return job_id
 

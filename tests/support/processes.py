@@ -108,14 +108,13 @@ def gateway(
     *,
     state_url: str,
     name: str = "gateway",
+    args: tuple[str, ...] = ("--log-level", "warning"),
     env: Mapping[str, str] | None = None,
     workers: int = 1,
 ) -> Process:
-    """``job-gateway serve --config`` on a free port with ``state_url``; running once it answers /healthz.
-
-    ``env`` adds environment variables (``JOB_GATEWAY_<KEY>`` sets a ``[gateway]`` key).
-    """
+    """``job-gateway serve --config`` on a free port with ``state_url`` (and ``args``, ``env``, ``workers``);
+    running once it answers /healthz. ``env`` adds variables (``JOB_GATEWAY_<KEY>`` sets a ``[gateway]`` key)."""
     port = free_port()
-    args = ["serve", "--config", str(config), "--port", str(port), "--log-level", "warning", "--workers", str(workers)]
-    environment = {"JOB_GATEWAY_STATE_URL": state_url, **(env or {})}
-    return _start(args, f"http://127.0.0.1:{port}/healthz", workdir / f"{name}.log", environment)
+    command = ["serve", "--config", str(config), "--port", str(port), "--workers", str(workers), *args]
+    environ = {"JOB_GATEWAY_STATE_URL": state_url, **(env or {})}
+    return _start(command, f"http://127.0.0.1:{port}/healthz", workdir / f"{name}.log", environ)

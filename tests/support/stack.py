@@ -64,10 +64,12 @@ def running_stack(
     wrap_simulators: Callable[[Any], Any] | None = None,
     prepare: Callable[[Any], None] | None = None,
     public_base_url: bool = False,
+    tracer_provider: Any = None,
 ) -> Iterator[Stack]:
     """The stack; ``sources`` overrides keys of ``[sources.*]`` tables (e.g. ``timeout_s``),
     ``wrap_simulators`` puts an ASGI wrapper in front of the simulators, ``prepare`` sees the
-    app before it serves, and ``public_base_url`` points the gateway's callbacks at itself."""
+    app before it serves, ``public_base_url`` points the gateway's callbacks at itself, and
+    ``tracer_provider`` traces the gateway through it."""
     sims = build_simulators(seed=seed, speed=speed)
     upstream = wrap_simulators(sims.app) if wrap_simulators is not None else sims.app
     with serve(upstream) as sim_url:
@@ -78,7 +80,9 @@ def running_stack(
         settings: dict[str, Any] = {"cursor_secret": "integration", **(gateway or {})}
         if public_base_url:
             settings["public_base_url"] = f"http://127.0.0.1:{port}"
-        app = create_app(config_from_mapping({"gateway": settings, "sources": tables}, {}))
+        app = create_app(
+            config_from_mapping({"gateway": settings, "sources": tables}, {}), tracer_provider=tracer_provider
+        )
         if prepare is not None:
             prepare(app)
         with serve(app, port=port) as url:

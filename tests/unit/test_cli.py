@@ -23,18 +23,6 @@ def simulators_missing(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(embedded, "entry_points", lambda group: [])
 
 
-@pytest.fixture
-def no_serving(monkeypatch: pytest.MonkeyPatch) -> list[Any]:
-    """uvicorn servers are recorded instead of run."""
-    served: list[Any] = []
-
-    async def serve(server: Any) -> None:
-        served.append(server.config.app)
-
-    monkeypatch.setattr(cli.uvicorn.Server, "serve", serve)
-    return served
-
-
 def _refused(argv: list[str], capsys: pytest.CaptureFixture[str]) -> str:
     with pytest.raises(SystemExit) as info:
         main(argv)

@@ -106,4 +106,7 @@ def test_simulators_wheel_holds_simulators_and_declares_the_entry_point(source_t
     files = _wheel_files(source_tree / "simulators", source_tree.parent / "simulators-wheel", "job_gateway_simulators")
     assert {name.split("/")[0] for name in files if ".dist-info/" not in name} == {"simulators"}
     assert "simulators/kit/server.py" in files
+    # Each simulator serves its upstream's OpenAPI document from package data.
+    for source in ("wordlift", "leia", "phylodb", "scale", "amperity"):
+        assert any(name.startswith(f"simulators/{source}/openapi/") for name in files), source
     assert any(name.endswith(".dist-info/entry_points.txt") for name in files)

@@ -52,6 +52,11 @@ def estimate(client: TestClient, query: str, variables: dict[str, Any] | None = 
             " fragment Kids on Job { a: children { totalCount } b: children(first: 1) { totalCount } }",
             1 + 10 * 2,
         ),
+        # Fixed worst cases of fields that call upstreams several times without being connections.
+        ("{ jobCounts { count } }", 50),
+        ("{ scopes { name } upstreams { scopes } }", 5),
+        ("{ jobs(first: 10) { edges { node { logs(first: 5) { totalCount } } } } }", 1 + 10),
+        ('{ catalog(source: LEIA, kind: "models") { totalCount } }', 1),
     ],
 )
 def test_estimate(client: TestClient, query: str, cost: int) -> None:

@@ -8,6 +8,8 @@ Error bodies may carry the docs' optional ``request_id`` and ``trace_id``.
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from datetime import timedelta
+from email.utils import format_datetime
 from typing import Any
 
 import httpx
@@ -17,6 +19,7 @@ from simulators.amperity.app import create_simulator
 from simulators.amperity.model import Store
 from simulators.kit import SimClock
 from simulators.kit.app import SimulatorApp
+from simulators.kit.server import serve
 from tests.integration.amperity.schema_check import problems, schema, shape
 from tests.unit.amperity.examples import SEED_JOB, STOP_EXAMPLE
 
@@ -286,3 +289,33 @@ async def test_injected_faults_use_amperitys_error_shape(client: httpx.AsyncClie
 async def test_every_answer_carries_the_simulated_date(client: httpx.AsyncClient) -> None:
     response = await client.get("/ingest/jobs/isj-x")
     assert response.headers["date"] == "Mon, 02 Nov 2026 12:00:00 GMT"
+
+
+async def test_future_window_lists_only_jobs_already_started(client: httpx.AsyncClient, sim: SimulatorApp) -> None:
+    # A window reaching into the future lists no job whose tables all start later (module docstring);
+    # once the clock passes a job's first table start, the same window lists it.
+    now = sim.injector.clock.now()
+    data = store(sim)
+    waiting = [
+        job for job in data.jobs.values() if job.listed_start(now, data.workflows[job.workflow_id].stop_at) > now
+    ]
+    assert waiting, "the seed has a job scheduled to start after the epoch"
+    params = {
+        "created_from": (now - timedelta(days=1)).isoformat(),
+        "created_to": (now + timedelta(days=6)).isoformat(),
+    }
+    listed = {job["id"] for job in (await client.get("/ingest/jobs", params=params)).json()["data"]}
+    assert listed and not listed & {job.id for job in waiting}
+    first = min(waiting, key=lambda job: job.listed_start(now, data.workflows[job.workflow_id].stop_at))
+    sim.injector.clock.advance((first.listed_start(now, None) - now).total_seconds())
+    later = {job["id"] for job in (await client.get("/ingest/jobs", params=params)).json()["data"]}
+    assert first.id in later
+
+
+async def test_one_date_header_over_http(sim: SimulatorApp) -> None:
+    # uvicorn stamps a Date of its own unless told not to; the simulator's (simulated clock) must be the only one.
+    with serve(sim.app) as base:
+        async with httpx.AsyncClient(base_url=base, headers=headers(sim)) as http:
+            response = await http.get(f"/ingest/jobs/{next(iter(store(sim).jobs))}")
+    assert response.status_code == 200
+    assert response.headers.get_list("date") == [format_datetime(sim.injector.clock.now(), usegmt=True)]

@@ -35,7 +35,8 @@ TIMEOUT = 10.0
 SUBSCRIPTION = """
 subscription Watch($ids: [ID!], $filter: JobFilter, $since: String) {
   jobStatusChanged(ids: $ids, filter: $filter, since: $since) {
-    id previousStatus status at job { id nativeId source status nativeStatus }
+    id previousStatus status at error { code category message }
+    job { id nativeId source status nativeStatus error { code category message } }
   }
 }
 """

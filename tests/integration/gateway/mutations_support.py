@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import atexit
+import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -26,8 +27,12 @@ JOB_FIELDS = "id source nativeId scope status nativeStatus canCancel canRerun ca
 PAYLOAD = "replayed errors { code message field } job { " + JOB_FIELDS + " }"
 
 SUBMIT = "mutation Submit($i: SubmitJobInput!) { submitJob(input: $i) { " + PAYLOAD + " } }"
-CANCEL = "mutation Cancel($i: CancelJobInput!) { cancelJob(input: $i) { " + PAYLOAD + " } }"
-RERUN = "mutation Rerun($i: RerunJobInput!) { rerunJob(input: $i) { " + PAYLOAD + " } }"
+CANCEL = (
+    "mutation Cancel($i: CancelJobInput!) { cancelJob(input: $i) { "
+    + PAYLOAD
+    + " pending pendingStatus affectedJobs { id status raw } } }"
+)
+RERUN = "mutation Rerun($i: RerunJobInput!) { rerunJob(input: $i) { " + PAYLOAD + " pending pendingStatus } }"
 START = "mutation Start($i: StartJobInput!) { startJob(input: $i) { " + PAYLOAD + " } }"
 NODE = (
     "query Node($id: ID!) { node(id: $id) { ... on Job { "
@@ -170,6 +175,20 @@ def advance_until(
         stack.advance(step_s)
         job = node(stack, job_id)
     raise AssertionError(f"job never reached the expected state: {job['status']} {job['nativeStatus']}")
+
+
+def settled(stack: Stack, job_id: str, done: Callable[[dict[str, Any]], bool], *, polls: int = 200) -> dict[str, Any]:
+    """The job once the gateway has published what ``done`` waits for (a pending upstream change it follows).
+
+    Waits on the gateway's own follow-up read, not on a duration: each look is one query.
+    """
+    job = node(stack, job_id)
+    for _ in range(polls):
+        if done(job):
+            return job
+        time.sleep(0.05)
+        job = node(stack, job_id)
+    raise AssertionError(f"the gateway never published the change: {job['status']} {job['statusHistory']}")
 
 
 def is_final(job: dict[str, Any]) -> bool:

@@ -11,9 +11,11 @@ import pytest
 from adapters.model import Source
 from tests.integration.gateway.live_support import (
     CANCEL,
+    SUBMIT,
     all_released,
     eventually,
     gql,
+    leia_job_input,
     live_of,
     live_stack,
     sse_subscription,
@@ -60,6 +62,25 @@ async def test_cancel_over_sse(stack: Stack) -> None:
         assert answer["cancelJob"]["job"]["status"] == "CANCELED"
         events = await stream.events_until_complete()
     assert [(e["previousStatus"], e["status"]) for e in events] == [("BLOCKED", "CANCELED")]
+    await all_released(stack)
+
+
+async def test_a_failed_event_carries_its_error(stack: Stack) -> None:
+    """A job whose prerequisite is cancelled fails (Leia): its FAILED event says why."""
+    parent = await submit_leia(stack, blocked=True)
+    dependent = await leia_job_input(stack)
+    dependent["leia"]["executeAfter"] = parent["id"]
+    child = (await gql(stack, SUBMIT, {"job": dependent}))["submitJob"]["job"]
+    async with sse_subscription(stack, {"ids": [child["id"]]}) as stream:
+        await eventually(lambda: live_of(stack).active_subscriptions == 1)
+        await gql(stack, CANCEL, {"id": parent["id"]})
+        mover = asyncio.create_task(_advance_every(stack, 6, 10))
+        events = await stream.events_until_complete()
+        mover.cancel()
+    last = events[-1]
+    assert last["status"] == "FAILED", events
+    assert last["error"]["category"] == "CANCELED" and parent["nativeId"] in last["error"]["message"]
+    assert last["job"]["error"] == last["error"]
     await all_released(stack)
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from adapters.model import Source
+from simulators.scale.store import MESSAGE_DELAY
 from tests.integration.gateway.mutations_support import (
     _reset,  # noqa: F401  (the autouse fixture, replacing the folder's slower one)
     accepted,
@@ -15,6 +16,7 @@ from tests.integration.gateway.mutations_support import (
     is_final,
     mutating_calls,
     node,
+    settled,
 )
 from tests.support.stack import Stack, running_stack
 
@@ -26,7 +28,7 @@ def _bus_last_id(stack: Stack) -> int:
 
 @pytest.mark.parametrize(
     ("source", "operation"),
-    [("LEIA", "cancel_job"), ("PHYLODB", "cancel_job"), ("SCALE", "cancel_job")],
+    [("LEIA", "cancel_job"), ("PHYLODB", "cancel_job")],
 )
 def test_cancel_a_running_job(stack: Stack, source: str, operation: str) -> None:
     running = first_job(stack, source, ["RUNNING"], where=lambda j: j["canCancel"])
@@ -43,22 +45,47 @@ def test_cancel_a_running_job(stack: Stack, source: str, operation: str) -> None
     assert after["statusHistory"][-1]["status"] == "CANCELED"
 
 
-def test_scale_cancel_is_its_bulk_cancel_with_one_id(stack: Stack) -> None:
-    queued = first_job(stack, "SCALE", ["QUEUED"])
+def test_scale_cancel_is_pending_until_scale_processes_it_then_published(stack: Stack) -> None:
+    """Scale answers 202 and cancels later: the payload says so, the event comes with the real change."""
+    running = first_job(stack, "SCALE", ["RUNNING"], where=lambda j: j["canCancel"])
     store = stack.sims.simulators["scale"].state
     before = {i for i, j in store.jobs.items() if j.canceled_at is not None}
 
-    job = accepted(cancel(stack, queued["id"]))
+    payload = cancel(stack, running["id"])
+    job = accepted(payload)
 
-    assert (job["status"], job["nativeStatus"], job["canRerun"]) == ("CANCELED", "CANCELED", True)
+    assert (payload["pending"], payload["pendingStatus"]) == (True, "CANCELED")
+    assert (job["status"], job["nativeStatus"]) == ("RUNNING", "RUNNING"), "Scale has not processed it yet"
+    assert node(stack, running["id"])["status"] == "RUNNING"
+    stack.advance(MESSAGE_DELAY.total_seconds())
+    done = settled(
+        stack, running["id"], lambda j: j["statusHistory"][-1:] == [{"previousStatus": "RUNNING", "status": "CANCELED"}]
+    )
+    assert done["status"] == "CANCELED" and done["canRerun"] is True
     now_canceled = {i for i, j in store.jobs.items() if j.canceled_at is not None}
-    assert now_canceled - before == {int(queued["nativeId"])}, "the bulk filter named this job only"
+    assert now_canceled - before == {int(running["nativeId"])}, "the bulk filter named this job only"
+
+
+def test_a_failed_scale_job_is_not_cancelled(stack: Stack) -> None:
+    """Scale would turn a FAILED job CANCELED and lose why it failed: the gateway refuses, asking nothing."""
+    failed = first_job(stack, "SCALE", ["FAILED"])
+    assert failed["canCancel"] is False
+    stack.calls.clear()
+    payload = cancel(stack, failed["id"])
+    assert codes(payload) == ["NOT_CANCELLABLE"] and payload["job"]["status"] == "FAILED"
+    assert mutating_calls(stack) == {}
 
 
 def test_amperity_cancel_stops_the_workflow_and_the_job_ends_canceled() -> None:
     with running_stack() as stack:
         running = first_job(stack, "AMPERITY", ["RUNNING"], where=lambda j: j["canCancel"])
-        job = accepted(cancel(stack, running["id"]))
+        payload = cancel(stack, running["id"])
+        job = accepted(payload)
+        # The stop ends the whole workflow: the payload names every ingest job it stops.
+        affected = payload["affectedJobs"]
+        assert running["id"] in {a["id"] for a in affected}
+        assert {a["raw"]["workflow_id"] for a in affected} == {running["raw"]["workflow_id"]}
+        assert next(a for a in affected if a["id"] == running["id"])["status"] == job["status"]
         assert job["id"] == running["id"] and job["nativeStatus"] == "stopping"
         assert mutating_calls(stack, Source.AMPERITY) == {("AMPERITY", "stop_workflow"): 1}
         workflow = running["raw"]["workflow_id"]
@@ -94,14 +121,6 @@ def test_cancelling_twice_answers_the_second_time_with_not_cancellable(stack: St
     again = cancel(stack, running["id"])
     assert codes(again) == ["NOT_CANCELLABLE"] and again["job"]["status"] == "CANCELED"
     assert stack.calls[("LEIA", "cancel_job")] == deletes, "no second DELETE"
-
-
-def test_a_failed_scale_job_read_from_cache_is_cancelled_on_its_current_state(stack: Stack) -> None:
-    failed = first_job(stack, "SCALE", ["FAILED"])
-    node(stack, failed["id"])  # a final job: now cached
-    job = accepted(cancel(stack, failed["id"]))
-    assert job["status"] == "CANCELED"
-    assert node(stack, failed["id"])["status"] == "CANCELED"
 
 
 def test_the_cancel_event_names_the_status_it_left(stack: Stack) -> None:

@@ -4,6 +4,7 @@ the stored input for jobs this gateway submitted (Leia, phyloDB), and typed refu
 from __future__ import annotations
 
 from adapters.model import Source
+from simulators.scale.store import MESSAGE_DELAY
 from tests.integration.gateway.mutations_support import (
     _reset,  # noqa: F401  (the autouse fixture, replacing the folder's slower one)
     accepted,
@@ -18,6 +19,7 @@ from tests.integration.gateway.mutations_support import (
     phylodb_dataset,
     phylodb_project,
     rerun,
+    settled,
     submit,
 )
 from tests.support.stack import Stack, running_stack
@@ -32,6 +34,21 @@ def test_wordlift_rerun_submits_the_day_again_with_force_rerun(stack: Stack) -> 
     assert stack.calls[("WORDLIFT", "submit_job")] == 1
 
 
+def test_wordlift_rerun_keeps_the_options_the_job_was_submitted_with(stack: Stack) -> None:
+    graph = stack.sims.simulators["wordlift"].config["graphs"][0]
+    options = {"skipValidation": True, "limitDocuments": 7, "stageRetries": 0}
+    job = {"wordlift": {"graphId": graph, "snapshotDate": "2026-01-03", "forceRerun": True, **options}}
+    first = accepted(submit(stack, job))
+    store = stack.sims.simulators["wordlift"].state
+    wanted = {"skip_validation": True, "limit_documents": 7, "stage_retries": 0}
+    assert {k: store.jobs[first["nativeId"]].options.get(k) for k in wanted} == wanted
+    again = accepted(rerun(stack, first["id"]))
+    assert again["nativeId"] != first["nativeId"]
+    assert {k: store.jobs[again["nativeId"]].options.get(k) for k in wanted} == wanted, "the options were kept"
+    third = accepted(rerun(stack, again["id"]))
+    assert {k: store.jobs[third["nativeId"]].options.get(k) for k in wanted} == wanted, "and carried to the new job"
+
+
 def test_wordlift_rerun_of_an_active_job_replaces_it(stack: Stack) -> None:
     active = first_job(stack, "WORDLIFT", ["RUNNING", "QUEUED"])
     job = accepted(rerun(stack, active["id"]))
@@ -40,33 +57,55 @@ def test_wordlift_rerun_of_an_active_job_replaces_it(stack: Stack) -> None:
     assert (replaced["status"], replaced["nativeStatus"]) == ("CANCELED", "superseded")
 
 
-def test_scale_rerun_requeues_a_failed_job_and_no_cache_hides_it(stack: Stack) -> None:
+def test_scale_rerun_requeues_a_failed_job_later_and_no_cache_hides_it(stack: Stack) -> None:
     failed = first_job(stack, "SCALE", ["FAILED"], where=lambda j: j["canRerun"])
     assert node(stack, failed["id"])["status"] == "FAILED"  # final: the gateway caches it now
-    job = accepted(rerun(stack, failed["id"]))
-    assert (job["id"], job["status"]) == (failed["id"], "QUEUED")
+    payload = rerun(stack, failed["id"])
+    job = accepted(payload)
+    assert (job["id"], job["status"]) == (failed["id"], "FAILED"), "Scale requeues when it processes the message"
+    assert (payload["pending"], payload["pendingStatus"]) == (True, "QUEUED")
     assert stack.calls[("SCALE", "rerun_job")] >= 1
-    after = node(stack, failed["id"])
+    assert node(stack, failed["id"])["status"] == "FAILED", "read (and cached, being final) before Scale acts"
+    stack.advance(MESSAGE_DELAY.total_seconds())
+    after = settled(
+        stack, failed["id"], lambda j: j["statusHistory"][-1:] == [{"previousStatus": "FAILED", "status": "QUEUED"}]
+    )
     assert after["status"] == "QUEUED", "the cached FAILED record was dropped"
-    assert after["statusHistory"][-1]["status"] == "QUEUED", "the requeue was published"
 
 
 def test_scale_rerun_of_a_canceled_job(stack: Stack) -> None:
     queued = first_job(stack, "SCALE", ["QUEUED"])
-    canceled = accepted(cancel(stack, queued["id"]))
-    assert canceled["canRerun"] is True
-    job = accepted(rerun(stack, queued["id"]))
-    assert job["status"] == "QUEUED"
+    assert accepted(cancel(stack, queued["id"]))["canRerun"] is True
+    stack.advance(MESSAGE_DELAY.total_seconds())
+    settled(stack, queued["id"], lambda j: j["status"] == "CANCELED")
+    assert accepted(rerun(stack, queued["id"]))["status"] == "CANCELED"
+    stack.advance(MESSAGE_DELAY.total_seconds())
+    settled(stack, queued["id"], lambda j: j["status"] == "QUEUED")
     stored = stack.sims.simulators["scale"].state.jobs[int(queued["nativeId"])]
-    assert len(stored.executions) >= 1 and stored.executions[-1].canceled_at is None
+    assert len(stored.executions) >= 2 and stored.executions[-1].canceled_at is None
 
 
-def test_scale_rerun_of_a_running_job_is_refused_before_any_requeue(stack: Stack) -> None:
+def test_scale_requeues_a_running_job_as_scale_does(stack: Stack) -> None:
+    """``can_be_requeued`` admits QUEUED and RUNNING jobs that were queued before."""
     running = first_job(stack, "SCALE", ["RUNNING"])
-    assert running["canRerun"] is False
-    stack.calls.clear()
+    assert running["canRerun"] is True
+    stored = stack.sims.simulators["scale"].state.jobs[int(running["nativeId"])]
+    executions = len(stored.executions)
     payload = rerun(stack, running["id"])
-    assert codes(payload) == ["NOT_RERUNNABLE"] and payload["job"]["status"] == "RUNNING"
+    assert payload["pending"] is True and accepted(payload)["status"] == "RUNNING"
+    stack.advance(MESSAGE_DELAY.total_seconds())
+    settled(
+        stack, running["id"], lambda j: j["statusHistory"][-1:] == [{"previousStatus": "RUNNING", "status": "QUEUED"}]
+    )
+    assert stored.executions[executions - 1].canceled_at is not None, "the running execution was stopped"
+
+
+def test_scale_never_requeues_a_job_never_queued(stack: Stack) -> None:
+    pending = first_job(stack, "SCALE", ["PENDING"])
+    assert pending["canRerun"] is False
+    stack.calls.clear()
+    payload = rerun(stack, pending["id"])
+    assert codes(payload) == ["NOT_RERUNNABLE"] and payload["job"]["status"] == "PENDING"
     assert mutating_calls(stack) == {}
 
 

@@ -154,10 +154,16 @@ def test_leia_chained_and_conditional_jobs_wait_for_their_parent() -> None:
 
         cond = advance_until(stack, conditional["id"], is_final, step_s=5)
         if done["nativeStatus"] == "PROCESSED":
-            assert cond["nativeStatus"] == "PROCESSED"
-            [spawned] = cond["raw"]["result"]["always"]
+            # The rule's job runs inside the conditional job, which ends with that job's result.
+            [spawned] = stack.sims.simulators["leia"].state.jobs[cond["nativeId"]].rule_jobs["always"]
             spawned_node = node(stack, encode_id("Job", Source.LEIA, cond["scope"], spawned))
             assert spawned_node["parent"] == {"id": conditional["id"]}
+            assert spawned_node["status"] in ("SUCCEEDED", "FAILED")
+            if spawned_node["status"] == "SUCCEEDED":
+                assert cond["nativeStatus"] == "PROCESSED"
+                assert cond["raw"]["result"] == {"always": [spawned_node["raw"]["result"]]}
+            else:
+                assert cond["nativeStatus"] == "FAILED"
 
 
 def test_a_conditional_job_lists_the_children_it_spawned(stack: Stack) -> None:

@@ -30,7 +30,7 @@ from tests.integration.gateway.read_support import (
 )
 from tests.support.stack import Stack
 
-FIELDS = f"{JOB_FIELDS} jobType {{ id }}"
+FIELDS = f"{JOB_FIELDS} jobTypeName jobType {{ id }}"
 Node = dict[str, Any]
 
 
@@ -45,8 +45,10 @@ def ids(nodes: list[Node]) -> set[str]:
     return {n["id"] for n in nodes}
 
 
-def check(stack: Stack, everything: list[Node], flt: dict[str, Any], keep: Callable[[Node], bool]) -> list[Node]:
-    got = page_all(stack, "jobs", 100, flt, fields="id source").nodes
+def check(
+    stack: Stack, everything: list[Node], flt: dict[str, Any], keep: Callable[[Node], bool], *, sparse: bool = False
+) -> list[Node]:
+    got = page_all(stack, "jobs", 100, flt, fields="id source", sparse=sparse).nodes
     expected = [n for n in everything if keep(n)]
     assert len(got) == len(ids(got)), "duplicates"
     assert ids(got) == ids(expected), (
@@ -103,6 +105,10 @@ def _bounds(values: list[datetime]) -> tuple[datetime, datetime]:
     return ordered[len(ordered) // 3], ordered[2 * len(ordered) // 3]
 
 
+TIMED_CREATION = ["LEIA", "PHYLODB", "SCALE", "AMPERITY"]
+"""Sources whose jobs can have a creation time: WordLift's never do (see the next test)."""
+
+
 def test_created_range(stack: Stack, everything: list[Node]) -> None:
     created = [parse(n["createdAt"]) for n in everything if n["createdAt"]]
     after, before = _bounds([c for c in created if c is not None])
@@ -111,16 +117,47 @@ def test_created_range(stack: Stack, everything: list[Node]) -> None:
         at = parse(n["createdAt"])
         return at is not None and after <= at < before
 
-    got = check(stack, everything, {"createdAfter": iso(after), "createdBefore": iso(before)}, keep)
+    timed = {"sources": TIMED_CREATION}
+    got = check(stack, everything, {**timed, "createdAfter": iso(after), "createdBefore": iso(before)}, keep)
     assert len({n["source"] for n in got}) >= 2
     # Each end alone, too.
-    check(stack, everything, {"createdAfter": iso(after)}, lambda n: _created(n) >= after)
+    check(stack, everything, {**timed, "createdAfter": iso(after)}, lambda n: _created(n) >= after)
     check(
         stack,
         everything,
-        {"createdBefore": iso(before)},
+        {**timed, "createdBefore": iso(before)},
         lambda n: _created(n, datetime.max.replace(tzinfo=after.tzinfo)) < before,
     )
+
+
+def test_a_created_range_leaves_wordlift_out_with_filter_not_supported(stack: Stack, everything: list[Node]) -> None:
+    """WordLift jobs have no creation time: the list says so instead of silently showing none of them."""
+    query = "query($f: JobFilter) { jobs(first: 100, filter: $f) { edges { node { source createdAt } } } }"
+    after = iso(min(parse(n["createdAt"]) for n in everything if n["createdAt"]))  # type: ignore[type-var]
+    body = stack.query(query, {"f": {"createdAfter": after}})
+    [error] = body["errors"]
+    assert error["extensions"] == {"code": "FILTER_NOT_SUPPORTED", "source": "WORDLIFT", "filters": ["createdAfter"]}
+    assert error["path"] == ["jobs"]
+    sources = {e["node"]["source"] for e in body["data"]["jobs"]["edges"]}
+    assert "WORDLIFT" not in sources and sources, "the other sources still answer"
+    quiet = stack.query(query, {"f": {"createdAfter": after, "sources": ["SCALE"]}})
+    assert "errors" not in quiet, "a source not asked for is not reported"
+    untimed = stack.query(query, {"f": {"finishedBefore": after}})
+    [error] = untimed["errors"]
+    assert error["extensions"] == {"code": "FILTER_NOT_SUPPORTED", "source": "PHYLODB", "filters": ["finishedBefore"]}
+
+
+def test_finished_range(stack: Stack, everything: list[Node]) -> None:
+    finished = [t for n in everything if (t := parse(n["finishedAt"])) is not None]
+    after, before = _bounds(finished)
+
+    def keep(n: Node) -> bool:
+        at = parse(n["finishedAt"])
+        return at is not None and after <= at < before
+
+    timed = {"sources": ["WORDLIFT", "LEIA", "SCALE", "AMPERITY"]}
+    got = check(stack, everything, {**timed, "finishedAfter": iso(after), "finishedBefore": iso(before)}, keep)
+    assert len({n["source"] for n in got}) >= 2
 
 
 EARLIEST = datetime.min.replace(tzinfo=UTC)
@@ -244,3 +281,35 @@ def test_job_types_of_one_source_in_several_scopes_do_not_cross() -> None:
     assert exact(job("p1", "inference/goeburst")) and exact(job("p2", "visualization/radial"))
     # One type per scope, or one id in several scopes, needs no extra check.
     assert job_type_matcher(JobFilter(job_type_ids=[strawberry.ID(a)])) is None
+
+
+def test_job_type_names_across_sources(stack: Stack, everything: list[Node]) -> None:
+    names: dict[str, set[str]] = {}
+    for n in everything:
+        if n["jobTypeName"]:
+            names.setdefault(n["source"], set()).add(n["jobTypeName"])
+    wanted = {sorted(names["SCALE"])[0], "kpi", sorted(names["LEIA"])[0]}
+    got = check(stack, everything, {"jobTypeNames": sorted(wanted)}, lambda n: n["jobTypeName"] in wanted)
+    assert {n["source"] for n in got} == {"SCALE", "WORDLIFT", "LEIA"}
+    check(stack, everything, {"jobTypeNames": ["no-such-type"]}, lambda n: False)
+
+
+@pytest.mark.parametrize("pick", ["native id", "type name"])
+def test_search_on_native_id_and_type_name(stack: Stack, everything: list[Node], pick: str) -> None:
+    scale = next(n for n in everything if n["source"] == "SCALE" and n["jobTypeName"])
+    text = scale["nativeId"] if pick == "native id" else scale["jobTypeName"][1:-1].upper()
+
+    def keep(n: Node) -> bool:
+        return text.casefold() in n["nativeId"].casefold() or text.casefold() in (n["jobTypeName"] or "").casefold()
+
+    got = check(stack, everything, {"search": text}, keep, sparse=True)
+    assert scale["id"] in ids(got)
+
+
+def test_a_search_too_long_is_refused(stack: Stack) -> None:
+    body = stack.query(
+        "query($f: JobFilter) { jobs(first: 1, filter: $f) { totalCount } }", {"f": {"search": "x" * 201}}
+    )
+    assert (
+        body["errors"][0]["extensions"]["code"] == "BAD_USER_INPUT" and "filter.search" in body["errors"][0]["message"]
+    )

@@ -169,7 +169,7 @@ async def test_blocked_job_waits_for_start(
 
 
 async def test_conditional_job_spawns_children(
-    adapter: LeiaAdapter, clock: SimClock, app_id: str, documents: list[str]
+    adapter: LeiaAdapter, clock: SimClock, state: LeiaState, app_id: str, documents: list[str]
 ) -> None:
     classify = await adapter.submit_job(
         SubmitRequest(app_id, {"kind": "apply_model", "model_id": "doctype", "document_ids": documents[:1]})
@@ -196,10 +196,19 @@ async def test_conditional_job_spawns_children(
     assert isinstance(parent, JobRecord) and isinstance(prerequisite, JobRecord)
     page = await adapter.list_jobs(JobQuery(parent_id=conditional.native_id), None, 10)
     if prerequisite.status is JobStatus.SUCCEEDED:
-        assert parent.status is JobStatus.SUCCEEDED
         assert len(page.entries) == 2 and page.total == 2
-        assert set(parent.raw["result"]) == {"any"}
         assert all(e.record.parent_id == conditional.native_id for e in page.entries)
+        # The rule's jobs run inside the conditional job: it ends after them, with their results.
+        ran = state.jobs[conditional.native_id].rule_jobs["any"]
+        children = await adapter.get_jobs([NativeKey(app_id, i) for i in ran])
+        assert all(isinstance(c, JobRecord) and c.status.is_final for c in children)
+        assert parent.finished_at is not None
+        assert all(isinstance(c, JobRecord) and c.finished_at and c.finished_at <= parent.finished_at for c in children)
+        if all(isinstance(c, JobRecord) and c.status is JobStatus.SUCCEEDED for c in children):
+            assert parent.status is JobStatus.SUCCEEDED and parent.raw["result_type"] == "conditional"
+            assert parent.raw["result"] == {"any": [c.raw["result"] for c in children if isinstance(c, JobRecord)]}
+        else:
+            assert parent.status is JobStatus.FAILED
     else:
         assert parent.status is JobStatus.FAILED and page.entries == []
 

@@ -15,7 +15,7 @@ from adapters.scale import ScaleAdapter
 from adapters.scale.translate import job_status
 from simulators.kit import SimClock
 from simulators.kit.app import SimulatorApp
-from simulators.scale.store import Store, view
+from simulators.scale.store import MESSAGE_DELAY, Store, view
 
 
 def store_of(sim: SimulatorApp) -> Store:
@@ -109,14 +109,19 @@ async def test_submit_cancel_rerun_life_cycle(adapter: ScaleAdapter, sim: Simula
     submitted = await adapter.submit_job(
         SubmitRequest("", {"job_type_id": jt.id, "input": {"files": {"INPUT_FILE": [3]}, "json": {}}})
     )
-    assert submitted.status is JobStatus.QUEUED and submitted.can_cancel and not submitted.can_rerun
-    with pytest.raises(UpstreamError) as refused:
-        await adapter.rerun_job(submitted.key)
-    assert refused.value.kind is ErrorKind.CONFLICT
+    # Queued once: Scale would requeue it already (``can_be_requeued``).
+    assert submitted.status is JobStatus.QUEUED and submitted.can_cancel and submitted.can_rerun
     canceled = await adapter.cancel_job(submitted.key)
-    assert canceled.status is JobStatus.CANCELED and canceled.can_rerun
+    assert canceled.status is JobStatus.QUEUED and canceled.pending_status is JobStatus.CANCELED
+    clock.advance(MESSAGE_DELAY.total_seconds())
+    (now,) = await adapter.get_jobs([submitted.key])
+    assert isinstance(now, JobRecord) and now.status is JobStatus.CANCELED and now.can_rerun
     rerun = await adapter.rerun_job(submitted.key)
-    assert rerun.status is JobStatus.QUEUED and rerun.counters["num_exes"] == 2
+    assert rerun.status is JobStatus.CANCELED and rerun.pending_status is JobStatus.QUEUED
+    clock.advance(MESSAGE_DELAY.total_seconds())
+    (requeued,) = await adapter.get_jobs([submitted.key])
+    assert isinstance(requeued, JobRecord) and requeued.status is JobStatus.QUEUED
+    assert requeued.counters["num_exes"] == 2
     clock.advance(30)
     running = (await adapter.get_jobs([submitted.key]))[0]
     assert isinstance(running, JobRecord) and running.status is JobStatus.RUNNING
@@ -128,6 +133,19 @@ async def test_submit_cancel_rerun_life_cycle(adapter: ScaleAdapter, sim: Simula
     with pytest.raises(UpstreamError) as conflict:
         await adapter.cancel_job(done.key)
     assert conflict.value.kind is ErrorKind.CONFLICT
+
+
+async def test_a_job_never_queued_is_not_requeued(adapter: ScaleAdapter, sim: SimulatorApp, clock: SimClock) -> None:
+    """Scale skips a job with ``num_exes == 0`` (a PENDING job cancelled before it was queued)."""
+    pending = next(r for r in (await page_all(adapter, JobQuery(statuses=frozenset({JobStatus.PENDING})), 5))[0])
+    assert not pending.can_rerun
+    await adapter.cancel_job(pending.key)
+    clock.advance(MESSAGE_DELAY.total_seconds())
+    (canceled,) = await adapter.get_jobs([pending.key])
+    assert isinstance(canceled, JobRecord) and canceled.status is JobStatus.CANCELED and not canceled.can_rerun
+    with pytest.raises(UpstreamError) as refused:
+        await adapter.rerun_job(pending.key)
+    assert refused.value.kind is ErrorKind.CONFLICT
 
 
 async def test_submit_refusals_come_back_typed(adapter: ScaleAdapter, sim: SimulatorApp) -> None:

@@ -13,7 +13,7 @@ import pytest
 from simulators.kit import SimClock
 from simulators.kit.app import SimulatorApp
 from simulators.scale.app import create_simulator
-from simulators.scale.store import Store, ingest_view, view
+from simulators.scale.store import MESSAGE_DELAY, Store, ingest_view, view
 from tests.unit.scale import examples as ex
 
 
@@ -237,10 +237,15 @@ async def test_cancel_and_requeue(client: httpx.AsyncClient, sim: SimulatorApp, 
     running = next(j for j in jobs if j["status"] == "RUNNING")
     answer = await client.post("/v6/jobs/cancel/", json={"job_ids": [done["id"], running["id"]]})
     assert answer.status_code == 202 and answer.content == b""
+    # Scale queues a command message: the 202 comes before the change.
+    assert (await client.get(f"/v6/jobs/{running['id']}/")).json()["status"] == "RUNNING"
+    clock.advance(MESSAGE_DELAY.total_seconds())
     assert (await client.get(f"/v6/jobs/{done['id']}/")).json()["status"] == "COMPLETED"
     canceled = (await client.get(f"/v6/jobs/{running['id']}/")).json()
     assert canceled["status"] == "CANCELED" and canceled["ended"] is not None
     assert (await client.post("/v6/jobs/requeue/", json={"job_ids": [running["id"]], "priority": 5})).status_code == 202
+    assert (await client.get(f"/v6/jobs/{running['id']}/")).json()["status"] == "CANCELED"
+    clock.advance(MESSAGE_DELAY.total_seconds())
     requeued = (await client.get(f"/v6/jobs/{running['id']}/")).json()
     assert requeued["status"] == "QUEUED" and requeued["num_exes"] == running["num_exes"] + 1
     assert requeued["configuration"]["priority"] == 5
@@ -248,10 +253,40 @@ async def test_cancel_and_requeue(client: httpx.AsyncClient, sim: SimulatorApp, 
     assert (await client.get(f"/v6/jobs/{running['id']}/")).json()["status"] in ("RUNNING", "COMPLETED", "FAILED")
 
 
-async def test_bulk_cancel_by_filter(client: httpx.AsyncClient, sim: SimulatorApp) -> None:
+async def test_requeue_follows_can_be_requeued(client: httpx.AsyncClient, sim: SimulatorApp, clock: SimClock) -> None:
+    """Scale requeues any job queued before that is not COMPLETED (QUEUED and RUNNING too), never one never queued."""
+    jobs = await all_jobs(client)
+    running = next(j for j in jobs if j["status"] == "RUNNING")
+    queued = next(j for j in jobs if j["status"] == "QUEUED" and j["num_exes"] > 0)
+    done = next(j for j in jobs if j["status"] == "COMPLETED")
+    never = next(j for j in jobs if j["status"] == "PENDING" and j["num_exes"] == 0)
+    await client.post("/v6/jobs/cancel/", json={"job_ids": [never["id"]]})
+    clock.advance(MESSAGE_DELAY.total_seconds())
+    never = (await client.get(f"/v6/jobs/{never['id']}/")).json()
+    assert never["status"] == "CANCELED" and never["num_exes"] == 0
+    ids = [running["id"], queued["id"], done["id"], never["id"]]
+    assert (await client.post("/v6/jobs/requeue/", json={"job_ids": ids})).status_code == 202
+    clock.advance(MESSAGE_DELAY.total_seconds())
+    after = {i: (await client.get(f"/v6/jobs/{i}/")).json() for i in ids}
+    assert after[running["id"]]["status"] == "QUEUED" and after[running["id"]]["num_exes"] == running["num_exes"] + 1
+    assert after[queued["id"]]["num_exes"] == queued["num_exes"] + 1
+    assert after[done["id"]]["status"] == "COMPLETED" and after[done["id"]]["num_exes"] == done["num_exes"]
+    assert after[never["id"]]["status"] == "CANCELED" and after[never["id"]]["num_exes"] == 0
+
+
+async def test_a_failed_job_can_be_canceled(client: httpx.AsyncClient, sim: SimulatorApp, clock: SimClock) -> None:
+    """Scale's ``can_be_canceled`` excludes only COMPLETED and CANCELED."""
+    failed = next(j for j in await all_jobs(client) if j["status"] == "FAILED")
+    await client.post("/v6/jobs/cancel/", json={"job_ids": [failed["id"]]})
+    clock.advance(MESSAGE_DELAY.total_seconds())
+    assert (await client.get(f"/v6/jobs/{failed['id']}/")).json()["status"] == "CANCELED"
+
+
+async def test_bulk_cancel_by_filter(client: httpx.AsyncClient, sim: SimulatorApp, clock: SimClock) -> None:
     jt = next(jt for jt in store_of(sim).job_types if not jt.is_system and jt.is_active)
     key = {"name": jt.name, "version": jt.version}
     assert (await client.post("/v6/jobs/cancel/", json={"job_types": [key]})).status_code == 202
+    clock.advance(MESSAGE_DELAY.total_seconds())
     statuses = {j["status"] for j in await all_jobs(client, job_type_id=[jt.id])}
     assert statuses <= {"COMPLETED", "CANCELED"}
     unknown = await client.post("/v6/jobs/cancel/", json={"job_types": [{"name": "nope", "version": "1"}]})

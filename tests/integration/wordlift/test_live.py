@@ -97,7 +97,7 @@ async def test_rerun_supersedes_an_active_job(adapter: WordLiftAdapter, sim: Sim
     [old] = await adapter.get_jobs([live[0].key])
     assert isinstance(old, JobRecord)
     assert (old.status, old.native_status) == (JobStatus.CANCELED, "superseded")
-    assert old.error and rerun.native_id in old.error
+    assert old.error is not None and rerun.native_id in old.error.message and old.error.code == "superseded"
     clock.advance(900)
     [finished] = await adapter.get_jobs([rerun.key])
     assert isinstance(finished, JobRecord) and finished.status is JobStatus.SUCCEEDED

@@ -6,7 +6,7 @@ import pytest
 
 from adapters.amperity import translate
 from adapters.errors import ErrorKind, UpstreamError
-from adapters.model import JobStatus, Source
+from adapters.model import JobError, JobStatus, Source
 from tests.unit.amperity.examples import SEED_JOB, job, table
 
 DOCUMENTED = {
@@ -130,7 +130,7 @@ def test_failed_run_names_its_failed_tables() -> None:
     )
     record = translate.to_job(raw, "t")
     assert record.status is JobStatus.FAILED
-    assert record.error == "1 of 2 tables failed: Orders"
+    assert record.error == JobError("1 of 2 tables failed: Orders", "tables_failed")
     assert record.finished_at == datetime(2026, 11, 2, 11, 40, tzinfo=UTC)
 
 

@@ -17,7 +17,7 @@ from adapters.leia.translate import (
     query_time,
     status_map,
 )
-from adapters.model import JobStatus, Source
+from adapters.model import ErrorCategory, JobError, JobStatus, Source
 from adapters.timeparse import format_ms
 
 # The Job example of the 1.0.0 OpenAPI document, verbatim.
@@ -96,7 +96,21 @@ def test_spec_example_job() -> None:
 
 def test_failed_job_reason_and_running_job_flags() -> None:
     failed = job_record({**SPEC_JOB, "status": "FAILED", "reason": "bad page", "http_code": 400})
-    assert failed.error == "bad page" and failed.raw["http_code"] == 400
+    assert failed.error == JobError("bad page", "400", ErrorCategory.DATA, retryable=False)
+    assert failed.raw["http_code"] == 400
+    ours = job_record({**SPEC_JOB, "status": "FAILED", "reason": "worker lost", "http_code": 500}).error
+    assert ours == JobError("worker lost", "500", ErrorCategory.SYSTEM, retryable=True)
+    chained = job_record({**SPEC_JOB, "status": "FAILED", "reason": "Prerequisite job x is CANCELED", "http_code": 400})
+    assert chained.error is not None and chained.error.category is ErrorCategory.CANCELED
+
+
+def test_submitter_inputs_and_result() -> None:
+    done = job_record({**SPEC_JOB, "status": "PROCESSED", "submitter_id": "app-1"})
+    assert done.submitted_by == "app-1"
+    assert done.inputs is not None and done.inputs["document_ids"] == SPEC_JOB["document_ids"]
+    assert "callback_url" not in done.inputs
+    assert done.outputs == {"result": SPEC_JOB["result"], "result_type": SPEC_JOB.get("result_type")}
+    assert job_record({**SPEC_JOB, "status": "PROCESSING"}).outputs is None
     running = job_record({**SPEC_JOB, "status": "LOADING_MODEL"})
     assert running.can_cancel and not running.can_rerun
 

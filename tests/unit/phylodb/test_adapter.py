@@ -6,7 +6,7 @@ import respx
 
 from adapters.base import JobQuery, JobTypeQuery, SubmitRequest
 from adapters.errors import ErrorKind, UpstreamError
-from adapters.model import JobStatus, NativeKey
+from adapters.model import JobRecord, JobStatus, NativeKey
 from adapters.phylodb.adapter import PhyloDBAdapter
 from adapters.phylodb.params import JobInput
 from adapters.phylodb.store import Submission
@@ -264,7 +264,8 @@ async def test_result_lookup_failure_is_unknown_not_cached(mock: respx.MockRoute
     mock.get(JOBS1).respond(json=jobs((1, True, False)))
     result = mock.get(sub.result_path).mock(return_value=_problem(500, "server"))
     [answer] = await adapter.get_jobs([NativeKey(P1, job_id(1))])
-    assert answer.status is JobStatus.UNKNOWN and "could not check" in (answer.error or "")  # type: ignore[union-attr]
+    assert isinstance(answer, JobRecord) and answer.status is JobStatus.UNKNOWN
+    assert answer.error is not None and "could not check" in answer.error.message
     result.mock(return_value=httpx.Response(200, json={}))
     [answer] = await adapter.get_jobs([NativeKey(P1, job_id(1))])
     assert answer.status is JobStatus.SUCCEEDED  # type: ignore[union-attr]

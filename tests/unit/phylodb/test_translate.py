@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import pytest
 
-from adapters.model import JobStatus, Source
+from adapters.model import ErrorCategory, JobError, JobStatus, Source
 from adapters.phylodb import translate
 from adapters.phylodb.params import JobInput
 from adapters.phylodb.store import Submission
@@ -71,7 +71,15 @@ def test_failed_outcome_overrides_completed() -> None:
     record = translate.job_record(P1, entry, _submission(), JobStatus.FAILED)
     assert record.status is JobStatus.FAILED
     assert record.native_status == "completed"
-    assert record.error == translate.FAILED_MESSAGE
+    assert record.error == JobError(translate.FAILED_MESSAGE, category=ErrorCategory.ALGORITHM)
+    assert record.inputs == _submission().job_input.body() and record.outputs is None
+
+
+def test_a_succeeded_submission_names_its_result() -> None:
+    entry = {"id": job_id(1), "completed": True, "cancelled": False}
+    submission = _submission()
+    record = translate.job_record(P1, entry, submission, JobStatus.SUCCEEDED)
+    assert record.outputs == {"analysis_id": submission.analysis_id, "path": submission.result_path}
 
 
 def test_outcome_never_overrides_a_cancelled_job() -> None:
@@ -83,7 +91,7 @@ def test_outcome_never_overrides_a_cancelled_job() -> None:
 def test_unknown_outcome_keeps_the_error() -> None:
     entry = {"id": job_id(1), "completed": True, "cancelled": False}
     record = translate.job_record(P1, entry, _submission(), JobStatus.UNKNOWN, "could not check")
-    assert record.status is JobStatus.UNKNOWN and record.error == "could not check"
+    assert record.status is JobStatus.UNKNOWN and record.error == JobError("could not check")
 
 
 def test_submitted_and_cancelled_records() -> None:

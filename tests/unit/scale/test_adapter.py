@@ -101,6 +101,7 @@ async def test_unauthenticated_without_leaking_the_token(adapter: ScaleAdapter, 
 
 @respx.mock
 async def test_forbidden(adapter: ScaleAdapter) -> None:
+    respx.get(f"{BASE}/v6/jobs/5/").respond(json=job(5, "RUNNING"))
     respx.post(f"{BASE}/v6/jobs/cancel/").respond(403, json={"detail": "You do not have permission."})
     with pytest.raises(UpstreamError) as err:
         await adapter.cancel_job(key("5"))
@@ -406,21 +407,23 @@ async def test_submit_is_not_retried_on_503(adapter: ScaleAdapter) -> None:
 
 
 @respx.mock
-async def test_cancel_posts_the_id_filter_then_reads_the_job(adapter: ScaleAdapter) -> None:
+async def test_cancel_reads_the_job_then_posts_and_says_the_change_is_pending(adapter: ScaleAdapter) -> None:
     post = respx.post(f"{BASE}/v6/jobs/cancel/").respond(202)
-    respx.get(f"{BASE}/v6/jobs/5/").respond(json=job(5, "CANCELED"))
+    respx.get(f"{BASE}/v6/jobs/5/").respond(json=job(5, "RUNNING"))
     record = await adapter.cancel_job(key("5"))
     assert json.loads(post.calls[0].request.content) == {"job_ids": [5]}
-    assert record.status is JobStatus.CANCELED
+    # Scale answers 202 before its message handler cancels: the job still runs.
+    assert record.status is JobStatus.RUNNING and record.pending_status is JobStatus.CANCELED
 
 
 @respx.mock
-async def test_cancelling_a_completed_job_is_a_conflict(adapter: ScaleAdapter) -> None:
-    respx.post(f"{BASE}/v6/jobs/cancel/").respond(202)
-    respx.get(f"{BASE}/v6/jobs/5/").respond(json=job(5, "COMPLETED"))
+@pytest.mark.parametrize("word", ["COMPLETED", "CANCELED", "FAILED"])
+async def test_cancelling_a_final_job_is_a_conflict_without_posting(adapter: ScaleAdapter, word: str) -> None:
+    post = respx.post(f"{BASE}/v6/jobs/cancel/").respond(202)
+    respx.get(f"{BASE}/v6/jobs/5/").respond(json=job(5, word))
     with pytest.raises(UpstreamError) as err:
         await adapter.cancel_job(key("5"))
-    assert err.value.kind is ErrorKind.CONFLICT
+    assert err.value.kind is ErrorKind.CONFLICT and not post.called
 
 
 @respx.mock
@@ -436,20 +439,22 @@ async def test_cancel_unknown_job(adapter: ScaleAdapter) -> None:
 
 
 @respx.mock
-async def test_rerun_requeues_a_failed_job(adapter: ScaleAdapter) -> None:
+@pytest.mark.parametrize("word", ["FAILED", "CANCELED", "QUEUED", "RUNNING"])
+async def test_rerun_requeues_any_job_queued_before(adapter: ScaleAdapter, word: str) -> None:
     post = respx.post(f"{BASE}/v6/jobs/requeue/").respond(202)
-    respx.get(f"{BASE}/v6/jobs/5/").mock(
-        side_effect=[httpx.Response(200, json=job(5, "FAILED")), httpx.Response(200, json=job(5, "QUEUED"))]
-    )
+    respx.get(f"{BASE}/v6/jobs/5/").respond(json=job(5, word, num_exes=1))
     record = await adapter.rerun_job(key("5"))
     assert json.loads(post.calls[0].request.content) == {"job_ids": [5]}
-    assert record.status is JobStatus.QUEUED
+    assert record.native_status == word and record.pending_status is JobStatus.QUEUED
 
 
 @respx.mock
-async def test_rerun_of_a_completed_job_is_refused_without_posting(adapter: ScaleAdapter) -> None:
+@pytest.mark.parametrize(("word", "num_exes"), [("COMPLETED", 1), ("CANCELED", 0), ("PENDING", 0)])
+async def test_rerun_of_a_job_scale_would_skip_is_refused_without_posting(
+    adapter: ScaleAdapter, word: str, num_exes: int
+) -> None:
     post = respx.post(f"{BASE}/v6/jobs/requeue/").respond(202)
-    respx.get(f"{BASE}/v6/jobs/5/").respond(json=job(5, "COMPLETED"))
+    respx.get(f"{BASE}/v6/jobs/5/").respond(json=job(5, word, num_exes=num_exes))
     with pytest.raises(UpstreamError) as err:
         await adapter.rerun_job(key("5"))
     assert err.value.kind is ErrorKind.CONFLICT and not post.called

@@ -4,7 +4,7 @@ from datetime import UTC, datetime
 
 import pytest
 
-from adapters.model import JobStatus, Source
+from adapters.model import ErrorCategory, JobError, JobStatus, Source
 from adapters.scale import translate as tr
 from tests.unit.scale import examples as ex
 
@@ -71,32 +71,48 @@ def test_job_record_from_the_spec_example() -> None:
     assert job.updated_at == datetime(2015, 9, 10, 15, 24, 53, 987000, tzinfo=UTC)
     assert job.started_at is None and job.finished_at is None
     assert job.counters == {"num_exes": 1, "max_tries": 3}
-    assert job.can_cancel and not job.can_rerun
+    assert job.can_cancel and job.can_rerun  # queued once: Scale would requeue it
     assert job.ingest_run_id is None
     assert job.raw == ex.JOB
 
 
 @pytest.mark.parametrize(
-    ("word", "cancel", "rerun"),
+    ("word", "num_exes", "cancel", "rerun"),
     [
-        ("PENDING", True, False),
-        ("BLOCKED", True, False),
-        ("QUEUED", True, False),
-        ("RUNNING", True, False),
-        ("FAILED", True, True),
-        ("COMPLETED", False, False),
-        ("CANCELED", False, True),
+        ("PENDING", 0, True, False),
+        ("BLOCKED", 0, True, False),
+        ("QUEUED", 1, True, True),
+        ("RUNNING", 1, True, True),
+        ("FAILED", 2, False, True),
+        ("COMPLETED", 1, False, False),
+        ("CANCELED", 1, False, True),
+        ("CANCELED", 0, False, False),
     ],
 )
-def test_cancel_and_rerun_follow_scale_guards(word: str, cancel: bool, rerun: bool) -> None:
-    job = tr.job_record({**ex.JOB, "status": word})
+def test_cancel_and_rerun_follow_scale_guards(word: str, num_exes: int, cancel: bool, rerun: bool) -> None:
+    """``can_rerun`` is Scale's ``can_be_requeued`` (queued before, not COMPLETED); FAILED is final for cancel."""
+    job = tr.job_record({**ex.JOB, "status": word, "num_exes": num_exes})
     assert (job.can_cancel, job.can_rerun) == (cancel, rerun)
 
 
-def test_job_error_is_the_error_title() -> None:
-    error = {"id": 4, "name": "node-lost", "title": "Node Lost", "category": "SYSTEM"}
-    assert tr.job_record({**ex.JOB, "status": "FAILED", "error": error}).error == "Node Lost"
-    assert tr.job_record({**ex.JOB, "error": {"id": 1, "name": "unknown"}}).error == "unknown"
+def test_a_superseded_job_or_one_without_input_is_not_requeued() -> None:
+    assert not tr.job_record({**ex.JOB, "status": "FAILED", "is_superseded": True}).can_rerun
+    assert not tr.job_record({**ex.JOB, "status": "FAILED", "input": {}}).can_rerun
+    assert tr.job_record({**ex.JOB, "status": "FAILED", "input": {"json": {"X": 1}}}).can_rerun
+
+
+def test_job_error_keeps_scale_category_and_retryability() -> None:
+    error = {"id": 4, "name": "node-lost", "title": "Node Lost", "category": "SYSTEM", "should_be_retried": True}
+    assert tr.job_record({**ex.JOB, "status": "FAILED", "error": error}).error == JobError(
+        "Node Lost", "node-lost", ErrorCategory.SYSTEM, retryable=True
+    )
+    bare = tr.job_record({**ex.JOB, "error": {"id": 1, "name": "unknown"}}).error
+    assert bare == JobError("unknown", "unknown", ErrorCategory.UNKNOWN, None)
+
+
+def test_attempts_and_data() -> None:
+    job = tr.job_record({**ex.JOB, "num_exes": 3, "input": {"json": {"X": 1}}, "output": {"files": {"OUT": [5]}}})
+    assert job.attempts == 3 and job.inputs == {"json": {"X": 1}} and job.outputs == {"files": {"OUT": [5]}}
 
 
 def test_ingest_job_details_name_their_ingest() -> None:

@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Iterator, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
@@ -336,6 +336,37 @@ async def test_rerun_resubmits_the_day_with_force(adapter: WordLiftAdapter, api:
     record = await adapter.rerun_job(NativeKey("1506805", JOB_ID))
     assert json.loads(post.calls.last.request.content) == {"snapshot_date": "2026-03-13", "force_rerun": True}
     assert (record.native_id, record.status) == ("job_20260314_0000beef", JobStatus.QUEUED)
+
+
+async def test_rerun_repeats_the_options_a_job_was_submitted_with(
+    adapter: WordLiftAdapter, api: respx.MockRouter
+) -> None:
+    options = {"skip_validation": True, "limit_urls": 50, "stage_retries": 2}
+    api.post(JOBS_PATH).mock(
+        side_effect=[
+            httpx.Response(202, json=job(job_id=JOB_ID, status="queued")),
+            httpx.Response(202, json=job(job_id="job_20260314_0000beef", status="queued")),
+        ]
+    )
+    await adapter.submit_job(SubmitRequest("1506805", {"snapshot_date": "2026-03-13", **options}))
+    api.get(f"{JOBS_PATH}/{JOB_ID}").respond(200, json=JOB)
+    await adapter.rerun_job(NativeKey("1506805", JOB_ID))
+    sent = json.loads(api.calls.last.request.content)
+    assert sent == {"snapshot_date": "2026-03-13", "force_rerun": True, **options}
+
+
+async def test_a_submit_stands_when_its_options_cannot_be_kept(adapter: WordLiftAdapter, api: respx.MockRouter) -> None:
+    class Broken:
+        async def get_many(self, keys: Sequence[str]) -> list[bytes | None]:
+            raise RuntimeError("store down")
+
+        async def set(self, key: str, value: bytes, *, ttl_s: float | None = None) -> None:
+            raise RuntimeError("store down")
+
+    adapter.use_memory(Broken())
+    api.post(JOBS_PATH).respond(202, json=job(job_id=JOB_ID, status="queued"))
+    record = await adapter.submit_job(SubmitRequest("1506805", {"snapshot_date": "2026-03-13"}))
+    assert record.native_id == JOB_ID
 
 
 async def test_rerun_of_a_missing_job(adapter: WordLiftAdapter, api: respx.MockRouter) -> None:

@@ -5,7 +5,7 @@ from datetime import UTC, datetime
 import pytest
 
 from adapters.errors import ErrorKind, UpstreamError
-from adapters.model import JobStatus, Source
+from adapters.model import ErrorCategory, JobError, JobStatus, Source
 from adapters.wordlift.translate import (
     STATUS_TABLE,
     job_from_json,
@@ -102,12 +102,28 @@ def test_queued_job_has_no_times() -> None:
     assert record.counters == {}
 
 
-def test_failed_job_error_text() -> None:
+def test_failed_job_error_keeps_code_and_message_apart() -> None:
     both = job_from_json(job(status="failed", error_code="mongo_timeout", error_message="Timed out."))
     assert both.status is JobStatus.FAILED
-    assert both.error == "mongo_timeout: Timed out."
-    assert job_from_json(job(status="failed", error_code="mongo_timeout")).error == "mongo_timeout"
-    assert job_from_json(job(status="failed", error_message="Timed out.")).error == "Timed out."
+    assert both.error == JobError("Timed out.", "mongo_timeout", ErrorCategory.TIMEOUT)
+    assert job_from_json(job(status="failed", error_code="mongo_timeout")).error == JobError(
+        "mongo_timeout", "mongo_timeout", ErrorCategory.TIMEOUT
+    )
+    assert job_from_json(job(status="failed", error_message="Timed out.")).error == JobError("Timed out.")
+    replaced = job_from_json(job(status="superseded", error_code="superseded", error_message="Replaced."))
+    assert replaced.error is not None and replaced.error.category is ErrorCategory.CANCELED
+
+
+def test_stage_attempts_inputs_and_outputs() -> None:
+    running = job_from_json(job(status="running", stage="validate", retry_count=1))
+    assert (running.stage, running.attempts, running.outputs) == ("validate", 2, None)
+    assert running.inputs == {"graph_id": running.scope, "snapshot_date": running.raw["snapshot_date"]}
+    done = job_from_json(job(status="completed", stage="validate", retry_count=None))
+    assert done.attempts is None, "not told"
+    assert done.outputs == {
+        "snapshot_date": done.raw["snapshot_date"],
+        "snapshot": f"/kpi/graphs/{done.scope}/snapshots/{done.raw['snapshot_date']}",
+    }
 
 
 def test_nulls_extra_fields_and_odd_types_are_tolerated() -> None:
