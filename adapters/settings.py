@@ -85,6 +85,9 @@ class SourceSettings(Table):
     """Where people open the upstream's own web UI: ``Job.webUrl`` is built from it (the source's
     job page path is appended; a value holding ``{native_id}`` is used as the whole link instead)."""
     traffic: TrafficTable = TrafficTable()
+    list_freshness_s: Annotated[float, Field(ge=0, le=60, strict=True)] = 1.0
+    """Identical list reads within this many seconds share one upstream answer (0: every read goes
+    upstream). Our own mutations and every status event the gateway learns end the window at once."""
 
     @model_validator(mode="after")
     def _one_place_each(self) -> Self:

@@ -15,6 +15,7 @@ from starlette.websockets import WebSocket
 from strawberry.fastapi import BaseContext
 
 from adapters.errors import UpstreamError
+from adapters.model import Source
 from gateway import activity
 from gateway.errors import FilterNotSupported, upstream_extensions
 from gateway.loaders import Loaders
@@ -30,7 +31,11 @@ class Context(BaseContext):
         self.connection_params: dict[str, Any] | None = None
         self.upstreams = services.upstreams
         self.loaders = Loaders(services.upstreams, services.cache)
-        self.reads = Reads(services.upstreams, services.codec, services.limits, self.loaders, self.report)
+        self.data_age: dict[Source, float] = {}
+        """Per source, the age in seconds of the oldest list page this request was served from the freshness window."""
+        self.reads = Reads(
+            services.upstreams, services.codec, services.limits, self.loaders, self.report, services.fresh, self.aged
+        )
         self.partial_errors: list[GraphQLError] = []
 
     @property
@@ -53,6 +58,9 @@ class Context(BaseContext):
         params = self.connection_params if isinstance(self.connection_params, dict) else {}
         value = params.get("Authorization") or params.get("authorization") or params.get("token") or ""
         return value if isinstance(value, str) else ""
+
+    def aged(self, source: Source, age: float) -> None:
+        self.data_age[source] = max(age, self.data_age.get(source, 0.0))
 
     def report(self, path: Sequence[str | int], err: UpstreamError) -> None:
         """Record a failing source; its error joins the response while other data still returns."""

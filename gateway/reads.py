@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import functools
-from collections.abc import Callable, Sequence
+from collections.abc import Awaitable, Callable, Hashable, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Generic, TypeVar
@@ -31,6 +31,7 @@ from adapters.model import CatalogRecord, IngestRunRecord, JobRecord, JobTypeRec
 from gateway.counts import JobCount, count_jobs
 from gateway.cursor import CursorCodec, CursorState, InvalidCursor, fingerprint
 from gateway.errors import FilterNotSupported, GatewayError
+from gateway.freshness import FreshLists
 from gateway.loaders import Loaders
 from gateway.paging import MergedPage, Positions, SourceStream, merge_page
 from gateway.upstreams import Upstreams
@@ -98,14 +99,33 @@ class Connection(Generic[T]):
 
 class Reads:
     def __init__(
-        self, upstreams: Upstreams, codec: CursorCodec, limits: PageLimits, loaders: Loaders, report: Report
+        self,
+        upstreams: Upstreams,
+        codec: CursorCodec,
+        limits: PageLimits,
+        loaders: Loaders,
+        report: Report,
+        fresh: FreshLists | None = None,
+        aged: Callable[[Source, float], None] | None = None,
     ) -> None:
+        """``fresh``: the freshness window for list pages; ``aged`` hears the age of every page it served."""
+        self._fresh = fresh
+        self._aged = aged
         self._report = report
         self._loaders = loaders
         self._upstreams = upstreams
         self._codec = codec
         self._limits = limits
         self._list_orders: dict[Source, str] = {}
+
+    async def _listed(self, source: Source, key: Hashable, fetch: Callable[[], Awaitable[Page[T]]]) -> Page[T]:
+        """One list page, from the freshness window when an identical read was answered within it."""
+        if self._fresh is None:
+            return await fetch()
+        page, age = await self._fresh.read(source, key, fetch)
+        if age and self._aged is not None:
+            self._aged(source, age)
+        return page
 
     def _size(self, req: PageRequest) -> int:
         if req.last is not None or req.before is not None:
@@ -268,7 +288,9 @@ class Reads:
                 if nested and after is None:
                     # A first page under each parent of a page: the loader groups them per source.
                     return await self._loaders.first_jobs_page(adapter.source, query, limit)
-                return await adapter.list_jobs(query, after, limit)
+                return await self._listed(
+                    adapter.source, ("jobs", name, query, after, limit), lambda: adapter.list_jobs(query, after, limit)
+                )
 
             return SourceStream(name, fetch, untimed=adapter.capabilities.list_order == "none")
 
@@ -333,7 +355,11 @@ class Reads:
     ) -> Connection[JobTypeRecord]:
         def stream(adapter: Adapter) -> SourceStream[JobTypeRecord]:
             async def fetch(after: str | None, limit: int) -> Page[JobTypeRecord]:
-                return await adapter.list_job_types(query, after, limit)
+                return await self._listed(
+                    adapter.source,
+                    ("jobTypes", query, after, limit),
+                    lambda: adapter.list_job_types(query, after, limit),
+                )
 
             return SourceStream(adapter.source.value, fetch)
 
@@ -355,7 +381,11 @@ class Reads:
     ) -> Connection[IngestRunRecord]:
         def stream(adapter: Adapter, name: str, query: IngestRunQuery) -> SourceStream[IngestRunRecord]:
             async def fetch(after: str | None, limit: int) -> Page[IngestRunRecord]:
-                return await adapter.list_ingest_runs(query, after, limit)
+                return await self._listed(
+                    adapter.source,
+                    ("ingestRuns", name, query, after, limit),
+                    lambda: adapter.list_ingest_runs(query, after, limit),
+                )
 
             return SourceStream(name, fetch, untimed=adapter.capabilities.list_order == "none")
 

@@ -13,7 +13,9 @@ import socket
 from dataclasses import dataclass, field
 
 from adapters.base import RemembersSubmissions
+from adapters.model import JobRecord, Source
 from adapters.registry import REGISTRY
+from adapters.settings import SourceSettings
 from gateway import activity
 from gateway.cache import RecordCache
 from gateway.callbacks import CallbackReads, CallbackTokens
@@ -24,6 +26,7 @@ from gateway.events import InProcessEventBus, PollingPolicy
 from gateway.events.bus import DEFAULT_WINDOW
 from gateway.events.leases import PollLeases
 from gateway.events.shared import Retention, SharedEventBus
+from gateway.freshness import FreshLists
 from gateway.history import StatusHistory
 from gateway.idempotency import IdempotencyLedger, ResultCodec
 from gateway.links import WebLinks
@@ -59,6 +62,8 @@ class Services:
     """What an accepted callback makes happen (a fresh upstream read); set with ``callbacks``."""
     deadline_s: float | None = None
     """Every query and mutation's upstream calls end within this many seconds (``None``: no deadline)."""
+    fresh: FreshLists | None = None
+    """The freshness window of list reads (``[sources.X] list_freshness_s``)."""
     web_links: WebLinks = field(default_factory=lambda: WebLinks({}))
     """``Job.webUrl``: links into the upstreams' own UIs, from each source's ``ui_base_url``."""
 
@@ -88,6 +93,13 @@ def build_services(config: GatewayConfig, upstreams: Upstreams) -> Services:
     upstreams.add_observer(metrics.observe_upstream)
     upstreams.add_observer(activity.observe_upstream)
     cache = RecordCache()
+    fresh = FreshLists(_freshness_windows(config, upstreams))
+    # Every status change the gateway learns (polls, webhooks, other replicas) ends the window at once.
+    live.bus.add_listener(lambda event: fresh.invalidate(event.ref.source))
+
+    async def mutated(job: JobRecord, before: JobRecord | None) -> None:
+        fresh.invalidate(job.source)
+
     return Services(
         upstreams=upstreams,
         # Until the app starts: a configured secret, else one of this process's (see ``start``).
@@ -99,7 +111,7 @@ def build_services(config: GatewayConfig, upstreams: Upstreams) -> Services:
         live=live,
         mutations=MutationService(
             ledger,
-            listeners=[live.job_changed],
+            listeners=[mutated, live.job_changed],
             callbacks=callbacks,
             forget=lambda job: cache.evict("job", (upstreams.cache_scope(job.source), job.key)),
         ),
@@ -111,11 +123,19 @@ def build_services(config: GatewayConfig, upstreams: Upstreams) -> Services:
         callbacks=callbacks,
         callback_reads=CallbackReads(upstreams, cache, live) if callbacks is not None else None,
         deadline_s=settings.request_deadline_s or upstreams.default_deadline_s(),
+        fresh=fresh,
         web_links=WebLinks.of(
             {REGISTRY.by_name(name).source: table.ui_base_url for name, table in config.sources.items()},
             {adapter.source: adapter.capabilities.web_path for adapter in upstreams},
         ),
     )
+
+
+def _freshness_windows(config: GatewayConfig, upstreams: Upstreams) -> dict[Source, float]:
+    """Each source's ``list_freshness_s``; a source built without a table (tests, embedding) gets the default."""
+    tables = {REGISTRY.by_name(name).source: table for name, table in config.sources.items()}
+    default = SourceSettings.model_fields["list_freshness_s"].default
+    return {a.source: tables[a.source].list_freshness_s if a.source in tables else default for a in upstreams}
 
 
 def _live(

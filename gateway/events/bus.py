@@ -149,6 +149,10 @@ class EventBus(Protocol):
         """Connect to where events are shared, if anywhere; before the first publish or subscribe."""
         ...
 
+    def add_listener(self, listener: Callable[[StatusEvent], None]) -> None:
+        """Call ``listener`` with every event this process delivers (its own and, when shared, others'); it must not block."""
+        ...
+
     async def stop(self) -> None: ...
 
 
@@ -305,6 +309,7 @@ class InProcessEventBus:
         self._wildcard: dict[LocalSubscription, None] = {}
         self._subscribers: dict[LocalSubscription, None] = {}
         self._recorder = recorder
+        self._listeners: list[Callable[[StatusEvent], None]] = []
 
     async def publish(
         self, ref: JobRef, job: JobRecord, previous_status: JobStatus | None, status: JobStatus, at: datetime
@@ -334,6 +339,14 @@ class InProcessEventBus:
         self._remember(event)
         for subscriber in [*self._by_ref.get(event.ref, ()), *self._wildcard]:
             subscriber.offer(event)
+        for listener in self._listeners:
+            try:
+                listener(event)
+            except Exception:
+                log.exception("event listener failed on event %d", event.id)
+
+    def add_listener(self, listener: Callable[[StatusEvent], None]) -> None:
+        self._listeners.append(listener)
 
     def preload(self, events: Iterable[StatusEvent]) -> None:
         """Take events published before this bus existed (in id order) for replay and history only."""

@@ -104,6 +104,9 @@ class SharedEventBus:
         self._tasks: list[asyncio.Task[None]] = []
         self._wake = asyncio.Event()
 
+    def add_listener(self, listener: Callable[[StatusEvent], None]) -> None:
+        self._local.add_listener(listener)
+
     def on_remote(self, listener: Callable[[StatusEvent], None]) -> None:
         """Call ``listener`` with every event another replica published, delivered or not, in id order."""
         self._remote.append(listener)

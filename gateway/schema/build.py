@@ -10,6 +10,7 @@ from strawberry.schema.config import StrawberryConfig
 
 from adapters.registry import REGISTRY, Registry
 from gateway.schema.cost import CostLimiter
+from gateway.schema.data_age import DataAge
 from gateway.schema.enums import declare_sources
 from gateway.schema.extensions import limit_extensions
 from gateway.schema.health import FreshUpstreams
@@ -61,6 +62,7 @@ def build_schema(
         ),
     )
     extensions.append(FreshUpstreams)
+    extensions.append(DataAge)
     if tracer_provider is not None:
         # First, so its span encloses what the others do (limits, error shaping, metrics).
         extensions.insert(0, operation_tracing(tracer_provider))

@@ -69,11 +69,15 @@ def running_stack(
     """The stack; ``sources`` overrides keys of ``[sources.*]`` tables (e.g. ``timeout_s``),
     ``wrap_simulators`` puts an ASGI wrapper in front of the simulators, ``prepare`` sees the
     app before it serves, ``public_base_url`` points the gateway's callbacks at itself, and
-    ``tracer_provider`` traces the gateway through it."""
+    ``tracer_provider`` traces the gateway through it.
+
+    The freshness window is off (``list_freshness_s = 0``) unless ``sources`` turns it on: these
+    tests count the upstream calls of each query and move the simulated clock behind the
+    gateway's back, which is what the window hides (``test_read_freshness.py`` tests it)."""
     sims = build_simulators(seed=seed, speed=speed)
     upstream = wrap_simulators(sims.app) if wrap_simulators is not None else sims.app
     with serve(upstream) as sim_url:
-        tables = sims.gateway_tables(sim_url)
+        tables = {name: {**table, "list_freshness_s": 0} for name, table in sims.gateway_tables(sim_url).items()}
         for name, extra in (sources or {}).items():
             tables[name] = {**tables[name], **extra}
         port = free_port()

@@ -166,7 +166,10 @@ def test_serve_workers_share_one_port_and_their_keys(
 ) -> None:
     state_url = request.getfixturevalue("redis_url") if backend == "redis" else f"sqlite:///{tmp_path / 'w.db'}"
     with simulators(tmp_path) as (_, config):
-        both = gateway(config, tmp_path, state_url=state_url, name="workers", workers=2)
+        # Each worker keeps its own freshness window: a list read on the other worker may be up to
+        # list_freshness_s old. This test counts Leia's jobs across workers, so it turns the window off.
+        no_window = {"JOB_GATEWAY_LEIA_LIST_FRESHNESS_S": "0"}
+        both = gateway(config, tmp_path, state_url=state_url, name="workers", workers=2, env=no_window)
         try:
             job = leia_job(both)
             before = leia_total(both)
