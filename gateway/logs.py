@@ -34,7 +34,12 @@ FORMATS = ("text", "json")
 
 _WEBHOOK_TOKEN = re.compile(r"(/webhooks/[^/\s\"']+/)[^/\s\"'?#]+")
 
-_STANDARD = frozenset(logging.LogRecord("", 0, "", 0, "", (), None).__dict__) | {"message", "asctime", "taskName"}
+_STANDARD = frozenset(logging.LogRecord("", 0, "", 0, "", (), None).__dict__) | {
+    "message",
+    "asctime",
+    "taskName",
+    "color_message",  # uvicorn's terminal-coloured copy of the message, with escape codes
+}
 """Attributes every record has: anything else on a record came from ``extra=`` and is a structured field."""
 
 access_log = logging.getLogger("job_gateway.access")

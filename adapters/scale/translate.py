@@ -133,17 +133,24 @@ def _ingest_id(item: Mapping[str, Any], job_type: Mapping[str, Any]) -> str | No
     return str(ingest_id) if _int(ingest_id) is not None else None
 
 
+TIMEOUT_ERROR = "timeout"
+"""The name of Scale's own system error for a job that ran past its job type's timeout."""
+
+
 def job_error(error: Mapping[str, Any]) -> JobError:
     """Scale's ``error`` object (``{name, title, description, category, should_be_retried, ...}``)."""
     name = _text(error.get("name"))
     message = _text(error.get("title")) or _text(error.get("description")) or name or "failed"
     category = _text(error.get("category"))
-    return JobError(
-        message=message,
-        code=name,
-        category=ErrorCategory(category) if category in ("SYSTEM", "DATA", "ALGORITHM") else ErrorCategory.UNKNOWN,
-        retryable=_bool(error.get("should_be_retried")),
-    )
+    if name == TIMEOUT_ERROR:
+        # Scale files its built-in "timeout" error (the job ran past its type's timeout) under
+        # SYSTEM; a dashboard asks "did it time out?", which the common category answers.
+        kind = ErrorCategory.TIMEOUT
+    elif category in ("SYSTEM", "DATA", "ALGORITHM"):
+        kind = ErrorCategory(category)
+    else:
+        kind = ErrorCategory.UNKNOWN
+    return JobError(message=message, code=name, category=kind, retryable=_bool(error.get("should_be_retried")))
 
 
 def _data(value: Any) -> dict[str, Any] | None:

@@ -67,3 +67,9 @@ def test_a_companion_servers_info_lines_are_dropped(restored: None) -> None:
         logs.QUIET.reset(token)
     assert not quiet_info and quiet_error
     assert handler.filter(logging.LogRecord("uvicorn.error", logging.INFO, "", 1, "Started", (), None))
+
+
+@pytest.mark.parametrize("formatter", [logs.JsonFormatter(), logs.TextFormatter()])
+def test_uvicorns_coloured_copy_of_a_message_is_not_a_field(formatter: logging.Formatter) -> None:
+    text = formatter.format(record("Started server process [%d]", 7, color_message="Started [\x1b[36m%d\x1b[0m]"))
+    assert "Started server process [7]" in text and "color_message" not in text and "\x1b" not in text

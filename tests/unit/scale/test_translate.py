@@ -108,6 +108,10 @@ def test_job_error_keeps_scale_category_and_retryability() -> None:
     )
     bare = tr.job_record({**ex.JOB, "error": {"id": 1, "name": "unknown"}}).error
     assert bare == JobError("unknown", "unknown", ErrorCategory.UNKNOWN, None)
+    timeout = {"id": 2, "name": "timeout", "title": "Timeout", "category": "SYSTEM", "should_be_retried": False}
+    assert tr.job_record({**ex.JOB, "status": "FAILED", "error": timeout}).error == JobError(
+        "Timeout", "timeout", ErrorCategory.TIMEOUT, retryable=False
+    )
 
 
 def test_attempts_and_data() -> None:
