@@ -22,6 +22,7 @@ from typing import Any
 import httpx
 
 from benchmarks.load import run_load
+from benchmarks.processes import SIM_NAMES as SOURCES
 from benchmarks.processes import gateway, simulators, workdir
 
 JOB = "id source nativeId status nativeStatus createdAt startedAt finishedAt jobType { name }"
@@ -87,9 +88,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--requests", type=int, default=300)
     parser.add_argument("--concurrency", type=int, nargs="+", default=[1, 10])
     parser.add_argument("--only", nargs="*", help="scenario names to run")
+    parser.add_argument(
+        "--no-window", action="store_true", help="turn the freshness window off (list_freshness_s = 0 everywhere)"
+    )
     args = parser.parse_args(argv)
     figures = []
-    with workdir() as wd, simulators(wd) as sims, gateway(wd, sims.config) as gw:
+    env = {f"JOB_GATEWAY_{name.upper()}_LIST_FRESHNESS_S": "0" for name in SOURCES} if args.no_window else {}
+    with workdir() as wd, simulators(wd) as sims, gateway(wd, sims.config, env=env) as gw:
         pid = gw.process.popen.pid
         for name, query in SCENARIOS.items():
             if args.only and name not in args.only:
