@@ -1,7 +1,8 @@
 """Fault injection for simulators: an ASGI middleware plus the ``{base}/_sim/*`` admin routes.
 
 ``POST {base}/_sim/faults`` with a JSON object sets the faults (``{}`` clears
-them); ``GET`` shows them. ``POST {base}/_sim/clock`` with ``{"advance_s": N}``
+them); ``GET`` shows them. ``GET {base}/_sim/stats`` counts the API requests served.
+``POST {base}/_sim/clock`` with ``{"advance_s": N}``
 moves the simulated clock. Admin routes are never subject to faults.
 
 Fault fields (all optional):
@@ -98,6 +99,8 @@ class FaultInjector:
         self.error_body = error_body or default_error_body
         self.clock = clock
         self.faults = faults or Faults()
+        self.requests = 0
+        """API requests served (admin routes not counted): ``GET {base}/_sim/stats``, for benchmarks."""
         self._rng = random.Random(seed)
         self.schedule: Sequence[ScheduledFault] = ()
         """Scripted fault periods (``kit.timeline``), on simulated minutes since ``origin``."""
@@ -127,6 +130,7 @@ class FaultInjector:
         await self._with_faults(scope, receive, send)
 
     async def _with_faults(self, scope: Scope, receive: Receive, send: Send) -> None:
+        self.requests += 1
         f = self.active()
         delay = f.latency_ms + (self._rng.uniform(0, f.latency_jitter_ms) if f.latency_jitter_ms else 0)
         if delay:
@@ -180,6 +184,8 @@ class FaultInjector:
                 await _send_json(send, 400, {"message": str(exc)})
                 return
             await _send_json(send, 200, {"now": self.clock.now().isoformat(), "speed": self.clock.speed})
+        elif local == "/_sim/stats" and method == "GET":
+            await _send_json(send, 200, {"requests": self.requests})
         else:
             await _send_json(send, 404, {"message": "unknown simulator admin route"})
 

@@ -271,3 +271,10 @@ async def test_injected_errors_use_the_problem_shape(sim: SimulatorApp, client: 
 def test_page_size_must_be_positive() -> None:
     with pytest.raises(ValueError):
         create_simulator(page_size=0)
+
+
+async def test_the_stats_route_counts_api_requests_only(sim: SimulatorApp, client: httpx.AsyncClient) -> None:
+    before = (await client.get("/_sim/stats")).json()["requests"]
+    await client.get(f"/projects/{sim.config['projects'][0]}/jobs")
+    await client.post("/_sim/faults", json={})
+    assert (await client.get("/_sim/stats")).json() == {"requests": before + 1}
