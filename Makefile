@@ -20,7 +20,7 @@ BENCH_OUT ?= build/BENCHMARKS.md
 INTEROP := tests/interop
 INTEROP_STAMP := $(INTEROP)/node_modules/.installed-stamp
 
-.PHONY: install run test lint typecheck unit schema bench bench-update clean
+.PHONY: install run test lint typecheck unit schema bench bench-update bench-peer clean
 
 install: $(STAMP)
 
@@ -62,6 +62,17 @@ bench: install
 
 bench-update: install
 	$(BIN)/python -m benchmarks --out BENCHMARKS.md
+
+# Side by side with Hive Gateway over GraphQL Mesh (npm: pinned in benchmarks/peer/package.json).
+PEER := benchmarks/peer
+PEER_STAMP := $(PEER)/node_modules/.installed-stamp
+PEER_OUT ?= build/PEER.md
+
+$(PEER_STAMP): $(PEER)/package-lock.json
+	npm ci --prefix $(PEER) --no-audit --no-fund --loglevel=error && touch $@
+
+bench-peer: install $(PEER_STAMP)
+	$(BIN)/python -m benchmarks.peer --out $(PEER_OUT)
 
 clean:
 	rm -rf $(VENV) build *.egg-info .pytest_cache .mypy_cache .ruff_cache $(INTEROP)/node_modules

@@ -1,0 +1,275 @@
+"""Side by side with the gateway users would pick instead: Hive Gateway over GraphQL Mesh.
+
+``make bench-peer`` installs the peer from npm (``benchmarks/peer/package.json``,
+pinned, with its lock file), then runs this: the simulators (frozen clock) in a
+subprocess, the peer composed by ``mesh-compose`` from the simulators' own OpenAPI
+documents (``benchmarks/peer/mesh.config.ts``: Scale, Leia, WordLift) and served by
+``hive-gateway``, and our gateway (``job-gateway serve``, default configuration).
+Each scenario sends equivalent queries (same fields, same page sizes) to both with
+the same load generator (``autocannon``), alternating ours and theirs, and reports
+ours ÷ theirs for req/s, p50, p99, CPU ms per request (each gateway's own process
+tree, from ``/proc``) and upstream calls per request (counted by the simulators,
+``GET {sim}/_sim/stats``).
+
+Options: ``--duration`` seconds per run (default 5), ``--rounds`` (default 2),
+``--out PATH`` (write the Markdown table there too).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import time
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+from benchmarks.processes import free_port, gateway, simulators, workdir
+
+PEER = Path(__file__).resolve().parent / "peer"
+BIN = PEER / "node_modules" / ".bin"
+SOURCES = ("scale", "leia", "wordlift")
+
+SCALE_FIELDS_THEIRS = "id status created started ended job_type { name }"
+SCALE_FIELDS_OURS = "nativeId status createdAt startedAt finishedAt jobType { name }"
+
+
+@dataclass(frozen=True)
+class Scenario:
+    name: str
+    ours: str
+    theirs: str
+    concurrency: int
+    latency_ms: int
+
+
+def scenarios(graph: str) -> list[Scenario]:
+    scale_theirs = f"{{ _rest_v6_job_list(page_size: 50) {{ count results {{ {SCALE_FIELDS_THEIRS} }} }} }}"
+    scale_ours = f"{{ jobs(first: 50, filter: {{sources: [SCALE]}}) {{ totalCount edges {{ node {{ {SCALE_FIELDS_OURS} }} }} }} }}"
+    three_theirs = (
+        f"{{ s: _rest_v6_job_list(page_size: 17) {{ results {{ id status created started ended }} }} "
+        "l: get_jobs(limit: 17) { id status creation_time starting_time finished_time } "
+        f'w: list_jobs_for_graph_kpi_graphs__graph_id__jobs_get(graph_id: "{graph}", limit: 17) '
+        "{ ... on WordLift_JobListResponse { items { job_id status started_at finished_at } } } }"
+    )
+    node = "edges { node { nativeId status createdAt startedAt finishedAt } }"
+    three_ours = (
+        f"{{ s: jobs(first: 17, filter: {{sources: [SCALE]}}) {{ {node} }} "
+        f"l: jobs(first: 17, filter: {{sources: [LEIA]}}) {{ {node} }} "
+        f'w: jobs(first: 17, filter: {{sources: [WORDLIFT], scopes: ["{graph}"]}}) {{ {node} }} }}'
+    )
+    return [
+        Scenario("Scale, 50 jobs, 0 ms, concurrency 1", scale_ours, scale_theirs, 1, 0),
+        Scenario("Scale, 50 jobs, 50 ms, concurrency 1", scale_ours, scale_theirs, 1, 50),
+        Scenario("Scale, 50 jobs, 0 ms, concurrency 10", scale_ours, scale_theirs, 10, 0),
+        Scenario("Scale, 50 jobs, 50 ms, concurrency 10", scale_ours, scale_theirs, 10, 50),
+        Scenario("3 sources, 0 ms, concurrency 1", three_ours, three_theirs, 1, 0),
+        Scenario("3 sources, 50 ms, concurrency 10", three_ours, three_theirs, 10, 50),
+    ]
+
+
+@dataclass
+class Run:
+    rps: list[float] = field(default_factory=list)
+    p50: list[float] = field(default_factory=list)
+    p99: list[float] = field(default_factory=list)
+    cpu_ms: list[float] = field(default_factory=list)
+    calls: list[float] = field(default_factory=list)
+    errors: int = 0
+
+    def mean(self, values: list[float]) -> float:
+        return sum(values) / len(values) if values else float("nan")
+
+
+def tree_cpu_seconds(root: int) -> float:
+    """User + system CPU of ``root`` and every process below it (Hive may fork workers)."""
+    children: dict[int, list[int]] = {}
+    stats: dict[int, tuple[int, float]] = {}
+    tick = os.sysconf("SC_CLK_TCK")
+    for proc in Path("/proc").iterdir():
+        if not proc.name.isdigit():
+            continue
+        try:
+            fields = (proc / "stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        pid, ppid = int(proc.name), int(fields[1])
+        stats[pid] = (ppid, (int(fields[11]) + int(fields[12])) / tick)
+        children.setdefault(ppid, []).append(pid)
+    total, todo = 0.0, [root]
+    while todo:
+        pid = todo.pop()
+        total += stats.get(pid, (0, 0.0))[1]
+        todo.extend(children.get(pid, ()))
+    return total
+
+
+def sim_requests(sim_url: str) -> int:
+    return sum(httpx.get(f"{sim_url}/{name}/_sim/stats", timeout=10).json()["requests"] for name in SOURCES)
+
+
+def check(url: str, query: str) -> None:
+    body = httpx.post(url, json={"query": query}, timeout=60).json()
+    if body.get("errors") or not body.get("data"):
+        raise RuntimeError(f"{url}: {json.dumps(body)[:500]}")
+
+
+def autocannon(url: str, query: str, concurrency: int, duration_s: float) -> dict[str, Any]:
+    command = [
+        str(BIN / "autocannon"),
+        "--json",
+        "-c",
+        str(concurrency),
+        "-d",
+        str(duration_s),
+        "-m",
+        "POST",
+        "-H",
+        "content-type=application/json",
+        "-b",
+        json.dumps({"query": query}),
+        url,
+    ]
+    done = subprocess.run(command, capture_output=True, text=True, check=True, timeout=duration_s + 120)
+    result: dict[str, Any] = json.loads(done.stdout)
+    return result
+
+
+def measure(url: str, pid: int, sim_url: str, scenario: Scenario, query: str, duration_s: float, into: Run) -> None:
+    autocannon(url, query, scenario.concurrency, 1)  # warm-up: connections, caches, JIT
+    cpu, calls = tree_cpu_seconds(pid), sim_requests(sim_url)
+    result = autocannon(url, query, scenario.concurrency, duration_s)
+    cpu, calls = tree_cpu_seconds(pid) - cpu, sim_requests(sim_url) - calls
+    done = max(1, int(result["requests"]["total"]))
+    into.rps.append(float(result["requests"]["average"]))
+    into.p50.append(float(result["latency"]["p50"]))
+    into.p99.append(float(result["latency"]["p99"]))
+    into.cpu_ms.append(cpu * 1000 / done)
+    into.calls.append(calls / done)
+    into.errors += int(result.get("errors", 0)) + int(result.get("non2xx", 0))
+
+
+def faults(sim_url: str, latency_ms: int) -> None:
+    for name in SOURCES:
+        body = {"latency_ms": latency_ms} if latency_ms else {}
+        httpx.post(f"{sim_url}/{name}/_sim/faults", json=body, timeout=10).raise_for_status()
+
+
+def start_peer(wd: Path, sim_url: str, config: dict[str, Any]) -> tuple[subprocess.Popen[bytes], str]:
+    login = httpx.post(f"{sim_url}/leia/login", json={"api_key": config["leia"]["api_key"]}, timeout=10)
+    login.raise_for_status()
+    env = {
+        **os.environ,
+        "SIM_URL": sim_url,
+        "SCALE_TOKEN": config["scale"]["token"],
+        "LEIA_TOKEN": login.json()["token"],
+        "WORDLIFT_KEY": config["wordlift"]["api_key"],
+    }
+    supergraph = wd / "supergraph.graphql"
+    subprocess.run(
+        [str(BIN / "mesh-compose"), "-o", str(supergraph)], cwd=PEER, env=env, check=True, capture_output=True
+    )
+    port = free_port()
+    log = (wd / "hive.log").open("wb")
+    peer = subprocess.Popen(
+        [str(BIN / "hive-gateway"), "supergraph", str(supergraph), "--port", str(port)],
+        cwd=PEER,
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
+    url = f"http://127.0.0.1:{port}/graphql"
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        try:
+            if httpx.post(url, json={"query": "{ __typename }"}, timeout=2).status_code == 200:
+                return peer, url
+        except httpx.HTTPError:
+            time.sleep(0.2)
+    peer.kill()
+    raise RuntimeError(f"hive-gateway did not start:\n{(wd / 'hive.log').read_text()[-2000:]}")
+
+
+def ratio(ours: float, theirs: float) -> str:
+    return f"{ours / theirs:.2f}" if theirs else "n/a"
+
+
+def table(results: list[tuple[Scenario, Run, Run]]) -> str:
+    rows = [
+        "| scenario | req/s ours / Hive (÷) | p50 ms ours / Hive | p99 ms ours / Hive | CPU ms/req ours / Hive (÷) "
+        "| upstream calls/req ours / Hive | errors ours / Hive |",
+        "| --- | --- | --- | --- | --- | --- | --- |",
+    ]
+    for scenario, ours, theirs in results:
+        m = ours.mean
+        t = theirs.mean
+        rows.append(
+            f"| {scenario.name} | {m(ours.rps):.0f} / {t(theirs.rps):.0f} ({ratio(m(ours.rps), t(theirs.rps))}) "
+            f"| {m(ours.p50):.0f} / {t(theirs.p50):.0f} | {m(ours.p99):.0f} / {t(theirs.p99):.0f} "
+            f"| {m(ours.cpu_ms):.2f} / {t(theirs.cpu_ms):.2f} ({ratio(m(ours.cpu_ms), t(theirs.cpu_ms))}) "
+            f"| {m(ours.calls):.2f} / {t(theirs.calls):.2f} | {ours.errors} / {theirs.errors} |"
+        )
+    return "\n".join(rows)
+
+
+def run(duration_s: float, rounds: int) -> str:
+    if not (BIN / "hive-gateway").exists():
+        raise SystemExit("the peer is not installed: npm ci --prefix benchmarks/peer (make bench-peer does it)")
+    results: list[tuple[Scenario, Run, Run]] = []
+    with workdir() as wd, simulators(wd) as sims:
+        config = tomllib.loads(sims.config.read_text())["sources"]
+        peer, peer_url = start_peer(wd, sims.url, config)
+        try:
+            with gateway(wd, sims.config, "gateway-peer-bench") as ours:
+                pid = ours.process.popen.pid
+                for scenario in scenarios(config["wordlift"]["graphs"][0]):
+                    faults(sims.url, scenario.latency_ms)
+                    check(ours.graphql_url, scenario.ours)
+                    check(peer_url, scenario.theirs)
+                    mine, theirs = Run(), Run()
+                    for n in range(rounds):
+                        # Alternate who goes first, so neither always runs on a warmer machine.
+                        order = [
+                            (ours.graphql_url, pid, scenario.ours, mine),
+                            (peer_url, peer.pid, scenario.theirs, theirs),
+                        ]
+                        for url, process, query, into in order if n % 2 == 0 else reversed(order):
+                            measure(url, process, sims.url, scenario, query, duration_s, into)
+                    print(
+                        f"  {scenario.name}: ours {mine.mean(mine.rps):.0f} req/s, Hive {theirs.mean(theirs.rps):.0f}"
+                    )
+                    results.append((scenario, mine, theirs))
+                faults(sims.url, 0)
+        finally:
+            peer.terminate()
+            peer.wait(timeout=10)
+    return table(results)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
+    parser.add_argument("--duration", type=float, default=5.0)
+    parser.add_argument("--rounds", type=int, default=2)
+    parser.add_argument("--out", type=Path, default=None)
+    args = parser.parse_args(argv)
+    report = run(args.duration, args.rounds)
+    print()
+    print(report)
+    if args.out is not None:
+        args.out.parent.mkdir(parents=True, exist_ok=True)
+        args.out.write_text(
+            "## Side by side with Hive Gateway\n\n`make bench-peer` (method in `benchmarks/peer.py`).\n\n"
+            + report
+            + "\n"
+        )
+        print(f"\nwritten to {args.out}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
