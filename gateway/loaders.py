@@ -86,6 +86,11 @@ class Loaders:
         record: JobRecord | None = await self._load("job", source, key)
         return record
 
+    def cached_job_type(self, source: Source, key: NativeKey) -> JobTypeRecord | None:
+        """The job type when the cross-request cache holds it: no call, nothing to await."""
+        found = self._cache.get("job_type", (self._upstreams.cache_scope(source), key))
+        return found if isinstance(found, JobTypeRecord) else None
+
     async def job_type(self, source: Source, key: NativeKey) -> JobTypeRecord | None:
         record: JobTypeRecord | None = await self._load("job_type", source, key)
         return record
