@@ -149,6 +149,10 @@ class EventBus(Protocol):
         """Connect to where events are shared, if anywhere; before the first publish or subscribe."""
         ...
 
+    async def catch_up(self) -> None:
+        """Deliver every event published anywhere until now before returning (call before ``subscribe``)."""
+        ...
+
     def add_listener(self, listener: Callable[[StatusEvent], None]) -> None:
         """Call ``listener`` with every event this process delivers (its own and, when shared, others'); it must not block."""
         ...
@@ -325,6 +329,9 @@ class InProcessEventBus:
 
     async def stop(self) -> None:
         """Nothing to disconnect."""
+
+    async def catch_up(self) -> None:
+        """Every event of this bus is delivered as it is published: nothing to catch up with."""
 
     def deliver(self, event: StatusEvent) -> None:
         """Keep ``event`` for replay and history and offer it to every subscriber; never waits.

@@ -103,6 +103,8 @@ class SharedEventBus:
         self._read = 0
         self._tasks: list[asyncio.Task[None]] = []
         self._wake = asyncio.Event()
+        self._taking = asyncio.Lock()
+        """Held while entries are handed over, so the tail and ``catch_up`` never hand one over twice."""
 
     def add_listener(self, listener: Callable[[StatusEvent], None]) -> None:
         self._local.add_listener(listener)
@@ -117,7 +119,7 @@ class SharedEventBus:
         """Load the retained log (replay window and history), then follow it; ``StateUnavailable`` if unreachable."""
         if self._tasks:
             return
-        await self._catch_up()
+        await self._load_retained()
         self._tasks = [
             asyncio.create_task(self._tail(), name="job-gateway-event-tail"),
             asyncio.create_task(self._trim_forever(), name="job-gateway-event-trim"),
@@ -133,7 +135,7 @@ class SharedEventBus:
                 waiter.set_result(None)
         self._waiting.clear()
 
-    async def _catch_up(self) -> None:
+    async def _load_retained(self) -> None:
         """Everything the log retains, into the local window without offering it to anyone (no subscriber yet)."""
         loaded: list[StatusEvent] = []
         while True:
@@ -219,11 +221,33 @@ class SharedEventBus:
                 log.warning("event log unreadable, retrying in %.0fs: %s", RETRY_S, exc)
                 await asyncio.sleep(RETRY_S)
                 continue
-            for entry_id, body in entries:
-                self._read = entry_id
-                logged = self._decode(entry_id, body)
-                if logged is not None:
-                    self._take(logged.with_id(entry_id), own=logged.origin == self.origin)
+            async with self._taking:
+                self._hand_over(entries)
+
+    async def catch_up(self) -> None:
+        """Read the log up to now and deliver it, without waiting for the tail's next turn.
+
+        With the store unreachable, what was delivered so far has to do (the tail retries).
+        """
+        async with self._taking:
+            while True:
+                try:
+                    entries = await self._store.read_after(LOG, self._read, limit=READ_BATCH)
+                except StateUnavailable as exc:
+                    log.warning("event log unreadable; subscribing without catching up: %s", exc)
+                    return
+                self._hand_over(entries)
+                if len(entries) < READ_BATCH:
+                    return
+
+    def _hand_over(self, entries: list[tuple[int, bytes]]) -> None:
+        for entry_id, body in entries:
+            if entry_id <= self._read:
+                continue  # already handed over by catch_up while the tail was reading
+            self._read = entry_id
+            logged = self._decode(entry_id, body)
+            if logged is not None:
+                self._take(logged.with_id(entry_id), own=logged.origin == self.origin)
 
     def _take(self, event: StatusEvent, *, own: bool) -> None:
         delivered: StatusEvent | None = None

@@ -184,6 +184,9 @@ class Subscription:
         def wanted(job: JobRecord) -> bool:
             return JobRef.of(job) in followed or matches(job)
 
+        # On a shared bus, first deliver what other replicas published until now: an event from
+        # before this subscription must not reach it as news (nor be missing from its replay).
+        await live.bus.catch_up()
         # No await from here to the end of the scan below: an event published before
         # ``subscribe`` shows in the watcher's state, one published after it in the stream.
         if ids is not None:

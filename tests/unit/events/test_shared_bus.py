@@ -161,3 +161,17 @@ async def test_one_replica_polls_a_job_both_watch_and_the_other_takes_over_when_
     finally:
         await a.stop()
         await b.stop()
+
+
+async def test_catching_up_before_subscribing_keeps_earlier_events_out_of_the_stream(
+    buses: tuple[SharedEventBus, SharedEventBus],
+) -> None:
+    a, b = buses
+    earlier = await _publish(a, "1", Q, R)
+    await b.catch_up()  # b has no subscriber yet: its tail only looks now and then
+    assert b.last_id == earlier.id
+    on_b = b.subscribe()
+    later = await _publish(a, "1", R, OK)
+    assert [event.id for event in await _take(on_b, 1)] == [later.id]
+    replayed = b.subscribe(since_id=earlier.id - 1)
+    assert [event.id for event in await _take(replayed, 2)] == [earlier.id, later.id]
