@@ -17,6 +17,7 @@ import os
 import sys
 import time
 from collections import Counter
+from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -167,17 +168,23 @@ def run(args: argparse.Namespace) -> str:
     return report
 
 
-def _subscriptions_section() -> str:
-    from benchmarks import subscriptions
-
-    print("\nsubscriptions:", flush=True)
+def _reported(title: str, run: Callable[[Callable[[str], None]], object]) -> list[str]:
+    """What ``run`` reports, echoed as it comes (a benchmark module's ``run(report)``)."""
+    print(f"\n{title}:", flush=True)
     lines: list[str] = []
 
     def report(line: str) -> None:
         print(line, flush=True)
         lines.append(line)
 
-    subscriptions.run(report)
+    run(report)
+    return lines
+
+
+def _subscriptions_section() -> str:
+    from benchmarks import subscriptions
+
+    lines = _reported("subscriptions", subscriptions.run)
     body = "\n".join(line for line in lines if not line.startswith("  ws x") and not line.startswith("  schema x"))
     return (
         "\n## Subscriptions\n\n"
@@ -190,15 +197,7 @@ def _subscriptions_section() -> str:
 def _state_section() -> str:
     from benchmarks import state
 
-    print("\nshared state:", flush=True)
-    lines: list[str] = []
-
-    def report(line: str) -> None:
-        print(line, flush=True)
-        lines.append(line)
-
-    state.run(report)
-    body = "\n".join(line for line in lines if not line.startswith("  "))
+    body = "\n".join(line for line in _reported("shared state", state.run) if not line.startswith("  "))
     return (
         "\n## Shared state\n\n"
         "`python -m benchmarks.state` (method in its module docstring): the added latency of an idempotent "
