@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Sequence
 from typing import Protocol
 from urllib.parse import urlsplit, urlunsplit
@@ -9,6 +10,19 @@ from urllib.parse import urlsplit, urlunsplit
 
 class StateUnavailable(Exception):
     """The store cannot be reached or used; the message names it (never with a password)."""
+
+
+def unavailable(message: str) -> BaseException:
+    """``StateUnavailable(message)``, unless the task is being cancelled: then the cancellation.
+
+    A client library may turn a cancellation that lands mid-command into its own error
+    (a lost connection); passed on as ``StateUnavailable``, a loop that retries on it would
+    never stop, and whoever awaits that loop on shutdown would wait for ever.
+    """
+    task = asyncio.current_task()
+    if task is not None and task.cancelling():
+        return asyncio.CancelledError()
+    return StateUnavailable(message)
 
 
 class StateStore(Protocol):

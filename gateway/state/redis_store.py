@@ -16,7 +16,7 @@ from typing import Any, cast
 import redis.asyncio as aioredis
 from redis.exceptions import RedisError
 
-from gateway.state.base import StateUnavailable, redact_url
+from gateway.state.base import redact_url, unavailable
 
 CONNECT_TIMEOUT_S = 5.0
 
@@ -67,13 +67,13 @@ class RedisStore:
         try:
             await self._client.ping()
         except (RedisError, OSError) as exc:
-            raise StateUnavailable(f"state store {self.url} is unreachable: {exc}") from None
+            raise unavailable(f"state store {self.url} is unreachable: {exc}") from None
 
     async def get(self, key: str) -> bytes | None:
         try:
             value = await self._client.get(self._prefix + key)
         except (RedisError, OSError) as exc:
-            raise StateUnavailable(f"state store {self.url} failed: {exc}") from None
+            raise unavailable(f"state store {self.url} failed: {exc}") from None
         if value is None:
             return None
         return value.encode() if isinstance(value, str) else bytes(value)
@@ -84,26 +84,26 @@ class RedisStore:
         try:
             values = await self._client.mget([self._prefix + key for key in keys])
         except (RedisError, OSError) as exc:
-            raise StateUnavailable(f"state store {self.url} failed: {exc}") from None
+            raise unavailable(f"state store {self.url} failed: {exc}") from None
         return [None if v is None else (v.encode() if isinstance(v, str) else bytes(v)) for v in values]
 
     async def set(self, key: str, value: bytes, *, ttl_s: float | None = None) -> None:
         try:
             await self._client.set(self._prefix + key, value, px=_ms(ttl_s))
         except (RedisError, OSError) as exc:
-            raise StateUnavailable(f"state store {self.url} failed: {exc}") from None
+            raise unavailable(f"state store {self.url} failed: {exc}") from None
 
     async def claim(self, key: str, value: bytes, *, ttl_s: float | None = None) -> bool:
         try:
             return bool(await self._client.set(self._prefix + key, value, nx=True, px=_ms(ttl_s)))
         except (RedisError, OSError) as exc:
-            raise StateUnavailable(f"state store {self.url} failed: {exc}") from None
+            raise unavailable(f"state store {self.url} failed: {exc}") from None
 
     async def delete(self, key: str) -> None:
         try:
             await self._client.delete(self._prefix + key)
         except (RedisError, OSError) as exc:
-            raise StateUnavailable(f"state store {self.url} failed: {exc}") from None
+            raise unavailable(f"state store {self.url} failed: {exc}") from None
 
     async def hold(self, keys: Sequence[str], owner: bytes, *, ttl_s: float) -> list[bool]:
         if not keys:
@@ -111,7 +111,7 @@ class RedisStore:
         try:
             held = await self._hold(keys=[self._prefix + key for key in keys], args=[owner, max(1, int(ttl_s * 1000))])
         except (RedisError, OSError) as exc:
-            raise StateUnavailable(f"state store {self.url} failed: {exc}") from None
+            raise unavailable(f"state store {self.url} failed: {exc}") from None
         return [bool(flag) for flag in cast(list[int], held)]
 
     async def release(self, keys: Sequence[str], owner: bytes) -> None:
@@ -120,14 +120,14 @@ class RedisStore:
         try:
             await self._release(keys=[self._prefix + key for key in keys], args=[owner])
         except (RedisError, OSError) as exc:
-            raise StateUnavailable(f"state store {self.url} failed: {exc}") from None
+            raise unavailable(f"state store {self.url} failed: {exc}") from None
 
     async def append(self, log: str, body: bytes) -> int:
         keys = [f"{self._prefix}log-id:{log}", f"{self._prefix}log:{log}"]
         try:
             return int(cast(int, await self._append(keys=keys, args=[body, repr(time.time())])))
         except (RedisError, OSError) as exc:
-            raise StateUnavailable(f"state store {self.url} failed: {exc}") from None
+            raise unavailable(f"state store {self.url} failed: {exc}") from None
 
     async def read_after(self, log: str, after: int, *, limit: int, wait_s: float = 0.0) -> list[tuple[int, bytes]]:
         # BLOCK 0 would wait for ever; the socket timeout bounds how long one wait may be.
@@ -135,7 +135,7 @@ class RedisStore:
         try:
             found: Any = await self._client.xread({f"{self._prefix}log:{log}": f"0-{after}"}, count=limit, block=block)
         except (RedisError, OSError) as exc:
-            raise StateUnavailable(f"state store {self.url} failed: {exc}") from None
+            raise unavailable(f"state store {self.url} failed: {exc}") from None
         return [
             (_entry_id(entry_id), bytes(fields[b"b"])) for _, entries in found or () for entry_id, fields in entries
         ]
@@ -155,7 +155,7 @@ class RedisStore:
                 if len(old) < len(oldest):
                     return
         except (RedisError, OSError) as exc:
-            raise StateUnavailable(f"state store {self.url} failed: {exc}") from None
+            raise unavailable(f"state store {self.url} failed: {exc}") from None
 
 
 def _entry_id(entry_id: bytes | str) -> int:

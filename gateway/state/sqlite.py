@@ -20,7 +20,7 @@ from urllib.parse import unquote, urlsplit
 
 import aiosqlite
 
-from gateway.state.base import StateUnavailable
+from gateway.state.base import StateUnavailable, unavailable
 
 MIGRATIONS: tuple[str, ...] = (
     """
@@ -199,7 +199,7 @@ class SqliteStore:
             # One trip to aiosqlite's thread per statement (execute, fetch and close together).
             return list(await self._conn().execute_fetchall(sql, params))
         except sqlite3.Error as exc:
-            raise StateUnavailable(f"state store {self.url} failed: {exc}") from None
+            raise unavailable(f"state store {self.url} failed: {exc}") from None
 
     async def _purge_forever(self) -> None:
         while True:

@@ -112,3 +112,24 @@ async def test_an_unreachable_store_says_which_without_its_password(tmp_path: Pa
 def test_urls_are_shown_without_passwords() -> None:
     assert redact_url("redis://u:secret@h:6379/0") == "redis://u:***@h:6379/0"
     assert redact_url("sqlite:///a/b.db") == "sqlite:///a/b.db"
+
+
+async def test_a_store_error_during_a_cancellation_is_the_cancellation() -> None:
+    """A loop that retries on StateUnavailable must still stop when its task is cancelled."""
+    from gateway.state.base import unavailable
+
+    assert isinstance(unavailable("lost"), StateUnavailable)
+    seen: list[type[BaseException]] = []
+
+    async def victim() -> None:
+        try:
+            await asyncio.sleep(10)
+        except asyncio.CancelledError:
+            # What a client library may do with a cancel mid-command: report a lost connection.
+            seen.append(type(unavailable("lost")))
+
+    task = asyncio.create_task(victim())
+    await asyncio.sleep(0)
+    task.cancel()
+    await task
+    assert seen == [asyncio.CancelledError]
