@@ -1,0 +1,15 @@
+"""One gateway on the simulators for every browser test of the session: starting it costs seconds."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+
+from tests.browser.browser import running_gateway
+
+
+@pytest.fixture(scope="session")
+def gateway_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    with running_gateway(tmp_path_factory.mktemp("gateway") / "gateway.log") as base:
+        yield base
