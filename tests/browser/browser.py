@@ -20,6 +20,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, NoReturn
 from urllib.parse import urlsplit
@@ -64,15 +65,26 @@ def free_port() -> int:
         return port
 
 
-def gateway_command(port: int) -> list[str]:
+def gateway_command(port: int, sim_port: int) -> list[str]:
     """The command that starts the gateway on the simulators, in one process."""
-    return [sys.executable, "-m", "gateway", "serve", "--simulate", "--host", "127.0.0.1", "--port", str(port)]
+    return [
+        *(sys.executable, "-m", "gateway", "serve", "--simulate"),
+        *("--host", "127.0.0.1", "--port", str(port), "--sim-port", str(sim_port)),
+    ]
+
+
+@dataclass(frozen=True, slots=True)
+class Gateway:
+    url: str
+    """The gateway's base URL."""
+    simulators: str
+    """The simulators' origin (``/<source>/_sim/faults`` breaks a source)."""
 
 
 @contextlib.contextmanager
-def running_gateway(log_path: Path) -> Iterator[str]:
-    """The gateway on the simulators until the block ends; yields its base URL."""
-    port = free_port()
+def running_gateway(log_path: Path) -> Iterator[Gateway]:
+    """The gateway on the simulators until the block ends."""
+    port, sim_port = free_port(), free_port()
     base = f"http://127.0.0.1:{port}"
     env = dict(os.environ)
     env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(REPO_ROOT), env.get("PYTHONPATH")]))
@@ -80,7 +92,7 @@ def running_gateway(log_path: Path) -> Iterator[str]:
     env.pop("JOB_GATEWAY_CONFIG", None)  # --simulate refuses a configuration
     with log_path.open("wb") as log:
         process = subprocess.Popen(
-            gateway_command(port),
+            gateway_command(port, sim_port),
             cwd=REPO_ROOT,
             env=env,
             stdin=subprocess.DEVNULL,
@@ -106,7 +118,7 @@ def running_gateway(log_path: Path) -> Iterator[str]:
                     pytrace=False,
                 )
             time.sleep(0.2)
-        yield base
+        yield Gateway(base, f"http://127.0.0.1:{sim_port}")
     finally:
         process.terminate()
         try:

@@ -6,10 +6,15 @@ from collections.abc import Iterator
 
 import pytest
 
-from tests.browser.browser import running_gateway
+from tests.browser.browser import Gateway, running_gateway
 
 
 @pytest.fixture(scope="session")
-def gateway_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    with running_gateway(tmp_path_factory.mktemp("gateway") / "gateway.log") as base:
-        yield base
+def gateway(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Gateway]:
+    with running_gateway(tmp_path_factory.mktemp("gateway") / "gateway.log") as running:
+        yield running
+
+
+@pytest.fixture(scope="session")
+def gateway_url(gateway: Gateway) -> str:
+    return gateway.url

@@ -58,7 +58,8 @@ export async function runAction(kind, job) {
       return { state: "refused", message: result.errors.map((e) => `${e.code}: ${e.message}`).join("; "), job };
     }
     if (result.pending) {
-      return { state: "requested", message: `requested: the upstream will make it ${result.pendingStatus}`, job: result.job || job };
+      const message = `requested: the upstream will make it ${result.pendingStatus}`;
+      return { state: "requested", message, pendingStatus: result.pendingStatus, job: result.job || job };
     }
     const affected = (result.affectedJobs || []).filter((other) => other.id !== job.id);
     const extra = affected.length ? `; also stopped ${affected.map((a) => a.nativeId).join(", ")}` : "";

@@ -119,7 +119,9 @@ export async function jobPage(main, id) {
     if (!(await confirmAction(kind, [job]))) return;
     outcome.textContent = `${ACTIONS[kind].label}: asking ${job.source}…`;
     const result = await runAction(kind, job);
-    outcome.textContent = `${ACTIONS[kind].label}: ${result.state} (${result.message})`;
+    // "requested" needs no prefix: its message already says the upstream applies it later.
+    const prefix = result.state === "requested" ? "" : `${result.state}, `;
+    outcome.textContent = `${ACTIONS[kind].label}: ${prefix}${result.message}`;
     outcome.dataset.state = result.state;
     if (result.state === "done" && result.job.id === job.id) Object.assign(job, result.job);
     if (result.state === "done" && result.job.id !== job.id) outcome.append(" ", h("a", { href: jobHref(result.job.id) }, "Open the new job"));
