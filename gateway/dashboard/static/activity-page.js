@@ -38,7 +38,7 @@ export function activityPage(main) {
           h("a", { href: jobHref(event.job.id), class: "mono" }, event.job.nativeId),
           " ",
           event.job.jobTypeName ? `(${event.job.jobTypeName}) ` : "",
-          event.previousStatus ? statusBadge(event.previousStatus) : "new",
+          event.previousStatus ? statusBadge(event.previousStatus) : "first seen",
           " → ",
           statusBadge(event.status),
         ),

@@ -71,7 +71,7 @@ function timelineItem(event) {
     { "data-event": event.id },
     h("time", { datetime: event.at }, formatTime(event.at)),
     " ",
-    event.previousStatus ? statusBadge(event.previousStatus) : "new",
+    event.previousStatus ? statusBadge(event.previousStatus) : "first seen",
     " → ",
     statusBadge(event.status),
   );
