@@ -28,6 +28,8 @@ from urllib.parse import urlsplit
 import httpx
 import pytest
 
+from tests.support.processes import Process
+
 CHROMIUM = "/usr/bin/chromium"
 CHROMEDRIVER = "/usr/bin/chromedriver"
 REPO_ROOT = Path(__file__).resolve().parents[2]
@@ -120,12 +122,7 @@ def running_gateway(log_path: Path) -> Iterator[Gateway]:
             time.sleep(0.2)
         yield Gateway(base, f"http://127.0.0.1:{sim_port}")
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait(timeout=15)
+        Process(process, base, log_path).stop()
 
 
 @contextlib.contextmanager
