@@ -1,4 +1,8 @@
-"""One gateway on the simulators for every browser test of the session: starting it costs seconds."""
+"""One gateway on the simulators for every browser test: starting it costs seconds.
+
+Package-scoped, so it stops after the last browser test instead of running on (polling,
+its simulators moving) through the rest of the suite.
+"""
 
 from __future__ import annotations
 
@@ -9,12 +13,12 @@ import pytest
 from tests.browser.browser import Gateway, running_gateway
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def gateway(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Gateway]:
     with running_gateway(tmp_path_factory.mktemp("gateway") / "gateway.log") as running:
         yield running
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def gateway_url(gateway: Gateway) -> str:
     return gateway.url

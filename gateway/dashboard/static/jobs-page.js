@@ -212,7 +212,8 @@ export function jobsPage(main) {
     const event = data.jobStatusChanged;
     if (patch(event.job)) {
       announce(`${event.job.source} job ${event.job.nativeId} is now ${STATUSES[event.status]?.label || event.status}`);
-    } else {
+    } else if (event.previousStatus === null) {
+      // A job the gateway sees for the first time; changes of older jobs below the loaded pages are not news.
       unseen.add(event.job.id);
       updateBanner();
     }
