@@ -1,5 +1,5 @@
 # Two commands set everything up on a fresh machine with Python 3.11 and make:
-#   make run    the gateway on the upstream simulators, GraphiQL at http://127.0.0.1:8000/graphql
+#   make run    the gateway on the upstream simulators: dashboard at http://127.0.0.1:8000/ui/, GraphiQL at /graphql
 #   make test   lint, format check, types and the whole test suite
 
 PYTHON ?= $(shell command -v python3.11 || command -v python3)
@@ -20,7 +20,7 @@ BENCH_OUT ?= build/BENCHMARKS.md
 INTEROP := tests/interop
 INTEROP_STAMP := $(INTEROP)/node_modules/.installed-stamp
 
-.PHONY: install run test lint typecheck unit schema bench bench-update bench-peer clean
+.PHONY: install run test lint typecheck unit schema bench bench-update bench-peer screenshot clean
 
 install: $(STAMP)
 
@@ -56,6 +56,11 @@ test: lint typecheck unit
 
 schema: install
 	$(BIN)/job-gateway export-schema > schema.graphql
+
+# The README's picture of the jobs page, taken by the dashboard's browser test (needs chromium).
+screenshot: install
+	DASHBOARD_README_SCREENSHOT=docs/dashboard-jobs.png $(BIN)/pytest -q tests/browser/test_dashboard.py \
+		-k test_jobs_page_shows_every_source
 
 bench: install
 	$(BIN)/python -m benchmarks --out $(BENCH_OUT)

@@ -1,4 +1,4 @@
-"""The FastAPI app factory: GraphQL at /graphql, GraphiQL, health, readiness and metrics."""
+"""The FastAPI app factory: GraphQL at /graphql, GraphiQL, the dashboard at /ui/, health, readiness and metrics."""
 
 from __future__ import annotations
 
@@ -23,6 +23,7 @@ from gateway import redaction, tracing
 from gateway.auth import ClientAuth
 from gateway.config import GatewayConfig
 from gateway.context import Context
+from gateway.dashboard import router as dashboard_router
 from gateway.graphiql import router as graphiql_router
 from gateway.http_view import GatewayGraphQLRouter, error_response
 from gateway.limits import RequestSizeLimit
@@ -121,6 +122,7 @@ def create_app(
     graphql.shutdown = shutdown
     app.include_router(graphql)
     app.include_router(graphiql_router)
+    app.include_router(dashboard_router)
     # Added before CORS, so it runs inside it: a 413 still carries the CORS headers a browser needs to read it.
     app.add_middleware(
         RequestSizeLimit,

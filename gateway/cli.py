@@ -197,6 +197,7 @@ def _serve_workers(args: argparse.Namespace, serve_parser: argparse.ArgumentPars
     os.environ[CONFIG_ENV] = str(Path(args.config).resolve())
     os.environ[WORKER_LOGGING_ENV] = f"{args.log_format}:{args.log_level}"
     print(f"GraphiQL: http://{args.host}:{args.port}/graphql ({args.workers} workers, state {url})", flush=True)
+    print(f"Dashboard: http://{args.host}:{args.port}/ui/", flush=True)
     # uvicorn's supervisor stops its workers with uvicorn's own shutdown (not serve's drain, which
     # needs the server object uvicorn keeps inside each worker): in-flight requests get
     # shutdown_timeout_s, and subscriptions still open then are cut rather than completed.
@@ -245,8 +246,10 @@ async def _serve(args: argparse.Namespace) -> int:
     app = create_app(config)
     if args.log_format == "json":
         logging.getLogger("job_gateway").info("GraphiQL: http://%s:%s/graphql", args.host, args.port)
+        logging.getLogger("job_gateway").info("Dashboard: http://%s:%s/ui/", args.host, args.port)
     else:
         print(f"GraphiQL: http://{args.host}:{args.port}/graphql", flush=True)
+        print(f"Dashboard: http://{args.host}:{args.port}/ui/", flush=True)
     # A WebSocket message is bounded like a request body (uvicorn's default is 16 MiB).
     ws_max = config.gateway.max_body_bytes
     # log_config=None: uvicorn writes through our one root handler; its access log is replaced by ours.

@@ -19,15 +19,14 @@ Wiring, e.g. with Strawberry's FastAPI router::
 
 from __future__ import annotations
 
-import gzip
-import hashlib
 import json
-from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 from typing import Final
 
 from fastapi import APIRouter, Request, Response
+
+from gateway.static_files import ShippedFiles
 
 __all__ = ["STATIC_URL_PREFIX", "render_page", "router"]
 
@@ -39,15 +38,7 @@ _STATIC_DIR: Final = _PACKAGE_DIR / "static"
 _PAGE_TEMPLATE: Final = _PACKAGE_DIR / "page.html"
 _PLACEHOLDER: Final = "__GATEWAY_DEFAULT_QUERY__"
 
-_CACHE_CONTROL: Final = "public, max-age=31536000, immutable"
-_MEDIA_TYPES: Final = {
-    ".js": "text/javascript; charset=utf-8",
-    ".css": "text/css; charset=utf-8",
-    ".txt": "text/plain; charset=utf-8",
-    ".LICENSE": "text/plain; charset=utf-8",
-}
-# Smaller files are not worth compressing.
-_GZIP_MIN_SIZE: Final = 1024
+_STATIC: Final = ShippedFiles(_STATIC_DIR, cache_control="public, max-age=31536000, immutable")
 
 # Characters that must not appear verbatim in a JSON literal inside <script>:
 # "<" could close the element ("</script>") or open "<!--", ">" and "&" are
@@ -85,47 +76,6 @@ def _page_template() -> str:
     return template
 
 
-def _shipped_files() -> dict[str, Path]:
-    """Map each URL path under the prefix to its file: the only files served."""
-    files: dict[str, Path] = {}
-    for path in sorted(_STATIC_DIR.rglob("*")):
-        if not path.is_file() or path.suffix not in _MEDIA_TYPES:
-            continue
-        relative = path.relative_to(_STATIC_DIR)
-        if any(part.startswith(".") for part in relative.parts):
-            continue
-        files[relative.as_posix()] = path
-    return files
-
-
-_FILES: Final = _shipped_files()
-
-
-@dataclass(frozen=True, slots=True)
-class _Asset:
-    body: bytes
-    gzipped: bytes | None
-    etag: str
-    media_type: str
-
-
-@cache
-def _asset(name: str) -> _Asset:
-    path = _FILES[name]
-    body = path.read_bytes()
-    gzipped = gzip.compress(body, compresslevel=6, mtime=0) if len(body) >= _GZIP_MIN_SIZE else None
-    etag = '"' + hashlib.sha256(body).hexdigest()[:32] + '"'
-    return _Asset(body=body, gzipped=gzipped, etag=etag, media_type=_MEDIA_TYPES[path.suffix])
-
-
-def _accepts_gzip(request: Request) -> bool:
-    for coding in request.headers.get("accept-encoding", "").split(","):
-        name, _, params = coding.strip().partition(";")
-        if name.strip().lower() == "gzip":
-            return params.replace(" ", "").lower() not in {"q=0", "q=0.0", "q=0.00", "q=0.000"}
-    return False
-
-
 router: Final[APIRouter] = APIRouter(tags=["graphiql"])
 
 
@@ -137,20 +87,4 @@ router: Final[APIRouter] = APIRouter(tags=["graphiql"])
 )
 def graphiql_static(path: str, request: Request) -> Response:
     """Serve one of the files shipped in ``static/``; 404 for anything else."""
-    if path not in _FILES:
-        return Response("Not Found", status_code=404, media_type="text/plain; charset=utf-8")
-    asset = _asset(path)
-    headers = {
-        "Cache-Control": _CACHE_CONTROL,
-        "ETag": asset.etag,
-        "Vary": "Accept-Encoding",
-        "X-Content-Type-Options": "nosniff",
-    }
-    if_none_match = request.headers.get("if-none-match", "")
-    if asset.etag in {tag.strip().removeprefix("W/") for tag in if_none_match.split(",")}:
-        return Response(status_code=304, headers=headers)
-    body = asset.body
-    if asset.gzipped is not None and _accepts_gzip(request):
-        body = asset.gzipped
-        headers["Content-Encoding"] = "gzip"
-    return Response(body, media_type=asset.media_type, headers=headers)
+    return _STATIC.response(path, request)

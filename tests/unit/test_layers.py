@@ -82,6 +82,8 @@ LAYERS: tuple[tuple[str, tuple[str, ...]], ...] = (
             "gateway.redaction",
             "gateway.webhooks",
             "gateway.graphiql*",
+            "gateway.dashboard*",
+            "gateway.static_files",
             "gateway.embedded",
             "gateway.shutdown",
             "gateway.serving",

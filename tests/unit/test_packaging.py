@@ -87,6 +87,9 @@ def test_wheel_holds_gateway_and_adapters(wheel_files: list[str]) -> None:
     for module in ("gateway/cli.py", "gateway/embedded.py", "adapters/registry.py", "adapters/leia/syntax.py"):
         assert module in wheel_files
     assert any(name.startswith("gateway/graphiql/static/") for name in wheel_files)
+    assert "gateway/dashboard/page.html" in wheel_files
+    for name in ("main.js", "app.css", "jobs-page.js", "favicon.svg"):
+        assert f"gateway/dashboard/static/{name}" in wheel_files
 
 
 def test_wheel_holds_no_simulator(wheel_files: list[str]) -> None:
