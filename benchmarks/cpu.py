@@ -13,17 +13,15 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import os
 import time
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 import httpx
 
 from benchmarks.load import run_load
 from benchmarks.processes import SIM_NAMES as SOURCES
-from benchmarks.processes import gateway, simulators, workdir
+from benchmarks.processes import cpu_seconds, gateway, simulators, workdir
 
 JOB = "id source nativeId status nativeStatus createdAt startedAt finishedAt jobType { name }"
 
@@ -52,11 +50,6 @@ class Figure:
     throughput: float
     p50_ms: float
     p99_ms: float
-
-
-def cpu_seconds(pid: int) -> float:
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 async def measure(url: str, pid: int, name: str, query: str, requests: int, concurrency: int) -> Figure:

@@ -29,7 +29,7 @@ from typing import Any
 
 import httpx
 
-from benchmarks.processes import free_port, gateway, simulators, workdir
+from benchmarks.processes import cpu_seconds, free_port, gateway, simulators, workdir
 
 PEER = Path(__file__).resolve().parent / "peer"
 BIN = PEER / "node_modules" / ".bin"
@@ -86,29 +86,6 @@ class Run:
         return sum(values) / len(values) if values else float("nan")
 
 
-def tree_cpu_seconds(root: int) -> float:
-    """User + system CPU of ``root`` and every process below it (Hive may fork workers)."""
-    children: dict[int, list[int]] = {}
-    stats: dict[int, tuple[int, float]] = {}
-    tick = os.sysconf("SC_CLK_TCK")
-    for proc in Path("/proc").iterdir():
-        if not proc.name.isdigit():
-            continue
-        try:
-            fields = (proc / "stat").read_text().rsplit(")", 1)[1].split()
-        except OSError:
-            continue
-        pid, ppid = int(proc.name), int(fields[1])
-        stats[pid] = (ppid, (int(fields[11]) + int(fields[12])) / tick)
-        children.setdefault(ppid, []).append(pid)
-    total, todo = 0.0, [root]
-    while todo:
-        pid = todo.pop()
-        total += stats.get(pid, (0, 0.0))[1]
-        todo.extend(children.get(pid, ()))
-    return total
-
-
 def sim_requests(sim_url: str) -> int:
     return sum(httpx.get(f"{sim_url}/{name}/_sim/stats", timeout=10).json()["requests"] for name in SOURCES)
 
@@ -142,9 +119,9 @@ def autocannon(url: str, query: str, concurrency: int, duration_s: float) -> dic
 
 def measure(url: str, pid: int, sim_url: str, scenario: Scenario, query: str, duration_s: float, into: Run) -> None:
     autocannon(url, query, scenario.concurrency, 1)  # warm-up: connections, caches, JIT
-    cpu, calls = tree_cpu_seconds(pid), sim_requests(sim_url)
+    cpu, calls = cpu_seconds(pid), sim_requests(sim_url)
     result = autocannon(url, query, scenario.concurrency, duration_s)
-    cpu, calls = tree_cpu_seconds(pid) - cpu, sim_requests(sim_url) - calls
+    cpu, calls = cpu_seconds(pid) - cpu, sim_requests(sim_url) - calls
     done = max(1, int(result["requests"]["total"]))
     into.rps.append(float(result["requests"]["average"]))
     into.p50.append(float(result["latency"]["p50"]))

@@ -154,3 +154,26 @@ def gateway(workdir: Path, config: Path, name: str = "gateway", env: dict[str, s
 def workdir() -> Iterator[Path]:
     with tempfile.TemporaryDirectory(prefix="job-gateway-bench-") as path:
         yield Path(path)
+
+
+def cpu_seconds(root: int) -> float:
+    """User + system CPU of ``root`` and every process below it (Hive may fork workers)."""
+    children: dict[int, list[int]] = {}
+    stats: dict[int, tuple[int, float]] = {}
+    tick = os.sysconf("SC_CLK_TCK")
+    for proc in Path("/proc").iterdir():
+        if not proc.name.isdigit():
+            continue
+        try:
+            fields = (proc / "stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        pid, ppid = int(proc.name), int(fields[1])
+        stats[pid] = (ppid, (int(fields[11]) + int(fields[12])) / tick)
+        children.setdefault(ppid, []).append(pid)
+    total, todo = 0.0, [root]
+    while todo:
+        pid = todo.pop()
+        total += stats.get(pid, (0, 0.0))[1]
+        todo.extend(children.get(pid, ()))
+    return total

@@ -98,6 +98,7 @@ def build_services(config: GatewayConfig, upstreams: Upstreams) -> Services:
     live.bus.add_listener(lambda event: fresh.invalidate(event.ref.source))
 
     async def mutated(job: JobRecord, before: JobRecord | None) -> None:
+        # Not only through the bus: an accepted but pending change (Scale) publishes no event yet.
         fresh.invalidate(job.source)
 
     return Services(

@@ -9,9 +9,10 @@ same script: ids are plain integers, ordered as the entries were appended.
 
 from __future__ import annotations
 
+import contextlib
 import time
-from collections.abc import Sequence
-from typing import Any, cast
+from collections.abc import Iterator, Sequence
+from typing import Any, cast, overload
 
 import redis.asyncio as aioredis
 from redis.exceptions import RedisError
@@ -63,87 +64,76 @@ class RedisStore:
     async def aclose(self) -> None:
         await self._client.aclose()
 
-    async def check(self) -> None:
+    @contextlib.contextmanager
+    def _answering(self, failure: str = "failed") -> Iterator[None]:
+        """Every Redis or socket error as ``StateUnavailable`` naming the store (or the cancellation it hid)."""
         try:
-            await self._client.ping()
+            yield
         except (RedisError, OSError) as exc:
-            raise unavailable(f"state store {self.url} is unreachable: {exc}") from None
+            raise unavailable(f"state store {self.url} {failure}: {exc}") from None
+
+    def _stream(self, log: str) -> str:
+        return f"{self._prefix}log:{log}"
+
+    async def check(self) -> None:
+        with self._answering("is unreachable"):
+            await self._client.ping()
 
     async def get(self, key: str) -> bytes | None:
-        try:
+        with self._answering():
             value = await self._client.get(self._prefix + key)
-        except (RedisError, OSError) as exc:
-            raise unavailable(f"state store {self.url} failed: {exc}") from None
-        if value is None:
-            return None
-        return value.encode() if isinstance(value, str) else bytes(value)
+        return None if value is None else _bytes(value)
 
     async def get_many(self, keys: Sequence[str]) -> list[bytes | None]:
         if not keys:
             return []
-        try:
+        with self._answering():
             values = await self._client.mget([self._prefix + key for key in keys])
-        except (RedisError, OSError) as exc:
-            raise unavailable(f"state store {self.url} failed: {exc}") from None
-        return [None if v is None else (v.encode() if isinstance(v, str) else bytes(v)) for v in values]
+        return [None if v is None else _bytes(v) for v in values]
 
     async def set(self, key: str, value: bytes, *, ttl_s: float | None = None) -> None:
-        try:
+        with self._answering():
             await self._client.set(self._prefix + key, value, px=_ms(ttl_s))
-        except (RedisError, OSError) as exc:
-            raise unavailable(f"state store {self.url} failed: {exc}") from None
 
     async def claim(self, key: str, value: bytes, *, ttl_s: float | None = None) -> bool:
-        try:
+        with self._answering():
             return bool(await self._client.set(self._prefix + key, value, nx=True, px=_ms(ttl_s)))
-        except (RedisError, OSError) as exc:
-            raise unavailable(f"state store {self.url} failed: {exc}") from None
 
     async def delete(self, key: str) -> None:
-        try:
+        with self._answering():
             await self._client.delete(self._prefix + key)
-        except (RedisError, OSError) as exc:
-            raise unavailable(f"state store {self.url} failed: {exc}") from None
 
     async def hold(self, keys: Sequence[str], owner: bytes, *, ttl_s: float) -> list[bool]:
         if not keys:
             return []
-        try:
-            held = await self._hold(keys=[self._prefix + key for key in keys], args=[owner, max(1, int(ttl_s * 1000))])
-        except (RedisError, OSError) as exc:
-            raise unavailable(f"state store {self.url} failed: {exc}") from None
+        with self._answering():
+            held = await self._hold(keys=[self._prefix + key for key in keys], args=[owner, _ms(ttl_s)])
         return [bool(flag) for flag in cast(list[int], held)]
 
     async def release(self, keys: Sequence[str], owner: bytes) -> None:
         if not keys:
             return
-        try:
+        with self._answering():
             await self._release(keys=[self._prefix + key for key in keys], args=[owner])
-        except (RedisError, OSError) as exc:
-            raise unavailable(f"state store {self.url} failed: {exc}") from None
 
     async def append(self, log: str, body: bytes) -> int:
-        keys = [f"{self._prefix}log-id:{log}", f"{self._prefix}log:{log}"]
-        try:
+        keys = [f"{self._prefix}log-id:{log}", self._stream(log)]
+        with self._answering():
             return int(cast(int, await self._append(keys=keys, args=[body, repr(time.time())])))
-        except (RedisError, OSError) as exc:
-            raise unavailable(f"state store {self.url} failed: {exc}") from None
 
     async def read_after(self, log: str, after: int, *, limit: int, wait_s: float = 0.0) -> list[tuple[int, bytes]]:
         # BLOCK 0 would wait for ever; the socket timeout bounds how long one wait may be.
         block = min(int(wait_s * 1000), int(CONNECT_TIMEOUT_S * 500)) or None
-        try:
-            found: Any = await self._client.xread({f"{self._prefix}log:{log}": f"0-{after}"}, count=limit, block=block)
-        except (RedisError, OSError) as exc:
-            raise unavailable(f"state store {self.url} failed: {exc}") from None
+        with self._answering():
+            found: Any = await self._client.xread({self._stream(log): f"0-{after}"}, count=limit, block=block)
         return [
             (_entry_id(entry_id), bytes(fields[b"b"])) for _, entries in found or () for entry_id, fields in entries
         ]
 
     async def trim(self, log: str, *, keep: int, max_age_s: float) -> None:
-        stream = f"{self._prefix}log:{log}"
+        stream = self._stream(log)
         cutoff = time.time() - max_age_s
-        try:
+        with self._answering():
             await self._client.xtrim(stream, maxlen=keep, approximate=False)
             # Entry ids are counters, not times: find the first young entry by its recorded time.
             while True:
@@ -154,8 +144,10 @@ class RedisStore:
                 await self._client.xtrim(stream, minid=f"0-{_entry_id(old[-1]) + 1}", approximate=False)
                 if len(old) < len(oldest):
                     return
-        except (RedisError, OSError) as exc:
-            raise unavailable(f"state store {self.url} failed: {exc}") from None
+
+
+def _bytes(value: bytes | str) -> bytes:
+    return value.encode() if isinstance(value, str) else bytes(value)
 
 
 def _entry_id(entry_id: bytes | str) -> int:
@@ -163,5 +155,9 @@ def _entry_id(entry_id: bytes | str) -> int:
     return int(text.partition("-")[2])
 
 
+@overload
+def _ms(ttl_s: float) -> int: ...
+@overload
+def _ms(ttl_s: None) -> None: ...
 def _ms(ttl_s: float | None) -> int | None:
     return None if ttl_s is None else max(1, int(ttl_s * 1000))
