@@ -48,6 +48,10 @@ CHROMIUM_FLAGS = (
     "--disable-sync",
     "--disable-dev-shm-usage",
     "--window-size=1400,900",
+    # A test watches two tabs at once: the one in the background must run as if shown.
+    "--disable-background-timer-throttling",
+    "--disable-renderer-backgrounding",
+    "--disable-backgrounding-occluded-windows",
     # Chrome sends loopback directly and everything else to this proxy, where nothing listens.
     "--proxy-server=http://127.0.0.1:9",
 )
@@ -68,9 +72,14 @@ def free_port() -> int:
 
 
 def gateway_command(port: int, sim_port: int) -> list[str]:
-    """The command that starts the gateway on the simulators, in one process."""
+    """The command that starts the gateway on the simulators, in one process.
+
+    The simulated world is frozen: a job a test picked to act on cannot finish on its own
+    first, whatever the machine's load. A test that needs time to pass (Scale applies a
+    cancel a moment after accepting it) advances that simulator's clock.
+    """
     return [
-        *(sys.executable, "-m", "gateway", "serve", "--simulate"),
+        *(sys.executable, "-m", "gateway", "serve", "--simulate", "--sim-speed", "0"),
         *("--host", "127.0.0.1", "--port", str(port), "--sim-port", str(sim_port)),
     ]
 

@@ -5,8 +5,9 @@ any console error fails it, and so does any request that went beyond the gateway
 ``$DASHBOARD_SCREENSHOTS`` (default ``build/screenshots/``, not tracked); with
 ``DASHBOARD_README_SCREENSHOT`` set, the jobs page is also saved there (``make screenshot``).
 
-Jobs to act on are picked through the graph (Leia cancels at once; Scale queues its
-cancel), so the tests do not depend on which jobs the seed made.
+Jobs to act on are picked through the graph, so the tests do not depend on which jobs the
+seed made. The world is frozen (``browser.gateway_command``): Leia cancels at once, and
+Scale's queued cancel is applied when a test advances the Scale simulator's clock.
 """
 
 from __future__ import annotations
@@ -64,6 +65,12 @@ def cancellable(gateway: Gateway, source: str, status: str | None = None) -> dic
             _used.add(job["id"])
             return job
     pytest.fail(f"the simulators have no cancellable {source} job left to use", pytrace=False)
+
+
+def advance_clock(gateway: Gateway, source: str, seconds: float) -> None:
+    """Move one simulator's frozen clock on, so what it planned for then happens."""
+    url = f"{gateway.simulators}/{source}/_sim/clock"
+    httpx.post(url, json={"advance_s": seconds}, timeout=10).raise_for_status()
 
 
 class Page:
@@ -317,6 +324,7 @@ def test_without_a_websocket_the_list_stays_live(page: Page, gateway: Gateway, m
         label = page.css("#connection")[0].text
         assert ("WebSocket unavailable" if mode == "sse" else "Polling every 10 s") in label, label
         assert graphql(gateway, CANCEL, id=job["id"])["cancelJob"]["pending"] is True
+        advance_clock(gateway, "scale", seconds=5)  # Scale's message handler applies the cancel
         page.wait("the row never showed CANCELED", lambda _: page.rows()[0]["status"] == "CANCELED")
         page.shot(f"jobs-{mode}-fallback")
     finally:

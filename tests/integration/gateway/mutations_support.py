@@ -177,18 +177,22 @@ def advance_until(
     raise AssertionError(f"job never reached the expected state: {job['status']} {job['nativeStatus']}")
 
 
-def settled(stack: Stack, job_id: str, done: Callable[[dict[str, Any]], bool], *, polls: int = 200) -> dict[str, Any]:
+def settled(
+    stack: Stack, job_id: str, done: Callable[[dict[str, Any]], bool], *, within_s: float = 30.0
+) -> dict[str, Any]:
     """The job once the gateway has published what ``done`` waits for (a pending upstream change it follows).
 
-    Waits on the gateway's own follow-up read, not on a duration: each look is one query.
+    Waits on the gateway's own follow-up read, each look one query, for at most ``within_s``
+    of wall time: generous, because a loaded CI machine slows the follow-up, not the outcome.
     """
+    deadline = time.monotonic() + within_s
     job = node(stack, job_id)
-    for _ in range(polls):
-        if done(job):
-            return job
+    while not done(job):
+        if time.monotonic() > deadline:
+            raise AssertionError(f"the gateway never published the change: {job['status']} {job['statusHistory']}")
         time.sleep(0.05)
         job = node(stack, job_id)
-    raise AssertionError(f"the gateway never published the change: {job['status']} {job['statusHistory']}")
+    return job
 
 
 def is_final(job: dict[str, Any]) -> bool:
