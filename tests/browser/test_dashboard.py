@@ -47,6 +47,16 @@ OPEN_JOBS = """query Open($sources: [Source!]) {
 }"""
 CANCEL = "mutation($id: ID!) { cancelJob(input: {id: $id}) { errors { code } pending job { status } } }"
 
+CATALOG = """{
+  models: catalog(source: LEIA, kind: "models", first: 1) { edges { node { nativeId } } }
+  documents: catalog(source: LEIA, kind: "documents", first: 1) { edges { node { nativeId } } }
+}"""
+SUBMIT_BLOCKED_LEIA = """mutation($model: String!, $documents: [String!]!) {
+  submitJob(input: {job: {leia: {job: {applyModel: {modelId: $model, documentIds: $documents}}, blockProcessing: true}}}) {
+    errors { code message } job { id status }
+  }
+}"""
+
 _used: set[str] = set()
 
 
@@ -65,6 +75,18 @@ def cancellable(gateway: Gateway, source: str, status: str | None = None) -> dic
             _used.add(job["id"])
             return job
     pytest.fail(f"the simulators have no cancellable {source} job left to use", pytrace=False)
+
+
+def submit_blocked_leia_job(gateway: Gateway) -> dict[str, Any]:
+    """A new Leia job, submitted through the graph as another client would (it waits to be started)."""
+    catalog = graphql(gateway, CATALOG)
+    model = catalog["models"]["edges"][0]["node"]["nativeId"]
+    document = catalog["documents"]["edges"][0]["node"]["nativeId"]
+    payload = graphql(gateway, SUBMIT_BLOCKED_LEIA, model=model, documents=[document])["submitJob"]
+    assert payload["errors"] == [], payload
+    job: dict[str, Any] = payload["job"]
+    _used.add(job["id"])
+    return job
 
 
 def advance_clock(gateway: Gateway, source: str, seconds: float) -> None:
@@ -289,6 +311,48 @@ def test_bulk_cancel_with_one_ineligible_job_reports_per_job(page: Page, gateway
     for job in others:
         assert report[job["id"]] == "outcome outcome-requested", report
     assert "NOT_CANCELLABLE" in page.css(f".bulk-report li[data-id='{stale['id']}']")[0].text
+
+
+def test_a_new_job_waits_behind_the_banner_until_asked_for(page: Page, gateway: Gateway) -> None:
+    page.open("/ui/")
+    shown = [row["id"] for row in page.wait_rows()]
+    page.wait_live()
+    job = submit_blocked_leia_job(gateway)
+    banner = page.wait(
+        "no new-jobs banner", lambda _: next((b for b in page.css("button.banner") if b.is_displayed()), None)
+    )
+    assert banner.text == "1 new job: show them"
+    assert [row["id"] for row in page.rows()] == shown, "the list moved under the reader"
+    page.shot("jobs-new-banner")
+    page.click(banner)
+    page.wait("the new job never came to the top", lambda _: (rows := page.rows()) and rows[0]["id"] == job["id"])
+    assert not page.css("button.banner")[0].is_displayed()
+
+
+def test_the_live_toggle_opens_and_closes_the_subscription(page: Page, gateway: Gateway) -> None:
+    page.open("/ui/?live=off")
+    page.wait_rows()
+    assert page.css("#connection")[0].get_attribute("data-mode") == "off"
+    netloc = urlsplit(gateway.url).netloc
+    urls = requested_urls(page.driver.get_log("performance"))  # read here, so checked here too
+    assert foreign(urls, netloc) == []
+    assert [u for u in urls if u.startswith("ws:")] == [], "live updates off, yet the page opened a WebSocket"
+    toggle = next(b for b in page.css("button[aria-pressed]") if b.text.startswith("Live updates"))
+    assert (toggle.text, toggle.get_attribute("aria-pressed")) == ("Live updates: off", "false")
+    page.click(toggle)
+    page.wait_live()
+    assert "live=off" not in page.driver.current_url  # on is the default, left out of the URL
+    assert toggle.get_attribute("aria-pressed") == "true"
+    # Live again: a change made elsewhere reaches the row.
+    job = cancellable(gateway, "LEIA")
+    page.open(f"/ui/?q={quote(job['nativeId'])}")
+    page.wait("the searched job never showed", lambda _: [r["id"] for r in page.rows()] == [job["id"]])
+    page.wait_live()
+    assert graphql(gateway, CANCEL, id=job["id"])["cancelJob"]["errors"] == []
+    page.wait("the row never showed CANCELED", lambda _: page.rows()[0]["status"] == "CANCELED")
+    page.click(next(b for b in page.css("button[aria-pressed]") if b.text.startswith("Live updates")))
+    page.wait("the connection never went off", lambda _: page.css("#connection")[0].get_attribute("data-mode") == "off")
+    assert "live=off" in page.driver.current_url
 
 
 # Chrome's request blocking (Network.setBlockedURLs) does not stop WebSockets, so the page is
