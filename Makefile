@@ -17,6 +17,9 @@ SIM_ARGS ?=
 # Where make bench writes its report (build/ is not tracked); make bench-update rewrites BENCHMARKS.md
 BENCH_OUT ?= build/BENCHMARKS.md
 
+# pytest-xdist workers for make test (files stay whole on one worker: their fixtures are shared)
+TEST_WORKERS ?= 2
+
 INTEROP := tests/interop
 INTEROP_STAMP := $(INTEROP)/node_modules/.installed-stamp
 
@@ -50,7 +53,8 @@ $(INTEROP_STAMP): $(INTEROP)/package-lock.json
 	else echo "npm not found: tests/interop will skip here (and fail in CI)"; fi
 
 unit: install $(INTEROP_STAMP)
-	$(BIN)/pytest -q
+	$(BIN)/pytest -q -n $(TEST_WORKERS) --dist loadfile -m "not one_process"
+	$(BIN)/pytest -q -m one_process
 
 test: lint typecheck unit
 

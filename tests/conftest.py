@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -17,6 +18,25 @@ from gateway.app import create_app
 from gateway.config import GatewayConfig, GatewaySettings
 from gateway.upstreams import Upstreams
 from tests.support.memory_adapter import MemoryAdapter
+
+_LOGGERS = ("", "uvicorn", "uvicorn.error", "uvicorn.access", "httpx", "httpcore")
+
+
+@pytest.fixture(autouse=True)
+def _logging_as_it_was() -> Iterator[None]:
+    """Undo what a test's in-process ``serve`` or ``logs.configure`` did to logging.
+
+    Their handler writes to the ``sys.stderr`` pytest swapped in for that test, and closes
+    after it: a later test's server thread would log into a closed stream.
+    """
+    loggers = [logging.getLogger(name) for name in _LOGGERS]
+    saved = [(logger, list(logger.handlers), logger.level, logger.propagate) for logger in loggers]
+    yield
+    for logger, handlers, level, propagate in saved:
+        logger.handlers[:] = handlers
+        logger.setLevel(level)
+        logger.propagate = propagate
+
 
 T0 = datetime(2026, 11, 1, tzinfo=UTC)
 STATUSES = [JobStatus.RUNNING, JobStatus.SUCCEEDED, JobStatus.FAILED, JobStatus.QUEUED]

@@ -12,12 +12,15 @@ from __future__ import annotations
 from typing import Any
 
 import graphql
+import pytest
 import schemathesis
 from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 
 from gateway.app import create_app
 from tests.hostile.conftest import assert_safe, hostile_config, memory_upstreams
+
+pytestmark = pytest.mark.one_process  # every generated case has this test's node id: xdist would run one
 
 
 def json_node(value: Any) -> graphql.ValueNode:

@@ -4,23 +4,10 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Iterator
 
 import pytest
 
 from gateway import logs
-
-
-@pytest.fixture
-def restored() -> Iterator[None]:
-    root = logging.getLogger()
-    handlers, level = list(root.handlers), root.level
-    yield
-    for handler in list(root.handlers):
-        root.removeHandler(handler)
-    for handler in handlers:
-        root.addHandler(handler)
-    root.setLevel(level)
 
 
 def record(message: str, *args: object, **extra: object) -> logging.LogRecord:
@@ -43,7 +30,7 @@ def test_webhook_tokens_are_redacted_in_messages_and_fields(formatter: logging.F
     assert "tok-123abc" not in text and "/webhooks/leia/***" in text
 
 
-def test_configure_leaves_one_handler_and_quiets_url_loggers(restored: None) -> None:
+def test_configure_leaves_one_handler_and_quiets_url_loggers() -> None:
     logs.configure("json", "info")
     logs.configure("text", "info")
     assert len(logging.getLogger().handlers) == 1
@@ -56,7 +43,7 @@ def test_an_unknown_format_is_refused() -> None:
         logs.configure("xml", "info")
 
 
-def test_a_companion_servers_info_lines_are_dropped(restored: None) -> None:
+def test_a_companion_servers_info_lines_are_dropped() -> None:
     logs.configure("json", "info")
     [handler] = logging.getLogger().handlers
     token = logs.QUIET.set(True)
