@@ -103,6 +103,10 @@ class SharedEventBus:
         self._read = 0
         self._tasks: list[asyncio.Task[None]] = []
         self._wake = asyncio.Event()
+        self._stopping = asyncio.Event()
+        """Set by ``stop()``. The loops end on it too, not only on cancellation: a cancellation that
+        lands in the store client's own socket timeout can be absorbed there, and a tail left running
+        would keep ``stop()`` waiting for ever (seen now and then with Redis)."""
         self._taking = asyncio.Lock()
         """Held while entries are handed over, so the tail and ``catch_up`` never hand one over twice."""
 
@@ -119,6 +123,7 @@ class SharedEventBus:
         """Load the retained log (replay window and history), then follow it; ``StateUnavailable`` if unreachable."""
         if self._tasks:
             return
+        self._stopping.clear()
         await self._load_retained()
         self._tasks = [
             asyncio.create_task(self._tail(), name="job-gateway-event-tail"),
@@ -126,6 +131,8 @@ class SharedEventBus:
         ]
 
     async def stop(self) -> None:
+        self._stopping.set()
+        self._wake.set()
         tasks, self._tasks = self._tasks, []
         for task in tasks:
             task.cancel()
@@ -204,7 +211,7 @@ class SharedEventBus:
     # --- the tail ---------------------------------------------------------------------------------
 
     async def _tail(self) -> None:
-        while True:
+        while not self._stopping.is_set():
             # Nobody here to deliver to: look now and then instead of keeping a wait open
             # (on SQLite an open wait is a query every few tens of milliseconds).
             idle = self._local.subscriber_count == 0 and not self._waiting
@@ -219,7 +226,7 @@ class SharedEventBus:
                             await self._wake.wait()
             except StateUnavailable as exc:
                 log.warning("event log unreadable, retrying in %.0fs: %s", RETRY_S, exc)
-                await asyncio.sleep(RETRY_S)
+                await self._pause(RETRY_S)
                 continue
             async with self._taking:
                 self._hand_over(entries)
@@ -280,7 +287,13 @@ class SharedEventBus:
             return None
 
     async def _trim_forever(self) -> None:
-        while True:
-            await asyncio.sleep(TRIM_EVERY_S)
+        while not await self._pause(TRIM_EVERY_S):
             with contextlib.suppress(StateUnavailable):
                 await self._store.trim(LOG, keep=self._retention.events, max_age_s=self._retention.max_age_s)
+
+    async def _pause(self, seconds: float) -> bool:
+        """Wait ``seconds`` or until ``stop()``; whether we are stopping."""
+        with contextlib.suppress(TimeoutError):
+            async with asyncio.timeout(seconds):
+                await self._stopping.wait()
+        return self._stopping.is_set()

@@ -334,8 +334,9 @@ class Watcher:
         simply skipped while its previous batch is still in flight.
         """
         leasing = None
+        leasing_done = asyncio.Event()
         if self._leases is not None:
-            leasing = asyncio.create_task(self._keep_leases(self._leases), name="watcher-leases")
+            leasing = asyncio.create_task(self._keep_leases(self._leases, leasing_done), name="watcher-leases")
         try:
             while not self._stopping:
                 self._start_due_polls()
@@ -344,15 +345,18 @@ class Watcher:
             self._stopping = False
             pending = list(self._in_flight.values())
             if leasing is not None:
+                # Ended by the flag as well as by cancelling: a store client can absorb a cancellation.
+                leasing_done.set()
+                self._leases_wanted.set()
                 pending.append(leasing)
             for task in pending:
                 task.cancel()
             await asyncio.gather(*pending, return_exceptions=True)
 
-    async def _keep_leases(self, leases: PollLeases) -> None:
+    async def _keep_leases(self, leases: PollLeases, done: asyncio.Event) -> None:
         """Renew the leases of every job still to poll, every ``renew_s`` or at once when a new job is watched."""
         try:
-            while True:
+            while not done.is_set():
                 self._leases_wanted.clear()
                 await leases.renew([ref for ref, entry in self._watched.items() if entry.due != _NEVER])
                 with contextlib.suppress(TimeoutError):

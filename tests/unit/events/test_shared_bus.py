@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Mapping, Sequence
+import contextlib
+from collections.abc import AsyncIterator, Coroutine, Mapping, Sequence
 
 import pytest
 
@@ -13,6 +14,7 @@ from gateway.events import PollingPolicy, StatusEvent, Watcher
 from gateway.events.leases import PollLeases
 from gateway.events.shared import SharedEventBus
 from gateway.state import StateStore
+from gateway.state.memory import MemoryStore
 from tests.unit.events.support import AT, FakeSource, make_job, make_ref
 
 Q, R, OK = JobStatus.QUEUED, JobStatus.RUNNING, JobStatus.SUCCEEDED
@@ -175,3 +177,41 @@ async def test_catching_up_before_subscribing_keeps_earlier_events_out_of_the_st
     assert [event.id for event in await _take(on_b, 1)] == [later.id]
     replayed = b.subscribe(since_id=earlier.id - 1)
     assert [event.id for event in await _take(replayed, 2)] == [earlier.id, later.id]
+
+
+async def _ends_within(seconds: float, stopping: Coroutine[None, None, None]) -> None:
+    # Not asyncio.timeout: cancelling a stop() that waits on a task which swallows cancellations hangs too.
+    done, _ = await asyncio.wait({asyncio.ensure_future(stopping)}, timeout=seconds)
+    assert done, f"still stopping after {seconds} s"
+
+
+class _AbsorbingStore(MemoryStore):
+    """A store whose waiting read swallows a cancellation, as a client library's own socket timeout can."""
+
+    async def read_after(self, log: str, after: int, *, limit: int, wait_s: float = 0.0) -> list[tuple[int, bytes]]:
+        with contextlib.suppress(asyncio.CancelledError):
+            await asyncio.sleep(max(wait_s, 0.05))
+        return await super().read_after(log, after, limit=limit)
+
+
+async def test_stop_ends_the_tail_even_when_the_store_swallows_the_cancellation() -> None:
+    bus = SharedEventBus(_AbsorbingStore(), "a")
+    await bus.start()
+    bus.subscribe()  # a subscriber keeps the tail in its waiting read
+    await asyncio.sleep(0.1)
+    await _ends_within(5, bus.stop())
+
+
+async def test_a_watcher_stops_even_when_the_lease_store_swallows_the_cancellation() -> None:
+    class Absorbing(MemoryStore):
+        async def hold(self, keys: Sequence[str], owner: bytes, *, ttl_s: float) -> list[bool]:
+            with contextlib.suppress(asyncio.CancelledError):
+                await asyncio.sleep(0.05)
+            return await super().hold(keys, owner, ttl_s=ttl_s)
+
+    store = Absorbing()
+    replica = Replica(store, "a", FakeSource())
+    await replica.start()
+    replica.watcher.watch([make_ref("1")], [make_job("1", Q)])
+    await asyncio.sleep(0.3)
+    await _ends_within(5, replica.stop())
