@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import functools
 from dataclasses import dataclass
 from urllib.parse import quote, unquote
 
@@ -33,7 +34,9 @@ class GlobalId:
         return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
 
 
+@functools.lru_cache(maxsize=65536)
 def encode_id(type_name: str, source: Source, scope: str, native_id: str) -> str:
+    # Every listed job is given its id whether or not the query asks for it; pages repeat the same jobs.
     return GlobalId(type_name, source, NativeKey(scope, native_id)).encode()
 
 

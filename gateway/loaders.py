@@ -40,6 +40,9 @@ class Loaders:
         self._loaders: dict[tuple[str, Source], DataLoader[NativeKey, Any]] = {}
         self._ingest_jobs: dict[Source, dict[NativeKey, JobRecord]] = {}
         self._first_pages: dict[Source, DataLoader[tuple[JobQuery, int], Page[JobRecord]]] = {}
+        self._listed: dict[tuple[Source, NativeKey], JobRecord] = {}
+        """Jobs this request already holds from lists: a plain dict, since priming the dataloader
+        would cost a future per listed job, whether or not anything looks it up."""
 
     def _loader(self, kind: str, source: Source) -> DataLoader[NativeKey, Any]:
         loader = self._loaders.get((kind, source))
@@ -83,6 +86,9 @@ class Loaders:
             raise
 
     async def job(self, source: Source, key: NativeKey) -> JobRecord | None:
+        listed = self._listed.get((source, key))
+        if listed is not None:
+            return listed
         record: JobRecord | None = await self._load("job", source, key)
         return record
 
@@ -173,11 +179,12 @@ class Loaders:
 
         A final job from a list also goes into the shared cache, like one read by id.
         """
-        self._loader("job", record.source).prime(record.key, record)
+        self._listed[(record.source, record.key)] = record
         if _cacheable("job", record):
             self._cache.put("job", (self._upstreams.cache_scope(record.source), record.key), record)
 
     def forget_job(self, source: Source, key: NativeKey) -> None:
+        self._listed.pop((source, key), None)
         self._cache.evict("job", (self._upstreams.cache_scope(source), key))
         loader = self._loaders.get(("job", source))
         if loader is not None:

@@ -12,6 +12,7 @@ from adapters.registry import REGISTRY, Registry
 from gateway.schema.cost import CostLimiter
 from gateway.schema.data_age import DataAge
 from gateway.schema.enums import declare_sources
+from gateway.schema.executor import GatewayExecutor
 from gateway.schema.extensions import limit_extensions
 from gateway.schema.health import FreshUpstreams
 from gateway.schema.mutation import build_mutation
@@ -73,4 +74,5 @@ def build_schema(
         types=[Job, JobType, IngestRun],
         extensions=extensions,
         config=StrawberryConfig(auto_camel_case=True),
+        execution_context_class=GatewayExecutor,
     )

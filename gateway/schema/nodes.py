@@ -131,6 +131,32 @@ def _duration(r: JobRecord) -> float | None:
     return max(0.0, (datetime.now(UTC) - r.started_at).total_seconds())
 
 
+def _counters(root: Job) -> list[Counter]:
+    return [Counter(name=k, value=v) for k, v in root.record.counters.items()]
+
+
+def _error(root: Job) -> JobErrorInfo | None:
+    return JobErrorInfo.of(root.record.error)
+
+
+def _duration_seconds(root: Job) -> float | None:
+    return _duration(root.record)
+
+
+def _inputs(root: Job) -> JSON | None:
+    inputs = root.record.inputs
+    return cast(JSON, dict(inputs)) if inputs is not None else None
+
+
+def _outputs(root: Job) -> JSON | None:
+    outputs = root.record.outputs
+    return cast(JSON, dict(outputs)) if outputs is not None else None
+
+
+def _raw(root: Job) -> JSON:
+    return cast(JSON, dict(root.record.raw))
+
+
 @strawberry.type(description="A job on any upstream, normalized.")
 class Job(Node):
     source: Source
@@ -144,12 +170,15 @@ class Job(Node):
     finished_at: datetime | None
     updated_at: datetime | None
     progress: float | None = strawberry.field(description="Fraction done (0..1) where the source tells.")
-    counters: list[Counter]
+    # Fields a list rarely asks for are resolved from the record when asked rather than built for
+    # every job; declared here, in the schema's field order.
+    counters: list[Counter] = strawberry.field(resolver=_counters)
     error: JobErrorInfo | None = strawberry.field(
-        description="Why the job failed (or was stopped), where the source tells; null otherwise."
+        resolver=_error, description="Why the job failed (or was stopped), where the source tells; null otherwise."
     )
     duration_seconds: float | None = strawberry.field(
-        description="Seconds from start to finish; while it runs, from start to now. Null before it starts."
+        resolver=_duration_seconds,
+        description="Seconds from start to finish; while it runs, from start to now. Null before it starts.",
     )
     submitted_by: str | None = strawberry.field(description="Who submitted it, where the source tells (Leia).")
     stage: str | None = strawberry.field(
@@ -159,22 +188,24 @@ class Job(Node):
         description="Times it was tried so far: Scale executions, WordLift stage retries + 1; null elsewhere."
     )
     inputs: JSON | None = strawberry.field(
+        resolver=_inputs,
         description=(
             "What the job was given, where the source tells: Scale input data (job details), Leia documents "
             "and model, WordLift graph and day, phyloDB analysis parameters (jobs submitted through the gateway)."
-        )
+        ),
     )
     outputs: JSON | None = strawberry.field(
+        resolver=_outputs,
         description=(
             "What it produced, where the source tells: Leia `result` (a conditional job's: rule id -> results "
             "of the jobs it ran), Scale output data (job details), the WordLift snapshot it wrote, the phyloDB "
             "analysis id and path (jobs submitted through the gateway)."
-        )
+        ),
     )
     can_cancel: bool
     can_rerun: bool
     can_start: bool = strawberry.field(description="Held until released: `startJob` accepts it.")
-    raw: JSON = strawberry.field(description="The upstream's own record, unchanged.")
+    raw: JSON = strawberry.field(resolver=_raw, description="The upstream's own record, unchanged.")
     record: strawberry.Private[JobRecord]
 
     @classmethod
@@ -192,18 +223,12 @@ class Job(Node):
             finished_at=r.finished_at,
             updated_at=r.updated_at,
             progress=r.progress,
-            counters=[Counter(name=k, value=v) for k, v in r.counters.items()],
-            error=JobErrorInfo.of(r.error),
-            duration_seconds=_duration(r),
             submitted_by=r.submitted_by,
             stage=r.stage,
             attempts=r.attempts,
-            inputs=cast(JSON, dict(r.inputs)) if r.inputs is not None else None,
-            outputs=cast(JSON, dict(r.outputs)) if r.outputs is not None else None,
             can_cancel=r.can_cancel,
             can_rerun=r.can_rerun,
             can_start=r.can_start,
-            raw=cast(JSON, dict(r.raw)),
             record=r,
         )
 
@@ -302,7 +327,7 @@ class JobStatusEvent:
 
     @strawberry.field(description="Why the job failed, on a FAILED event (the same as `job.error`).")
     def error(self) -> JobErrorInfo | None:
-        return self.job.error
+        return JobErrorInfo.of(self.job.record.error)
 
     @classmethod
     def from_event(cls, event: StatusEvent) -> JobStatusEvent:
@@ -313,6 +338,10 @@ class JobStatusEvent:
             status=event.status,
             at=event.at,
         )
+
+
+def _job_type_raw(root: JobType) -> JSON:
+    return cast(JSON, dict(root.record.raw))
 
 
 @strawberry.type(description="A kind of job: Scale job types, Leia job types, phyloDB analyses, ...")
@@ -329,7 +358,7 @@ class JobType(Node):
     is_paused: bool | None
     created_at: datetime | None
     updated_at: datetime | None
-    raw: JSON
+    raw: JSON = strawberry.field(resolver=_job_type_raw)
     record: strawberry.Private[JobTypeRecord]
 
     @classmethod
@@ -348,7 +377,6 @@ class JobType(Node):
             is_paused=r.is_paused,
             created_at=r.created_at,
             updated_at=r.updated_at,
-            raw=cast(JSON, dict(r.raw)),
             record=r,
         )
 

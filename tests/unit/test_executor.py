@@ -1,0 +1,161 @@
+"""The gateway's executor answers exactly what graphql-core's answers: data, errors, paths, null propagation."""
+
+from __future__ import annotations
+
+import asyncio
+import enum
+from datetime import UTC, datetime
+
+import pytest
+import strawberry
+from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
+
+from gateway.schema.executor import GatewayExecutor
+
+
+@strawberry.enum
+class Colour(enum.Enum):
+    RED = "red"
+    BLUE = "blue"
+
+
+@strawberry.type
+class Tag:
+    name: str  # None on some tags: the error and null propagation come from inside a plain object
+    weight: float | None
+
+    @strawberry.field
+    async def echo(self) -> str:
+        await asyncio.sleep(0)
+        return f"echo {self.name}"
+
+
+@strawberry.type
+class Item:
+    id: strawberry.ID
+    name: str
+    colour: Colour
+    when: datetime | None
+    note: str | None
+    must: str  # None on some items: graphql-core's non-null error must come out
+    tag: Tag | None
+    tags: list[Tag]
+    bogus_colour: Colour | None  # holds a value the enum cannot serialize
+    solid: Tag  # non-null object
+
+    @strawberry.field
+    def shout(self, times: int = 1) -> str:
+        return self.name.upper() * times
+
+    @strawberry.field
+    async def later(self) -> str:
+        await asyncio.sleep(0)
+        return f"later {self.name}"
+
+    @strawberry.field
+    async def later_tag(self) -> Tag:
+        await asyncio.sleep(0)
+        return Tag(name=f"t-{self.name}", weight=None)
+
+    @strawberry.field
+    def broken(self) -> str | None:
+        raise ValueError(f"broken {self.name}")
+
+
+def _item(n: int, *, must: str | None = "m") -> Item:
+    return Item(
+        id=strawberry.ID(f"i{n}"),
+        name=f"n{n}",
+        colour=Colour.RED if n % 2 else Colour.BLUE,
+        when=datetime(2026, 11, 2, 12, n, tzinfo=UTC) if n % 3 else None,
+        note=None if n % 2 else f"note {n}",
+        must=must,  # type: ignore[arg-type]
+        tag=Tag(name=None if n == 5 else f"tag{n}", weight=n / 2) if n % 2 else None,  # type: ignore[arg-type]
+        solid=Tag(name=None if n == 3 else f"s{n}", weight=None),  # type: ignore[arg-type]
+        tags=[Tag(name=f"x{n}{k}", weight=None) for k in range(n % 3)],
+        bogus_colour="purple" if n == 4 else None,  # type: ignore[arg-type]
+    )
+
+
+@strawberry.type
+class Query:
+    @strawberry.field
+    def items(self, bad_must: bool = False) -> list[Item]:
+        return [_item(n, must=None if bad_must and n == 2 else "m") for n in range(6)]
+
+    @strawberry.field
+    def strict_items(self) -> list[Item] | None:
+        return [_item(n, must=None if n == 3 else "m") for n in range(5)]
+
+    @strawberry.field
+    def one(self) -> Item:
+        return _item(7)
+
+
+STANDARD = strawberry.Schema(query=Query)
+OURS = strawberry.Schema(query=Query, execution_context_class=GatewayExecutor)
+
+QUERIES = [
+    "{ items { id name colour when note tag { name weight } tags { name } } }",
+    "{ items { b: name a: id name ...F } } fragment F on Item { colour note name }",
+    "{ items { name shout(times: 2) later laterTag { name weight } } }",
+    "{ items { name broken note } }",
+    "{ items(badMust: true) { name must } }",
+    "{ strictItems { id must } }",
+    "{ items { name bogusColour } }",
+    "query($s: Boolean!) { items { name @skip(if: $s) note @include(if: $s) id } }",
+    "{ one { id tag { name } must __typename } __typename }",
+    "{ items { name tag { weight echo } solid { echo weight } } }",
+    "{ items { tag { name weight } } }",
+    "{ strictItems { id solid { name } } }",
+    "{ strictItems { id solid { echo name } } }",
+    "{ items { solid { weight } ...on Item { solid { name } } } }",
+]
+
+
+@pytest.mark.parametrize("query", QUERIES)
+async def test_the_same_answer_as_graphql_core(query: str) -> None:
+    variables = {"s": True}
+    expected = await STANDARD.execute(query, variable_values=variables)
+    got = await OURS.execute(query, variable_values=variables)
+    assert got.data == expected.data
+    assert list(got.data or {}) == list(expected.data or {})
+    if isinstance(expected.data, dict) and isinstance(expected.data.get("items"), list):
+        # Key order within each object follows the selection, as graphql-core's does.
+        assert [list(i) for i in got.data["items"]] == [list(i) for i in expected.data["items"]]  # type: ignore[index]
+    assert [(e.message, e.path) for e in got.errors or []] == [(e.message, e.path) for e in expected.errors or []]
+
+
+async def test_errors_really_occur_in_the_compared_queries() -> None:
+    """The comparison above covers error paths, not only happy ones."""
+    broken = await OURS.execute("{ items(badMust: true) { name must } }")
+    assert broken.errors and broken.errors[0].path == ["items", 2, "must"]
+    assert broken.data is None  # a non-null item in a non-null list: null up to the root
+    strict = await OURS.execute("{ strictItems { id must } }")
+    assert strict.errors and strict.errors[0].path == ["strictItems", 3, "must"]
+    assert strict.data == {"strictItems": None}
+    inner = await OURS.execute("{ items { tag { name weight } } }")
+    assert inner.errors and inner.errors[0].path == ["items", 5, "tag", "name"]
+    assert inner.data is not None and inner.data["items"][5] == {"tag": None}
+    solid = await OURS.execute("{ strictItems { id solid { echo name } } }")
+    assert solid.errors and solid.errors[0].path == ["strictItems", 3, "solid", "name"]
+    assert solid.data == {"strictItems": None}
+    bogus = await OURS.execute("{ items { name bogusColour } }")
+    assert bogus.errors and bogus.errors[0].path == ["items", 4, "bogusColour"]
+    assert bogus.data is not None and bogus.data["items"][4] == {"name": "n4", "bogusColour": None}
+
+
+async def test_plain_leaves_skip_graphql_cores_field_execution(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Otherwise the comparison above would hold trivially."""
+    executed: list[tuple[str, list[str]]] = []
+    original = StrawberryGraphQLCoreExecutionContext.execute_fields
+
+    def spy(self, parent_type, source_value, path, grouped_field_set, position_context):  # type: ignore[no-untyped-def]
+        executed.append((parent_type.name, list(grouped_field_set)))
+        return original(self, parent_type, source_value, path, grouped_field_set, position_context)
+
+    monkeypatch.setattr(StrawberryGraphQLCoreExecutionContext, "execute_fields", spy)
+    result = await OURS.execute("{ items { id name colour note later tag { weight } } }")
+    assert not result.errors
+    assert ("Item", ["later"]) in executed, executed
+    assert all(name != "Tag" for name, _ in executed), "a Tag has leaves only"
