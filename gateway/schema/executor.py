@@ -19,7 +19,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from operator import attrgetter
-from typing import Any, NamedTuple, cast
+from typing import Any, NamedTuple, TypeVar, cast
 
 from graphql import (
     GraphQLField,
@@ -32,6 +32,14 @@ from graphql import (
 from graphql.execution.collect_fields import FieldDetailsList, GroupedFieldSet
 from graphql.pyutils import AwaitableOrValue, Path, Undefined, gather_with_cancel
 from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
+from strawberry.types.field import StrawberryField
+
+_NOT_READ: Any = object()
+NOT_PREFETCHED: Any = _NOT_READ
+"""What an ``answered_by`` attribute holds when the resolver must answer."""
+
+_Resolver = TypeVar("_Resolver", bound=Callable[..., Any])
+_ANSWERED_BY: dict[Callable[..., Any], str] = {}
 
 
 class _Plain(NamedTuple):
@@ -47,26 +55,47 @@ class _Plain(NamedTuple):
 _Plan = list[tuple[str, FieldDetailsList, _Plain | None]]
 
 
+def answered_by(attribute: str) -> Callable[[_Resolver], _Resolver]:
+    """Mark a resolver whose object may hold its answer already, in ``attribute``.
+
+    The executor then reads the attribute like a plain field, and calls the resolver only where it
+    holds ``NOT_PREFETCHED``; the resolver must answer what the attribute would have held.
+    """
+
+    def mark(resolver: _Resolver) -> _Resolver:
+        _ANSWERED_BY[resolver] = attribute
+        return resolver
+
+    return mark
+
+
 def _plain(field: GraphQLField | None, details: FieldDetailsList) -> _Plain | None:
     """How to read ``field`` directly, or None when graphql-core must execute it."""
     if field is None or field.args or any(d.node.arguments for d in details):
         return None
+    definition: StrawberryField | None = field.extensions.get("strawberry-definition")
+    if definition is None or definition.extensions:
+        return None
+    read: Callable[[Any], Any]
     resolve = field.resolve
-    # Strawberry marks the resolver of a field without one of its own (an attribute read).
-    if resolve is None or not getattr(resolve, "_is_default", False):
+    if definition.base_resolver is not None:
+        attribute = _ANSWERED_BY.get(cast(Callable[..., Any], definition.base_resolver.wrapped_func))
+        if attribute is None:
+            return None
+        read = attrgetter(attribute)
+    elif resolve is not None and getattr(resolve, "_is_default", False):  # Strawberry's: no resolver, extension
+        if definition.default_resolver is getattr:
+            read = attrgetter(definition.python_name)  # what Strawberry's resolver ends up doing
+        else:
+
+            def read(source: Any) -> Any:
+                return resolve(source, None)
+
+    else:
         return None
     field_type = field.type
     nullable = not isinstance(field_type, GraphQLNonNull)
     named = field_type.of_type if isinstance(field_type, GraphQLNonNull) else field_type
-
-    definition = field.extensions.get("strawberry-definition")
-    read: Callable[[Any], Any]
-    if definition is not None and definition.default_resolver is getattr and definition.base_resolver is None:
-        read = attrgetter(definition.python_name)  # what Strawberry's resolver would end up doing
-    else:
-
-        def read(source: Any) -> Any:
-            return resolve(source, None)
 
     if is_leaf_type(named):
         leaf: GraphQLLeafType = named
@@ -143,6 +172,8 @@ class GatewayExecutor(StrawberryGraphQLCoreExecutionContext):
         """The field's value, coerced if a leaf; ``_NOT_READ`` where graphql-core must tell (errors, nulls)."""
         try:
             value = plain.read(source)
+            if value is _NOT_READ:
+                return value
             if value is None or value is Undefined:
                 return None if plain.nullable else _NOT_READ
             if plain.coerce is None:
@@ -191,9 +222,6 @@ class GatewayExecutor(StrawberryGraphQLCoreExecutionContext):
         results.update(zip(pending, done, strict=False))
         rest = done[-1] if self.is_awaitable(executed) else executed
         return _in_order(grouped_field_set, results, cast(dict[str, Any], rest))
-
-
-_NOT_READ: Any = object()
 
 
 def _in_order(grouped_field_set: GroupedFieldSet, done: dict[str, Any], executed: dict[str, Any]) -> dict[str, Any]:

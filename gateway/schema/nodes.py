@@ -33,6 +33,7 @@ from gateway.events import JobRef, StatusEvent
 from gateway.ids import encode_id
 from gateway.reads import Connection, PageRequest
 from gateway.schema.enums import JobStatus
+from gateway.schema.executor import NOT_PREFETCHED, answered_by
 from gateway.schema.selection import selects_edge_cursors
 
 NodeType = TypeVar("NodeType")
@@ -81,6 +82,14 @@ async def job_node(context: Context, source: Source, key: NativeKey) -> Job | No
         return None
     record = await context.loaders.job(source, key)
     return None if record is None else Job.from_record(record)
+
+
+def _known_job_type(context: Context, r: JobRecord) -> object:
+    """``r``'s type when no call is needed (it has none, or the cache holds it); else ``NOT_PREFETCHED``."""
+    if r.job_type_id is None or r.source not in context.upstreams:
+        return None
+    cached = context.loaders.cached_job_type(r.source, NativeKey(r.scope, r.job_type_id))
+    return NOT_PREFETCHED if cached is None else JobType.from_record(cached)
 
 
 async def job_type_node(context: Context, source: Source, key: NativeKey) -> JobType | None:
@@ -207,6 +216,28 @@ class Job(Node):
     can_start: bool = strawberry.field(description="Held until released: `startJob` accepts it.")
     raw: JSON = strawberry.field(resolver=_raw, description="The upstream's own record, unchanged.")
     record: strawberry.Private[JobRecord]
+    known_job_type: strawberry.Private[object] = NOT_PREFETCHED
+    """The job's type (or None) when known without a call; read by the executor for ``jobType``."""
+
+    @classmethod
+    def page_of(cls, context: Context) -> Callable[[JobRecord], Job]:
+        """``from_record`` for the jobs of one page, each given its type when known without a call.
+
+        A page shares a few types: each is looked up (and built) once, and ``jobType`` then costs
+        the executor an attribute read instead of a resolver call per job.
+        """
+        types: dict[tuple[Source, str, str | None], object] = {}
+
+        def node(r: JobRecord) -> Job:
+            job = cls.from_record(r)
+            key = (r.source, r.scope, r.job_type_id)
+            known = types.get(key, types)
+            if known is types:
+                known = types[key] = _known_job_type(context, r)
+            job.known_job_type = known
+            return job
+
+        return node
 
     @classmethod
     def from_record(cls, r: JobRecord) -> Job:
@@ -242,18 +273,18 @@ class Job(Node):
         return info.context.services.web_links.url(self.record)
 
     @strawberry.field(description="The job's type, where the source has one.")
+    @answered_by("known_job_type")
     def job_type(self, info: Info) -> JobType | None:
-        r = self.record
-        if r.job_type_id is None or r.source not in info.context.upstreams:
-            return None
-        key = NativeKey(r.scope, r.job_type_id)
-        cached = info.context.loaders.cached_job_type(r.source, key)
-        if cached is not None:
+        known = self.known_job_type
+        if known is NOT_PREFETCHED:
+            known = _known_job_type(info.context, self.record)
+        if known is not NOT_PREFETCHED:
             # A page of jobs mostly shares a few cached types: answering them synchronously saves
             # graphql-core a task per job.
-            return JobType.from_record(cached)
+            return cast(JobType | None, known)
         # Not cached: the batched load, which graphql-core awaits like an async resolver's result.
-        return cast(JobType | None, job_type_node(info.context, r.source, key))
+        r = self.record
+        return cast(JobType | None, job_type_node(info.context, r.source, NativeKey(r.scope, str(r.job_type_id))))
 
     @strawberry.field(description="The ingest run this job performed (Amperity, Scale ingest jobs).")
     async def ingest_run(self, info: Info) -> IngestRun | None:
@@ -302,7 +333,7 @@ class Job(Node):
         self, info: Info, first: int | None = None, after: str | None = None
     ) -> Annotated[CountedConnection[Job], strawberry.lazy("gateway.schema.nodes")]:
         page = await info.context.reads.job_children(self.record, PageRequest(first, after), info.path.as_list())
-        return CountedConnection.of(page, Job.from_record, info)
+        return CountedConnection.of(page, Job.page_of(info.context), info)
 
 
 @strawberry.type(description="One line of a job's log.")
@@ -385,7 +416,7 @@ class JobType(Node):
         self, info: Info, first: int | None = None, after: str | None = None
     ) -> Annotated[CountedConnection[Job], strawberry.lazy("gateway.schema.nodes")]:
         page = await info.context.reads.jobs_of_type(self.record, PageRequest(first, after), info.path.as_list())
-        return CountedConnection.of(page, Job.from_record, info)
+        return CountedConnection.of(page, Job.page_of(info.context), info)
 
 
 @strawberry.type

@@ -143,7 +143,7 @@ class Query:
         req = PageRequest(first, after, last, before)
         also = job_type_matcher(filter)
         page = await info.context.reads.jobs(sources, queries, fp, req, info.path.as_list(), also=also)
-        return CountedConnection.of(page, Job.from_record, info)
+        return CountedConnection.of(page, Job.page_of(info.context), info)
 
     @strawberry.field(
         description=(

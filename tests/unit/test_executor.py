@@ -10,7 +10,7 @@ import pytest
 import strawberry
 from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 
-from gateway.schema.executor import GatewayExecutor
+from gateway.schema.executor import NOT_PREFETCHED, GatewayExecutor, answered_by
 
 
 @strawberry.enum
@@ -159,3 +159,46 @@ async def test_plain_leaves_skip_graphql_cores_field_execution(monkeypatch: pyte
     assert not result.errors
     assert ("Item", ["later"]) in executed, executed
     assert all(name != "Tag" for name, _ in executed), "a Tag has leaves only"
+
+
+@strawberry.type
+class Box:
+    label: str
+    known: strawberry.Private[object] = NOT_PREFETCHED
+    asked: strawberry.Private[list[str]]
+
+    @strawberry.field
+    @answered_by("known")
+    def tag(self) -> Tag | None:
+        self.asked.append(self.label)
+        return Tag(name=f"asked {self.label}", weight=None)
+
+
+@strawberry.type
+class BoxQuery:
+    @strawberry.field
+    def boxes(self) -> list[Box]:
+        return BOXES
+
+
+BOXES: list[Box] = []
+
+
+async def test_an_answered_by_attribute_stands_in_for_its_resolver_unless_not_prefetched() -> None:
+    asked: list[str] = []
+    BOXES[:] = [
+        Box(label="a", known=Tag(name="held a", weight=1.0), asked=asked),
+        Box(label="b", known=None, asked=asked),
+        Box(label="c", asked=asked),
+    ]
+    schema = strawberry.Schema(query=BoxQuery, execution_context_class=GatewayExecutor)
+    result = await schema.execute("{ boxes { label tag { name } } }")
+    assert not result.errors
+    assert result.data == {
+        "boxes": [
+            {"label": "a", "tag": {"name": "held a"}},
+            {"label": "b", "tag": None},
+            {"label": "c", "tag": {"name": "asked c"}},
+        ]
+    }
+    assert asked == ["c"]
