@@ -11,8 +11,12 @@ ours ÷ theirs for req/s, p50, p99, CPU ms per request (each gateway's own proce
 tree, from ``/proc``) and upstream calls per request (counted by the simulators,
 ``GET {sim}/_sim/stats``).
 
+Then the same on every core: ours with ``serve --workers N`` (N = the machine's
+cores; state shared through the default SQLite store) against Hive Gateway's own
+multi-process mode (``--fork N``), on the scenarios at concurrency 10 and more.
+
 Options: ``--duration`` seconds per run (default 5), ``--rounds`` (default 2),
-``--out PATH`` (write the Markdown table there too).
+``--out PATH`` (write the Markdown tables there too).
 """
 
 from __future__ import annotations
@@ -70,6 +74,18 @@ def scenarios(graph: str) -> list[Scenario]:
         Scenario("Scale, 50 jobs, 50 ms, concurrency 10", scale_ours, scale_theirs, 10, 50),
         Scenario("3 sources, 0 ms, concurrency 1", three_ours, three_theirs, 1, 0),
         Scenario("3 sources, 50 ms, concurrency 10", three_ours, three_theirs, 10, 50),
+    ]
+
+
+def multi_process_scenarios(graph: str) -> list[Scenario]:
+    wide = [s for s in scenarios(graph) if s.concurrency >= 10]
+    return [
+        *wide,
+        *(
+            Scenario(s.name.replace("concurrency 10", "concurrency 20"), s.ours, s.theirs, 20, s.latency_ms)
+            for s in wide
+            if s.latency_ms
+        ),
     ]
 
 
@@ -137,7 +153,7 @@ def faults(sim_url: str, latency_ms: int) -> None:
         httpx.post(f"{sim_url}/{name}/_sim/faults", json=body, timeout=10).raise_for_status()
 
 
-def start_peer(wd: Path, sim_url: str, config: dict[str, Any]) -> tuple[subprocess.Popen[bytes], str]:
+def start_peer(wd: Path, sim_url: str, config: dict[str, Any], fork: int = 1) -> tuple[subprocess.Popen[bytes], str]:
     login = httpx.post(f"{sim_url}/leia/login", json={"api_key": config["leia"]["api_key"]}, timeout=10)
     login.raise_for_status()
     env = {
@@ -154,7 +170,7 @@ def start_peer(wd: Path, sim_url: str, config: dict[str, Any]) -> tuple[subproce
     port = free_port()
     log = (wd / "hive.log").open("wb")
     peer = subprocess.Popen(
-        [str(BIN / "hive-gateway"), "supergraph", str(supergraph), "--port", str(port)],
+        [str(BIN / "hive-gateway"), "supergraph", str(supergraph), "--port", str(port), "--fork", str(fork)],
         cwd=PEER,
         env=env,
         stdout=log,
@@ -194,47 +210,74 @@ def table(results: list[tuple[Scenario, Run, Run]]) -> str:
     return "\n".join(rows)
 
 
-def run(duration_s: float, rounds: int) -> str:
+def compare(
+    wd: Path,
+    sims: Any,
+    config: dict[str, Any],
+    cases: list[Scenario],
+    duration_s: float,
+    rounds: int,
+    processes: int,
+) -> list[tuple[Scenario, Run, Run]]:
+    """Each case on both gateways, ``processes`` processes each, alternating who goes first."""
+    results: list[tuple[Scenario, Run, Run]] = []
+    peer, peer_url = start_peer(wd, sims.url, config, fork=processes)
+    try:
+        with gateway(wd, sims.config, f"gateway-peer-bench-{processes}", workers=processes) as ours:
+            pid = ours.process.popen.pid
+            for scenario in cases:
+                faults(sims.url, scenario.latency_ms)
+                check(ours.graphql_url, scenario.ours)
+                check(peer_url, scenario.theirs)
+                mine, theirs = Run(), Run()
+                for n in range(rounds):
+                    # Alternate who goes first, so neither always runs on a warmer machine.
+                    order = [
+                        (ours.graphql_url, pid, scenario.ours, mine),
+                        (peer_url, peer.pid, scenario.theirs, theirs),
+                    ]
+                    for url, process, query, into in order if n % 2 == 0 else reversed(order):
+                        measure(url, process, sims.url, scenario, query, duration_s, into)
+                print(
+                    f"  {processes} process(es), {scenario.name}: ours {mine.mean(mine.rps):.0f} req/s, "
+                    f"Hive {theirs.mean(theirs.rps):.0f}",
+                    flush=True,
+                )
+                results.append((scenario, mine, theirs))
+            faults(sims.url, 0)
+    finally:
+        peer.terminate()
+        peer.wait(timeout=10)
+    return results
+
+
+def run(duration_s: float, rounds: int, processes: int) -> str:
     if not (BIN / "hive-gateway").exists():
         raise SystemExit("the peer is not installed: npm ci --prefix benchmarks/peer (make bench-peer does it)")
-    results: list[tuple[Scenario, Run, Run]] = []
     with workdir() as wd, simulators(wd) as sims:
         config = tomllib.loads(sims.config.read_text())["sources"]
-        peer, peer_url = start_peer(wd, sims.url, config)
-        try:
-            with gateway(wd, sims.config, "gateway-peer-bench") as ours:
-                pid = ours.process.popen.pid
-                for scenario in scenarios(config["wordlift"]["graphs"][0]):
-                    faults(sims.url, scenario.latency_ms)
-                    check(ours.graphql_url, scenario.ours)
-                    check(peer_url, scenario.theirs)
-                    mine, theirs = Run(), Run()
-                    for n in range(rounds):
-                        # Alternate who goes first, so neither always runs on a warmer machine.
-                        order = [
-                            (ours.graphql_url, pid, scenario.ours, mine),
-                            (peer_url, peer.pid, scenario.theirs, theirs),
-                        ]
-                        for url, process, query, into in order if n % 2 == 0 else reversed(order):
-                            measure(url, process, sims.url, scenario, query, duration_s, into)
-                    print(
-                        f"  {scenario.name}: ours {mine.mean(mine.rps):.0f} req/s, Hive {theirs.mean(theirs.rps):.0f}"
-                    )
-                    results.append((scenario, mine, theirs))
-                faults(sims.url, 0)
-        finally:
-            peer.terminate()
-            peer.wait(timeout=10)
-    return table(results)
+        graph = config["wordlift"]["graphs"][0]
+        single = compare(wd, sims, config, scenarios(graph), duration_s, rounds, 1)
+        report = "One process each:\n\n" + table(single)
+        if processes > 1:
+            multi = compare(wd, sims, config, multi_process_scenarios(graph), duration_s, rounds, processes)
+            report += (
+                f"\n\n{processes} processes each (ours `serve --workers {processes}`, Hive `--fork {processes}`; "
+                "CPU is the whole process tree's):\n\n" + table(multi)
+            )
+    return report
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
     parser.add_argument("--duration", type=float, default=5.0)
     parser.add_argument("--rounds", type=int, default=2)
+    parser.add_argument(
+        "--processes", type=int, default=os.cpu_count() or 1, help="processes each for the second table (1: skip it)"
+    )
     parser.add_argument("--out", type=Path, default=None)
     args = parser.parse_args(argv)
-    report = run(args.duration, args.rounds)
+    report = run(args.duration, args.rounds, args.processes)
     print()
     print(report)
     if args.out is not None:

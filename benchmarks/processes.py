@@ -131,12 +131,18 @@ def simulators(workdir: Path, seed: int = 0) -> Iterator[Simulators]:
 
 
 @contextlib.contextmanager
-def gateway(workdir: Path, config: Path, name: str = "gateway", env: dict[str, str] | None = None) -> Iterator[Gateway]:
+def gateway(
+    workdir: Path,
+    config: Path,
+    name: str = "gateway",
+    env: dict[str, str] | None = None,
+    workers: int = 1,
+) -> Iterator[Gateway]:
     """``job-gateway serve --config``; ``env`` adds variables (``JOB_GATEWAY_STATE_URL``, ...)."""
     port = free_port()
     process = _start(
         name,
-        ["serve", "--config", str(config), "--port", str(port), "--log-level", "warning"],
+        ["serve", "--config", str(config), "--port", str(port), "--log-level", "warning", "--workers", str(workers)],
         workdir,
         env={"JOB_GATEWAY_CURSOR_SECRET": CURSOR_SECRET, **(env or {})},
     )
