@@ -8,10 +8,11 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import timedelta
 
-from fastapi import FastAPI, Request, Response
+from fastapi import FastAPI, Request, Response, WebSocket
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import JSONResponse
 from opentelemetry.sdk.trace import TracerProvider
+from starlette.routing import WebSocketRoute
 from strawberry.subscriptions import (
     GRAPHQL_SSE_PROTOCOL,
     GRAPHQL_TRANSPORT_WS_PROTOCOL,
@@ -121,6 +122,13 @@ def create_app(
     graphql.client_auth = client_auth
     graphql.shutdown = shutdown
     app.include_router(graphql)
+
+    async def graphql_websocket(websocket: WebSocket) -> None:
+        await graphql.run(request=websocket, context=await context_getter(), root_value=None)
+
+    # The same endpoint as the router's, without FastAPI's per-connection dependency machinery (exit
+    # stacks and frames held as long as the socket is open): a held subscription costs less memory.
+    app.router.routes.insert(0, WebSocketRoute("/graphql", graphql_websocket))
     app.include_router(graphiql_router)
     app.include_router(dashboard_router)
     # Added before CORS, so it runs inside it: a 413 still carries the CORS headers a browser needs to read it.
