@@ -69,6 +69,10 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--latency-ms", type=int, default=50, help="added upstream latency of the second round")
     parser.add_argument("--no-subscriptions", action="store_true", help="skip the subscription benchmark")
     parser.add_argument("--no-state", action="store_true", help="skip the shared-state benchmark")
+    parser.add_argument("--no-growth", action="store_true", help="skip the cost-growth and memory figures")
+    parser.add_argument(
+        "--peer", action="store_true", help="add the side-by-side with Hive Gateway (needs benchmarks/peer installed)"
+    )
     return parser
 
 
@@ -160,6 +164,10 @@ def run(args: argparse.Namespace) -> str:
         report += _subscriptions_section()
     if not args.smoke and not args.no_state:
         report += _state_section()
+    if not args.smoke and not args.no_growth:
+        report += _growth_section()
+    if not args.smoke and args.peer:
+        report += _peer_section()
     out = args.out if args.out is not None else (None if args.smoke else ROOT / "build" / "BENCHMARKS.md")
     if out is not None:
         out.parent.mkdir(parents=True, exist_ok=True)
@@ -219,3 +227,33 @@ def main(argv: list[str] | None = None) -> int:
 
 if __name__ == "__main__":
     raise SystemExit(main())
+
+
+def _growth_section() -> str:
+    from benchmarks import growth, held
+
+    rows = _reported("cost growth", growth.run)
+    memory = _reported("held subscriptions", held.run)
+    return (
+        "\n## Cost growth\n\n"
+        "`python -m benchmarks.growth` (method in its module docstring): the gateway's own CPU per request "
+        "(from `/proc`, one client, default configuration) as the page size, the page depth and the number "
+        "of sources grow. Subscribers from 10 to 5,000: the table of the section above.\n\n"
+        + "\n".join(rows)
+        + "\n\nMemory of held subscriptions, in the gateway process alone (`python -m benchmarks.held`):\n\n"
+        + "\n".join(f"- {line}" for line in memory)
+        + "\n"
+    )
+
+
+def _peer_section() -> str:
+    from benchmarks import peer
+
+    print("\nside by side with Hive Gateway:", flush=True)
+    body = peer.run(duration_s=5.0, rounds=2, processes=os.cpu_count() or 1)
+    return (
+        "\n## Side by side with Hive Gateway\n\n"
+        "`make bench-peer` (method in `benchmarks/peer.py`): GraphQL Mesh composed from the simulators' "
+        "OpenAPI documents, served by Hive Gateway, against ours, same simulators (frozen clock), same "
+        "load generator (autocannon), alternating runs; ratios are ours ÷ Hive.\n\n" + body + "\n"
+    )

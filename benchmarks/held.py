@@ -16,6 +16,7 @@ import argparse
 import asyncio
 import json
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -58,11 +59,8 @@ async def subscribe(url: str, ids: list[str]) -> ClientConnection:
     return socket
 
 
-async def hold(url: str, pid: int, subscribers: int) -> dict[str, Any]:
-    ws_url = url.replace("http://", "ws://") + "/graphql"
-    pool = await running_job_ids(url, 12)
-    await asyncio.sleep(SETTLE_S)
-    before = rss_kib(pid)
+async def _wave(ws_url: str, pool: list[str], pid: int, subscribers: int) -> tuple[int, int, float]:
+    """RSS with ``subscribers`` held, RSS after they left, and how long subscribing took."""
     sockets: list[ClientConnection] = []
     started = time.perf_counter()
     for i in range(subscribers):
@@ -74,23 +72,46 @@ async def hold(url: str, pid: int, subscribers: int) -> dict[str, Any]:
     for socket in sockets:
         await socket.close()
     await asyncio.sleep(SETTLE_S)
-    after = rss_kib(pid)
-    return {"before": before, "held": held, "after": after, "setup_s": setup_s}
+    return held, rss_kib(pid), setup_s
+
+
+async def hold(url: str, pid: int, subscribers: int) -> dict[str, Any]:
+    ws_url = url.replace("http://", "ws://") + "/graphql"
+    pool = await running_job_ids(url, 12)
+    await asyncio.sleep(SETTLE_S)
+    before = rss_kib(pid)
+    held, after, setup_s = await _wave(ws_url, pool, pid, subscribers)
+    # A second wave shows whether the first one's memory is reused (kept for reuse) or leaked.
+    held_again, after_again, _ = await _wave(ws_url, pool, pid, subscribers)
+    return {
+        "before": before,
+        "held": held,
+        "after": after,
+        "setup_s": setup_s,
+        "held_again": held_again,
+        "after_again": after_again,
+    }
+
+
+def run(report: Callable[[str], None] = print, subscribers: int = 300) -> None:
+    """Hold ``subscribers`` subscriptions and report the gateway's memory (the hook for ``python -m benchmarks``)."""
+    with workdir() as wd, simulators(wd) as sims, gateway(wd, sims.config) as gw:
+        figures = asyncio.run(hold(gw.url, gw.process.popen.pid, subscribers))
+    before, held, after = figures["before"], figures["held"], figures["after"]
+    report(
+        f"{subscribers} WebSocket subscribers held: gateway RSS {before / 1024:.1f} MiB -> {held / 1024:.1f} MiB "
+        f"({(held - before) / subscribers:.1f} KiB per subscriber); after they left {after / 1024:.1f} MiB "
+        f"({100 * (after - before) / before:+.1f}% of the start); set up in {figures['setup_s']:.1f} s; "
+        f"a second wave of {subscribers}: {figures['held_again'] / 1024:.1f} MiB held, "
+        f"{figures['after_again'] / 1024:.1f} MiB after"
+    )
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
     parser.add_argument("--subscribers", type=int, default=300)
     args = parser.parse_args(argv)
-    with workdir() as wd, simulators(wd) as sims, gateway(wd, sims.config) as gw:
-        figures = asyncio.run(hold(gw.url, gw.process.popen.pid, args.subscribers))
-    n = args.subscribers
-    before, held, after = figures["before"], figures["held"], figures["after"]
-    print(
-        f"{n} WebSocket subscribers held: gateway RSS {before / 1024:.1f} MiB -> {held / 1024:.1f} MiB "
-        f"({(held - before) / n:.1f} KiB per subscriber); after they left {after / 1024:.1f} MiB "
-        f"({100 * (after - before) / before:+.1f}% of the start); set up in {figures['setup_s']:.1f} s"
-    )
+    run(print, args.subscribers)
     return 0
 
 

@@ -22,8 +22,10 @@ Options: ``--duration`` seconds per run (default 5), ``--rounds`` (default 2),
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
+import signal
 import subprocess
 import time
 import tomllib
@@ -175,6 +177,7 @@ def start_peer(wd: Path, sim_url: str, config: dict[str, Any], fork: int = 1) ->
         env=env,
         stdout=log,
         stderr=subprocess.STDOUT,
+        start_new_session=True,  # its --fork workers go with it (stop_peer ends the whole group)
     )
     url = f"http://127.0.0.1:{port}/graphql"
     deadline = time.monotonic() + 60
@@ -184,7 +187,7 @@ def start_peer(wd: Path, sim_url: str, config: dict[str, Any], fork: int = 1) ->
                 return peer, url
         except httpx.HTTPError:
             time.sleep(0.2)
-    peer.kill()
+    stop_peer(peer)
     raise RuntimeError(f"hive-gateway did not start:\n{(wd / 'hive.log').read_text()[-2000:]}")
 
 
@@ -246,9 +249,20 @@ def compare(
                 results.append((scenario, mine, theirs))
             faults(sims.url, 0)
     finally:
-        peer.terminate()
-        peer.wait(timeout=10)
+        stop_peer(peer)
     return results
+
+
+def stop_peer(peer: subprocess.Popen[bytes]) -> None:
+    """SIGTERM to the peer's process group, SIGKILL after 10 s (a forked Hive Gateway may not exit)."""
+    for sig in (signal.SIGTERM, signal.SIGKILL):
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(peer.pid, sig)
+        try:
+            peer.wait(timeout=10)
+            return
+        except subprocess.TimeoutExpired:
+            continue
 
 
 def run(duration_s: float, rounds: int, processes: int) -> str:
