@@ -216,19 +216,6 @@ def _state_section() -> str:
     )
 
 
-def main(argv: list[str] | None = None) -> int:
-    args = _parser().parse_args(argv)
-    if args.smoke:
-        args.duration = min(args.duration, 0.5)
-        args.max_requests = min(args.max_requests, 20)
-    run(args)
-    return 0
-
-
-if __name__ == "__main__":
-    raise SystemExit(main())
-
-
 def _growth_section() -> str:
     from benchmarks import growth, held
 
@@ -257,3 +244,16 @@ def _peer_section() -> str:
         "OpenAPI documents, served by Hive Gateway, against ours, same simulators (frozen clock), same "
         "load generator (autocannon), alternating runs; ratios are ours ÷ Hive.\n\n" + body + "\n"
     )
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    if args.smoke:
+        args.duration = min(args.duration, 0.5)
+        args.max_requests = min(args.max_requests, 20)
+    run(args)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -62,6 +62,9 @@ async def _rows(url: str, pid: int, report: Callable[[str], None]) -> None:
         for count in range(1, len(SOURCES) + 1):
             cpu, p50 = await _cpu_ms(client, url, pid, _jobs(50, SOURCES[:count]))
             report(f"| sources (50 jobs) | {', '.join(SOURCES[:count])} | {cpu:.2f} | {p50:.1f} |")
+        # The rows run one after the other: the same query again shows how far the machine drifted meanwhile.
+        cpu, p50 = await _cpu_ms(client, url, pid, _jobs(50, ("SCALE",)))
+        report(f"| drift check: page size (Scale) again | 50 | {cpu:.2f} | {p50:.1f} |")
 
 
 def run(report: Callable[[str], None] = print) -> None:
