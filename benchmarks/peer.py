@@ -35,7 +35,7 @@ from typing import Any
 
 import httpx
 
-from benchmarks.processes import cpu_seconds, free_port, gateway, simulators, workdir
+from benchmarks.processes import SIM_NAMES, cpu_seconds, free_port, gateway, simulators, workdir
 
 PEER = Path(__file__).resolve().parent / "peer"
 BIN = PEER / "node_modules" / ".bin"
@@ -221,12 +221,13 @@ def compare(
     duration_s: float,
     rounds: int,
     processes: int,
+    env: dict[str, str] | None = None,
 ) -> list[tuple[Scenario, Run, Run]]:
     """Each case on both gateways, ``processes`` processes each, alternating who goes first."""
     results: list[tuple[Scenario, Run, Run]] = []
     peer, peer_url = start_peer(wd, sims.url, config, fork=processes)
     try:
-        with gateway(wd, sims.config, f"gateway-peer-bench-{processes}", workers=processes) as ours:
+        with gateway(wd, sims.config, f"gateway-peer-bench-{processes}", env=env, workers=processes) as ours:
             pid = ours.process.popen.pid
             for scenario in cases:
                 faults(sims.url, scenario.latency_ms)
@@ -265,16 +266,18 @@ def stop_peer(peer: subprocess.Popen[bytes]) -> None:
             continue
 
 
-def run(duration_s: float, rounds: int, processes: int) -> str:
+def run(duration_s: float, rounds: int, processes: int, window: bool = True) -> str:
     if not (BIN / "hive-gateway").exists():
         raise SystemExit("the peer is not installed: npm ci --prefix benchmarks/peer (make bench-peer does it)")
     with workdir() as wd, simulators(wd) as sims:
         config = tomllib.loads(sims.config.read_text())["sources"]
         graph = config["wordlift"]["graphs"][0]
-        single = compare(wd, sims, config, scenarios(graph), duration_s, rounds, 1)
+        # Without the freshness window ours reads upstream for every list, as Hive does.
+        env = {} if window else {f"JOB_GATEWAY_{name.upper()}_LIST_FRESHNESS_S": "0" for name in SIM_NAMES}
+        single = compare(wd, sims, config, scenarios(graph), duration_s, rounds, 1, env)
         report = "One process each:\n\n" + table(single)
         if processes > 1:
-            multi = compare(wd, sims, config, multi_process_scenarios(graph), duration_s, rounds, processes)
+            multi = compare(wd, sims, config, multi_process_scenarios(graph), duration_s, rounds, processes, env)
             report += (
                 f"\n\n{processes} processes each (ours `serve --workers {processes}`, Hive `--fork {processes}`; "
                 "CPU is the whole process tree's):\n\n" + table(multi)
@@ -289,9 +292,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--processes", type=int, default=os.cpu_count() or 1, help="processes each for the second table (1: skip it)"
     )
+    parser.add_argument(
+        "--no-window", action="store_true", help="ours without the freshness window (list_freshness_s = 0 everywhere)"
+    )
     parser.add_argument("--out", type=Path, default=None)
     args = parser.parse_args(argv)
-    report = run(args.duration, args.rounds, args.processes)
+    report = run(args.duration, args.rounds, args.processes, window=not args.no_window)
     print()
     print(report)
     if args.out is not None:
