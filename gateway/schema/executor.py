@@ -52,7 +52,10 @@ class _Plain(NamedTuple):
     object_type: GraphQLObjectType | None
 
 
-_Plan = list[tuple[str, FieldDetailsList, _Plain | None]]
+class _Plan(NamedTuple):
+    fields: list[tuple[str, FieldDetailsList, _Plain | None]]
+    any_plain: bool
+    """False: nothing to shortcut, the whole selection is graphql-core's."""
 
 
 def answered_by(attribute: str) -> Callable[[_Resolver], _Resolver]:
@@ -123,11 +126,12 @@ class GatewayExecutor(StrawberryGraphQLCoreExecutionContext):
         if found is not None:
             return found[1]
         fields = parent_type.fields
-        plan: _Plan = []
+        entries: list[tuple[str, FieldDetailsList, _Plain | None]] = []
         for response_name, details in grouped_field_set.items():
             field_name = details[0].node.name.value
             plain = _plain(fields.get(field_name), details) if self._shortcut else None
-            plan.append((response_name, details, plain))
+            entries.append((response_name, details, plain))
+        plan = _Plan(entries, any(plain is not None for _, _, plain in entries))
         self._plans[key] = (grouped_field_set, plan)
         return plan
 
@@ -140,13 +144,13 @@ class GatewayExecutor(StrawberryGraphQLCoreExecutionContext):
         position_context: Any,
     ) -> AwaitableOrValue[dict[str, Any]]:
         plan = self._plan(parent_type, grouped_field_set)
-        if all(plain is None for _, _, plain in plan):
+        if not plan.any_plain:
             return super().execute_fields(parent_type, source_value, path, grouped_field_set, position_context)
         results: dict[str, Any] = {}
         pending: list[str] = []
         rest: GroupedFieldSet = {}
         try:
-            for response_name, details, plain in plan:
+            for response_name, details, plain in plan.fields:
                 value = _NOT_READ if plain is None else self._read(plain, source_value)
                 if value is _NOT_READ:
                     rest[response_name] = details

@@ -9,9 +9,9 @@ Relay ``Connection`` with a ``totalCount``, built from the services' record page
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
-from typing import Annotated, TypeVar, cast
+from typing import Annotated, Any, TypeVar, cast
 
 import strawberry
 from strawberry import relay
@@ -140,6 +140,11 @@ def _duration(r: JobRecord) -> float | None:
     return max(0.0, (datetime.now(UTC) - r.started_at).total_seconds())
 
 
+def json_copy(value: Mapping[str, Any]) -> JSON:
+    """A record's mapping as the JSON scalar: a plain dict of its own, so the answer never aliases the record."""
+    return cast(JSON, dict(value))
+
+
 def _counters(root: Job) -> list[Counter]:
     return [Counter(name=k, value=v) for k, v in root.record.counters.items()]
 
@@ -154,16 +159,16 @@ def _duration_seconds(root: Job) -> float | None:
 
 def _inputs(root: Job) -> JSON | None:
     inputs = root.record.inputs
-    return cast(JSON, dict(inputs)) if inputs is not None else None
+    return None if inputs is None else json_copy(inputs)
 
 
 def _outputs(root: Job) -> JSON | None:
     outputs = root.record.outputs
-    return cast(JSON, dict(outputs)) if outputs is not None else None
+    return None if outputs is None else json_copy(outputs)
 
 
 def _raw(root: Job) -> JSON:
-    return cast(JSON, dict(root.record.raw))
+    return json_copy(root.record.raw)
 
 
 @strawberry.type(description="A job on any upstream, normalized.")
@@ -372,7 +377,7 @@ class JobStatusEvent:
 
 
 def _job_type_raw(root: JobType) -> JSON:
-    return cast(JSON, dict(root.record.raw))
+    return json_copy(root.record.raw)
 
 
 @strawberry.type(description="A kind of job: Scale job types, Leia job types, phyloDB analyses, ...")
@@ -519,7 +524,7 @@ class IngestRun(Node):
             error_count=r.errors,
             errors=r.errors,
             tables=[IngestTable.from_record(t) for t in r.tables],
-            raw=cast(JSON, dict(r.raw)),
+            raw=json_copy(r.raw),
             record=r,
         )
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 from datetime import datetime
-from typing import cast
 
 import strawberry
 from strawberry.scalars import JSON
@@ -35,6 +34,7 @@ from gateway.schema.nodes import (
     ingest_run_node,
     job_node,
     job_type_node,
+    json_copy,
 )
 from gateway.schema.upstream import Upstream
 
@@ -74,7 +74,7 @@ class CatalogItem:
             name=r.name,
             description=r.description,
             created_at=r.created_at,
-            raw=cast(JSON, dict(r.raw)),
+            raw=json_copy(r.raw),
         )
 
 

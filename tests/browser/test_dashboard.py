@@ -337,7 +337,11 @@ def test_the_live_toggle_opens_and_closes_the_subscription(page: Page, gateway: 
     urls = requested_urls(page.driver.get_log("performance"))  # read here, so checked here too
     assert foreign(urls, netloc) == []
     assert [u for u in urls if u.startswith("ws:")] == [], "live updates off, yet the page opened a WebSocket"
-    toggle = next(b for b in page.css("button[aria-pressed]") if b.text.startswith("Live updates"))
+
+    def live_toggle() -> Any:  # looked up again after the page is reopened
+        return next(b for b in page.css("button[aria-pressed]") if b.text.startswith("Live updates"))
+
+    toggle = live_toggle()
     assert (toggle.text, toggle.get_attribute("aria-pressed")) == ("Live updates: off", "false")
     page.click(toggle)
     page.wait_live()
@@ -350,7 +354,7 @@ def test_the_live_toggle_opens_and_closes_the_subscription(page: Page, gateway: 
     page.wait_live()
     assert graphql(gateway, CANCEL, id=job["id"])["cancelJob"]["errors"] == []
     page.wait("the row never showed CANCELED", lambda _: page.rows()[0]["status"] == "CANCELED")
-    page.click(next(b for b in page.css("button[aria-pressed]") if b.text.startswith("Live updates")))
+    page.click(live_toggle())
     page.wait("the connection never went off", lambda _: page.css("#connection")[0].get_attribute("data-mode") == "off")
     assert "live=off" in page.driver.current_url
 
