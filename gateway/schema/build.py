@@ -6,7 +6,10 @@ from dataclasses import dataclass
 
 import strawberry
 from opentelemetry.trace import TracerProvider
+from strawberry.extensions import SchemaExtension
+from strawberry.extensions.runner import SchemaExtensionsRunner
 from strawberry.schema.config import StrawberryConfig
+from strawberry.types import ExecutionContext
 
 from adapters.registry import REGISTRY, Registry
 from gateway.schema.cost import CostLimiter
@@ -18,6 +21,7 @@ from gateway.schema.health import FreshUpstreams
 from gateway.schema.mutation import build_mutation
 from gateway.schema.nodes import IngestRun, Job, JobType
 from gateway.schema.query import Query
+from gateway.schema.runner import LeanExtensionsRunner
 from gateway.schema.subscription import Subscription
 from gateway.schema.tracing import operation_tracing
 
@@ -38,6 +42,11 @@ class GatewaySchema(strawberry.Schema):
         # ErrorPolicy logs unexpected errors with the request id; expected ones are
         # the client's business, not the operator's, so they are not logged here.
         return None
+
+    def create_extensions_runner(
+        self, execution_context: ExecutionContext, extensions: list[SchemaExtension]
+    ) -> SchemaExtensionsRunner:
+        return LeanExtensionsRunner(execution_context, extensions)
 
 
 def build_schema(

@@ -9,27 +9,43 @@ page. Here a selection set's plain leaves are found once per operation and then
 read and serialized directly (``getattr`` and the type's own output coercion,
 what graphql-core ends with anyway).
 
-The answer is the same: every other field (resolvers, objects, lists, arguments,
-schema extensions that wrap resolvers) goes through graphql-core unchanged, and so
-does a leaf whose fast reading fails or is null where the schema says non-null,
-so errors, their paths and null propagation are graphql-core's own.
+Where a whole selection is plain (a page's edges and their nodes, say), a list of
+its objects is rendered in one loop over a tree planned once per operation,
+without graphql-core's per-item completion, paths and awaitable checks.
+
+The answer is the same: every other field (resolvers, lists of anything else,
+arguments, schema extensions that wrap resolvers) goes through graphql-core
+unchanged, and so does a leaf whose fast reading fails or is null where the
+schema says non-null (for a list: the whole list), so errors, their paths and
+null propagation are graphql-core's own.
+
+A subscription event is executed once per distinct operation rather than once
+per subscriber, where its selection is plain: the answer then depends on the
+event and the operation only (see ``SharedResults``).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Hashable, Iterable
 from operator import attrgetter
 from typing import Any, NamedTuple, TypeVar, cast
 
 from graphql import (
+    ExecutionResult,
+    FieldNode,
     GraphQLField,
     GraphQLLeafType,
     GraphQLNonNull,
     GraphQLObjectType,
     GraphQLOutputType,
+    GraphQLResolveInfo,
+    OperationType,
+    VariableNode,
     is_leaf_type,
+    visit,
 )
 from graphql.execution.collect_fields import FieldDetailsList, GroupedFieldSet
+from graphql.language import Visitor
 from graphql.pyutils import AwaitableOrValue, Path, Undefined, gather_with_cancel
 from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 from strawberry.types.field import StrawberryField
@@ -56,6 +72,28 @@ class _Plan(NamedTuple):
     fields: list[tuple[str, FieldDetailsList, _Plain | None]]
     any_plain: bool
     """False: nothing to shortcut, the whole selection is graphql-core's."""
+
+
+class _Tree(NamedTuple):
+    """A selection of plain fields only, down to its leaves: rendered without graphql-core."""
+
+    fields: tuple[tuple[str, _Plain, _Tree | None], ...]
+
+
+class SharedResults:
+    """A subscription payload every subscriber receives as the same object.
+
+    ``results_by_operation()`` holds, per operation, the result of executing it on this
+    payload, so that each further subscriber with the same operation gets that result
+    instead of another execution. Only results read entirely from the payload are kept
+    (plain fields, no resolver, no error): nothing in them depends on the subscriber's context.
+    (A base class, not a protocol: the check runs once per event and subscriber.)
+    """
+
+    __slots__ = ()
+
+    def results_by_operation(self) -> dict[Hashable, ExecutionResult]:
+        raise NotImplementedError
 
 
 def answered_by(attribute: str) -> Callable[[_Resolver], _Resolver]:
@@ -114,9 +152,50 @@ class GatewayExecutor(StrawberryGraphQLCoreExecutionContext):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self._plans: dict[tuple[GraphQLObjectType, int], tuple[GroupedFieldSet, _Plan]] = {}
+        self._trees: dict[tuple[GraphQLObjectType, int], tuple[FieldDetailsList, _Tree | None]] = {}
         manager = self.middleware_manager
         # Schema extensions that wrap every resolver must see every field: no shortcut then.
         self._shortcut = manager is None or not manager.middlewares
+        self._event_key: Hashable | None = None
+        self._executed_below_root = False
+        """Whether graphql-core executed a field under the root (a resolver, an error): the result
+        may then depend on more than the root value."""
+
+    def build_per_event_executor(self, payload: Any) -> GatewayExecutor:
+        if self._event_key is None:
+            self._event_key = _event_key(self)
+        executor = cast(GatewayExecutor, super().build_per_event_executor(payload))
+        # graphql-core collects an event's fields anew, so memos keyed by their identity would
+        # only grow, event after event, for as long as the subscription lasts.
+        executor._relevant_sub_fields = {}
+        executor._plans = {}
+        executor._trees = {}
+        executor._executed_below_root = False
+        return executor
+
+    def execute_operation(self, serially: bool | None = None) -> Any:
+        root = self.root_value
+        if self.operation.operation is not OperationType.SUBSCRIPTION or not isinstance(root, SharedResults):
+            return super().execute_operation(serially)
+        key = self._event_key
+        shared = None if key is None else root.results_by_operation().get(key)
+        if shared is not None:
+            return shared
+        result = super().execute_operation(serially)
+        if self.is_awaitable(result):
+            return self._shared_later(root, key, result)
+        self._share(root, key, result)
+        return result
+
+    async def _shared_later(self, root: SharedResults, key: Hashable | None, result: Any) -> Any:
+        done = await result
+        self._share(root, key, done)
+        return done
+
+    def _share(self, root: SharedResults, key: Hashable | None, result: Any) -> None:
+        shareable = key is not None and not self._executed_below_root
+        if shareable and isinstance(result, ExecutionResult) and not result.errors:
+            root.results_by_operation()[key] = result
 
     def _plan(self, parent_type: GraphQLObjectType, grouped_field_set: GroupedFieldSet) -> _Plan:
         # graphql-core reuses one grouped field set for every item of a list (it memoizes
@@ -145,23 +224,32 @@ class GatewayExecutor(StrawberryGraphQLCoreExecutionContext):
     ) -> AwaitableOrValue[dict[str, Any]]:
         plan = self._plan(parent_type, grouped_field_set)
         if not plan.any_plain:
+            if path is not None:
+                self._executed_below_root = True
             return super().execute_fields(parent_type, source_value, path, grouped_field_set, position_context)
         results: dict[str, Any] = {}
         pending: list[str] = []
         rest: GroupedFieldSet = {}
         try:
             for response_name, details, plain in plan.fields:
-                value = _NOT_READ if plain is None else self._read(plain, source_value)
+                value = _NOT_READ if plain is None else _read(plain, source_value)
                 if value is _NOT_READ:
                     rest[response_name] = details
                     continue
                 if plain is not None and plain.object_type is not None and value is not None:
-                    value = self._complete_object(
-                        plain, details, Path(path, response_name, parent_type.name), value, position_context
-                    )
-                    if self.is_awaitable(value):
-                        pending.append(response_name)
+                    tree = self._tree(plain.object_type, details)
+                    rendered = _NOT_READ if tree is None else _render(tree, value)
+                    if rendered is not _NOT_READ:
+                        value = rendered
+                    else:
+                        value = self._complete_object(
+                            plain, details, Path(path, response_name, parent_type.name), value, position_context
+                        )
+                        if self.is_awaitable(value):
+                            pending.append(response_name)
                 results[response_name] = value
+            if rest and path is not None:
+                self._executed_below_root = True
             executed = super().execute_fields(parent_type, source_value, path, rest, position_context) if rest else {}
         except Exception:
             if pending:
@@ -171,23 +259,45 @@ class GatewayExecutor(StrawberryGraphQLCoreExecutionContext):
             return _in_order(grouped_field_set, results, cast(dict[str, Any], executed))
         return self._gathered(grouped_field_set, results, pending, executed)
 
-    @staticmethod
-    def _read(plain: _Plain, source: Any) -> Any:
-        """The field's value, coerced if a leaf; ``_NOT_READ`` where graphql-core must tell (errors, nulls)."""
-        try:
-            value = plain.read(source)
-            if value is _NOT_READ:
-                return value
-            if value is None or value is Undefined:
-                return None if plain.nullable else _NOT_READ
-            if plain.coerce is None:
-                type_of = cast(GraphQLObjectType, plain.object_type).is_type_of
-                # Strawberry's is_type_of looks at the object only; anything else: graphql-core's.
-                return value if type_of is None or type_of(value, None) is True else _NOT_READ  # type: ignore[arg-type]
-            coerced = plain.coerce(value)
-        except Exception:
-            return _NOT_READ  # graphql-core reads it again and reports the error its own way
-        return _NOT_READ if coerced is None or coerced is Undefined else coerced
+    def _tree(self, object_type: GraphQLObjectType, details: FieldDetailsList) -> _Tree | None:
+        """The plain tree of ``details``' selection on ``object_type``; None if any field needs graphql-core."""
+        key = (object_type, id(details))
+        found = self._trees.get(key)
+        if found is not None:
+            return found[1]
+        tree: _Tree | None = None
+        if self._shortcut:
+            grouped_field_set, defer_usages, _ = self.collect_subfields(object_type, details)
+            plan = self._plan(object_type, grouped_field_set)
+            fields: list[tuple[str, _Plain, _Tree | None]] = []
+            for response_name, sub_details, plain in plan.fields:
+                sub = None if plain is None or plain.object_type is None else self._tree(plain.object_type, sub_details)
+                if plain is None or (plain.object_type is not None and sub is None):
+                    break
+                fields.append((response_name, plain, sub))
+            else:
+                tree = None if defer_usages else _Tree(tuple(fields))
+        self._trees[key] = (details, tree)
+        return tree
+
+    def complete_iterable_value(
+        self,
+        item_type: GraphQLOutputType,
+        field_details_list: FieldDetailsList,
+        info: GraphQLResolveInfo[Any],
+        path: Path,
+        items: Iterable[Any],
+        position_context: Any,
+    ) -> AwaitableOrValue[list[Any]]:
+        nullable = not isinstance(item_type, GraphQLNonNull)
+        named = item_type.of_type if isinstance(item_type, GraphQLNonNull) else item_type
+        if isinstance(items, list) and isinstance(named, GraphQLObjectType):
+            tree = self._tree(named, field_details_list)
+            if tree is not None and self.get_stream_usage(field_details_list, path) is None:
+                rendered = _render_list(tree, named, nullable, items)
+                if rendered is not None:
+                    return rendered
+        return super().complete_iterable_value(item_type, field_details_list, info, path, items, position_context)
 
     def _complete_object(
         self, plain: _Plain, details: FieldDetailsList, path: Path, value: Any, position_context: Any
@@ -226,6 +336,105 @@ class GatewayExecutor(StrawberryGraphQLCoreExecutionContext):
         results.update(zip(pending, done, strict=False))
         rest = done[-1] if self.is_awaitable(executed) else executed
         return _in_order(grouped_field_set, results, cast(dict[str, Any], rest))
+
+
+def _read(plain: _Plain, source: Any) -> Any:
+    """The field's value, coerced if a leaf; ``_NOT_READ`` where graphql-core must tell (errors, nulls)."""
+    try:
+        value = plain.read(source)
+        if value is _NOT_READ:
+            return value
+        if value is None or value is Undefined:
+            return None if plain.nullable else _NOT_READ
+        if plain.coerce is None:
+            type_of = cast(GraphQLObjectType, plain.object_type).is_type_of
+            # Strawberry's is_type_of looks at the object only; anything else: graphql-core's.
+            return value if type_of is None or type_of(value, None) is True else _NOT_READ  # type: ignore[arg-type]
+        coerced = plain.coerce(value)
+    except Exception:
+        return _NOT_READ  # graphql-core reads it again and reports the error its own way
+    return _NOT_READ if coerced is None or coerced is Undefined else coerced
+
+
+def _render(tree: _Tree, source: Any) -> Any:
+    """``source`` as the result of ``tree``'s selection; ``_NOT_READ`` if any field needs graphql-core."""
+    out: dict[str, Any] = {}
+    for response_name, plain, sub in tree.fields:
+        value = _read(plain, source)
+        if value is _NOT_READ:
+            return value
+        if sub is not None and value is not None:
+            value = _render(sub, value)
+            if value is _NOT_READ:
+                return value
+        out[response_name] = value
+    return out
+
+
+def _render_list(tree: _Tree, item_type: GraphQLObjectType, nullable: bool, items: list[Any]) -> list[Any] | None:
+    """Every item rendered through ``tree``; None when one of them needs graphql-core (the whole list does then)."""
+    type_of = item_type.is_type_of
+    rendered: list[Any] = []
+    for item in items:
+        if item is None:
+            if not nullable:
+                return None
+            rendered.append(None)
+            continue
+        if type_of is not None and type_of(item, None) is not True:  # type: ignore[arg-type]
+            return None  # an awaitable, an object of another type, ...
+        value = _render(tree, item)
+        if value is _NOT_READ:
+            return None
+        rendered.append(value)
+    return rendered
+
+
+class _Variables(Visitor):
+    def __init__(self) -> None:
+        super().__init__()
+        self.names: set[str] = set()
+
+    def enter_variable(self, node: VariableNode, *_: Any) -> None:
+        self.names.add(node.name.value)
+
+
+_VARIABLES_USED: dict[tuple[str, int, int], frozenset[str]] = {}
+"""Per operation text, the variables used below its root fields; bounded like the parser cache."""
+_VARIABLES_USED_MAX = 1000
+
+
+def _event_key(executor: GatewayExecutor) -> Hashable | None:
+    """What a subscription event's result depends on besides the event: the operation's text and the
+    variables its root fields' selections use (not the root fields' arguments: those chose the events).
+    None when the text is unknown (a document built without locations)."""
+    operation = executor.operation
+    if operation.loc is None:
+        return None
+    text = (operation.loc.source.body, operation.loc.start, operation.loc.end)
+    names = _VARIABLES_USED.get(text)
+    if names is None:
+        names = _variables_below_root(executor)
+        if len(_VARIABLES_USED) >= _VARIABLES_USED_MAX:
+            _VARIABLES_USED.clear()
+        _VARIABLES_USED[text] = names
+    values = executor.variable_values.coerced
+    return (*text, tuple(sorted((name, repr(values.get(name))) for name in names)))
+
+
+def _variables_below_root(executor: GatewayExecutor) -> frozenset[str]:
+    used = _Variables()
+    for selection in executor.operation.selection_set.selections:
+        if isinstance(selection, FieldNode):
+            for directive in selection.directives or ():
+                visit(directive, used)
+            if selection.selection_set is not None:
+                visit(selection.selection_set, used)
+        else:
+            visit(selection, used)
+    for fragment in executor.fragments.values():
+        visit(fragment.definition, used)
+    return frozenset(used.names)
 
 
 def _in_order(grouped_field_set: GroupedFieldSet, done: dict[str, Any], executed: dict[str, Any]) -> dict[str, Any]:

@@ -62,6 +62,17 @@ class ErrorPolicy(MaskErrors):
             if result.errors:
                 result.errors = self._process_errors(result.errors)
 
+    def on_stream_result(self, result: Any) -> Iterator[None]:
+        if not isinstance(result, GraphQLExecutionResult | StrawberryExecutionResult):
+            yield from super().on_stream_result(result)  # incremental delivery's parts
+            return
+        # A subscription event: MaskErrors tells the same through a runtime protocol check,
+        # which costs more than the rest of this hook, once per event and subscriber.
+        self._stream_result_processed = True
+        if result.errors:
+            result.errors = self._process_errors(result.errors)
+        yield None
+
     def _process_errors(self, errors: list[GraphQLError]) -> list[GraphQLError]:
         return [self._shape(e) for e in errors]
 

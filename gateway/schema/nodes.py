@@ -9,11 +9,13 @@ Relay ``Connection`` with a ``totalCount``, built from the services' record page
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+import dataclasses
+from collections.abc import Callable, Hashable, Mapping
 from datetime import UTC, datetime
 from typing import Annotated, Any, TypeVar, cast
 
 import strawberry
+from graphql import ExecutionResult
 from strawberry import relay
 from strawberry.scalars import JSON
 
@@ -33,7 +35,7 @@ from gateway.events import JobRef, StatusEvent
 from gateway.ids import encode_id
 from gateway.reads import Connection, PageRequest
 from gateway.schema.enums import JobStatus
-from gateway.schema.executor import NOT_PREFETCHED, answered_by
+from gateway.schema.executor import NOT_PREFETCHED, SharedResults, answered_by
 from gateway.schema.selection import selects_edge_cursors
 
 NodeType = TypeVar("NodeType")
@@ -354,12 +356,16 @@ class JobLog:
 
 
 @strawberry.type(description="A status transition of a job, as the gateway observed it.")
-class JobStatusEvent:
+class JobStatusEvent(SharedResults):
     id: str = strawberry.field(description="Event id; pass it as `since` to resume after it.")
     job: Job
     previous_status: JobStatus | None
     status: JobStatus
     at: datetime
+    shared_results: strawberry.Private[dict[Hashable, ExecutionResult]] = dataclasses.field(default_factory=dict)
+
+    def results_by_operation(self) -> dict[Hashable, ExecutionResult]:
+        return self.shared_results
 
     @strawberry.field(description="Why the job failed, on a FAILED event (the same as `job.error`).")
     def error(self) -> JobErrorInfo | None:
@@ -367,13 +373,17 @@ class JobStatusEvent:
 
     @classmethod
     def from_event(cls, event: StatusEvent) -> JobStatusEvent:
-        return cls(
-            id=str(event.id),
-            job=Job.from_record(event.job),
-            previous_status=event.previous_status,
-            status=event.status,
-            at=event.at,
-        )
+        """The payload of ``event``: one object for all its subscribers, who then share its results."""
+        payload = event.renderings.get(cls)
+        if payload is None:
+            payload = event.renderings[cls] = cls(
+                id=str(event.id),
+                job=Job.from_record(event.job),
+                previous_status=event.previous_status,
+                status=event.status,
+                at=event.at,
+            )
+        return cast(JobStatusEvent, payload)
 
 
 def _job_type_raw(root: JobType) -> JSON:

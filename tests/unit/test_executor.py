@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import asyncio
 import enum
+from collections.abc import AsyncGenerator, Hashable
 from datetime import UTC, datetime
 
 import pytest
 import strawberry
+from graphql import ExecutionResult
 from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 
-from gateway.schema.executor import NOT_PREFETCHED, GatewayExecutor, answered_by
+from gateway.schema.executor import NOT_PREFETCHED, GatewayExecutor, SharedResults, answered_by
 
 
 @strawberry.enum
@@ -110,6 +112,10 @@ QUERIES = [
     "{ strictItems { id solid { name } } }",
     "{ strictItems { id solid { echo name } } }",
     "{ items { solid { weight } ...on Item { solid { name } } } }",
+    # Every field plain: each list is rendered in one loop (the second falls back, item 5's tag has no name).
+    "{ items { id name colour when note solid { weight } } }",
+    "{ items { id name colour when note tag { name weight } } }",
+    "{ items { tags { name } } strictItems { solid { name } } }",
 ]
 
 
@@ -202,3 +208,81 @@ async def test_an_answered_by_attribute_stands_in_for_its_resolver_unless_not_pr
         ]
     }
     assert asked == ["c"]
+
+
+async def test_a_list_of_plain_objects_is_rendered_without_graphql_cores_fields(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    executed: list[str] = []
+    original = StrawberryGraphQLCoreExecutionContext.execute_fields
+
+    def spy(self, parent_type, source_value, path, grouped_field_set, position_context):  # type: ignore[no-untyped-def]
+        executed.append(parent_type.name)
+        return original(self, parent_type, source_value, path, grouped_field_set, position_context)
+
+    monkeypatch.setattr(StrawberryGraphQLCoreExecutionContext, "execute_fields", spy)
+    result = await OURS.execute("{ items { id name colour solid { weight } } }")
+    assert not result.errors and result.data is not None and len(result.data["items"]) == 6
+    assert executed == ["Query"], "only the root field is graphql-core's"
+
+
+@strawberry.type
+class Event(SharedResults):
+    id: str
+    item: Item
+    results: strawberry.Private[dict[Hashable, ExecutionResult]]
+
+    def results_by_operation(self) -> dict[Hashable, ExecutionResult]:
+        return self.results
+
+
+EVENTS: list[Event] = []
+
+
+@strawberry.type
+class Subscription:
+    @strawberry.subscription
+    async def events(self, tag: str = "") -> AsyncGenerator[Event, None]:
+        for event in EVENTS:
+            yield event
+
+
+SUBSCRIBED = strawberry.Schema(query=Query, subscription=Subscription, execution_context_class=GatewayExecutor)
+
+
+async def _received(query: str, variables: dict[str, object] | None = None) -> list[ExecutionResult]:
+    stream = await SUBSCRIBED.subscribe(query, variable_values=variables)
+    assert not isinstance(stream, ExecutionResult)
+    return [result async for result in stream]  # type: ignore[misc]
+
+
+async def test_subscribers_with_the_same_operation_share_an_events_result(monkeypatch: pytest.MonkeyPatch) -> None:
+    EVENTS[:] = [Event(id=str(n), item=_item(n), results={}) for n in range(3)]
+    executions = []
+    original = GatewayExecutor.execute_fields
+
+    def spy(self, parent_type, source_value, path, grouped_field_set, position_context):  # type: ignore[no-untyped-def]
+        if path is None:
+            executions.append(source_value.id)
+        return original(self, parent_type, source_value, path, grouped_field_set, position_context)
+
+    monkeypatch.setattr(GatewayExecutor, "execute_fields", spy)
+    query = "subscription($tag: String!, $n: Boolean!) { events(tag: $tag) { id item { name note @include(if: $n) } } }"
+    first = await _received(query, {"tag": "a", "n": True})
+    # Another subscriber: other root arguments, the same selection. Then one whose variables change the selection.
+    second = await _received(query, {"tag": "b", "n": True})
+    third = await _received(query, {"tag": "a", "n": False})
+    assert [r.data for r in first] == [r.data for r in second]
+    assert all(a.data is b.data for a, b in zip(first, second, strict=True)), "the same result object"
+    assert third[0].data == {"events": {"id": "0", "item": {"name": "n0"}}}
+    assert executions == ["0", "1", "2", "0", "1", "2"], "executed for the first and the third subscriber only"
+
+
+async def test_an_events_result_is_not_shared_where_a_resolver_answers() -> None:
+    EVENTS[:] = [Event(id="0", item=_item(1), results={})]
+    query = "subscription { events { id item { name later } } }"
+    first = await _received(query)
+    second = await _received(query)
+    assert first[0].data == second[0].data == {"events": {"id": "0", "item": {"name": "n1", "later": "later n1"}}}
+    assert first[0].data is not second[0].data
+    assert EVENTS[0].results == {}

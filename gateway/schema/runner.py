@@ -1,0 +1,51 @@
+"""The schema-extension runner: Strawberry's, with the per-result work of a stream done once per operation.
+
+For every result of a stream (each subscription event, for each subscriber),
+Strawberry's runner looks every extension's ``on_stream_result`` hook up again,
+wrapping each in a new context manager factory, and asks every extension for
+``get_results`` and awaits each answer, though one extension of a dozen has any:
+for an event reaching thousands of subscribers, more than the event's own
+execution costs. Here the hooks are looked up at the first result and the
+extensions without results are not asked; what runs, and in which order, is
+Strawberry's.
+"""
+
+from __future__ import annotations
+
+import inspect
+from typing import Any
+
+from strawberry.extensions import SchemaExtension
+from strawberry.extensions.context import StreamResultContextManager, WrappedHook
+from strawberry.extensions.runner import SchemaExtensionsRunner
+from strawberry.types import ExecutionContext
+
+
+class _StreamResult(StreamResultContextManager):
+    """Strawberry's context manager around one streamed result, on hooks found before."""
+
+    def __init__(self, hooks: list[WrappedHook], result: Any) -> None:
+        # Not super().__init__: that would look the hooks up again.
+        self.result = result
+        self.hooks = hooks
+
+
+class LeanExtensionsRunner(SchemaExtensionsRunner):
+    def __init__(self, execution_context: ExecutionContext, extensions: list[SchemaExtension] | None = None) -> None:
+        super().__init__(execution_context, extensions)
+        self._stream_hooks: list[WrappedHook] | None = None
+
+    def on_stream_result(self, result: Any) -> StreamResultContextManager:
+        if self._stream_hooks is None:
+            self._stream_hooks = StreamResultContextManager(self.extensions, result).hooks
+        return _StreamResult(self._stream_hooks, result)
+
+    async def get_extensions_results(self, ctx: ExecutionContext) -> dict[str, Any]:
+        data: dict[str, Any] = {}
+        for extension in self.extensions:
+            if type(extension).get_results is SchemaExtension.get_results:
+                continue  # the base class's: no results
+            results = extension.get_results()
+            data.update(await results if inspect.isawaitable(results) else results)
+        data.update(ctx.extensions_results)
+        return data
