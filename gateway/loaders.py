@@ -13,7 +13,7 @@ outlives a request, and only for final jobs and job types.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable, Coroutine
+from collections.abc import Callable, Coroutine, Iterable, Sequence
 from typing import Any
 
 from aiodataloader import DataLoader
@@ -43,6 +43,8 @@ class Loaders:
         self._listed: dict[tuple[Source, NativeKey], JobRecord] = {}
         """Jobs this request already holds from lists: a plain dict, since priming the dataloader
         would cost a future per listed job, whether or not anything looks it up."""
+        self._unindexed: list[Sequence[JobRecord]] = []
+        """Listed records not yet in ``_listed``: most requests never look a listed job up."""
 
     def _loader(self, kind: str, source: Source) -> DataLoader[NativeKey, Any]:
         loader = self._loaders.get((kind, source))
@@ -86,7 +88,7 @@ class Loaders:
             raise
 
     async def job(self, source: Source, key: NativeKey) -> JobRecord | None:
-        listed = self._listed.get((source, key))
+        listed = self._index_listed().get((source, key))
         if listed is not None:
             return listed
         record: JobRecord | None = await self._load("job", source, key)
@@ -174,17 +176,25 @@ class Loaders:
 
         return batch
 
-    def prime_job(self, record: JobRecord) -> None:
-        """Lists already hold full records: later lookups of them in this request cost nothing.
+    def prime_jobs(self, records: Sequence[JobRecord]) -> None:
+        """Lists already hold full records: later lookups of them in this request cost nothing."""
+        self._unindexed.append(records)
 
-        A final job from a list also goes into the shared cache, like one read by id.
-        """
-        self._listed[(record.source, record.key)] = record
-        if _cacheable("job", record):
-            self._cache.put("job", (self._upstreams.cache_scope(record.source), record.key), record)
+    def share_final_jobs(self, records: Iterable[JobRecord]) -> None:
+        """Final jobs read in a list go into the shared cache, like ones read by id."""
+        for record in records:
+            if record.status.is_final:
+                self._cache.put("job", (self._upstreams.cache_scope(record.source), record.key), record)
+
+    def _index_listed(self) -> dict[tuple[Source, NativeKey], JobRecord]:
+        for records in self._unindexed:
+            for record in records:
+                self._listed[(record.source, record.key)] = record
+        self._unindexed.clear()
+        return self._listed
 
     def forget_job(self, source: Source, key: NativeKey) -> None:
-        self._listed.pop((source, key), None)
+        self._index_listed().pop((source, key), None)
         self._cache.evict("job", (self._upstreams.cache_scope(source), key))
         loader = self._loaders.get(("job", source))
         if loader is not None:

@@ -26,7 +26,7 @@ from collections import deque
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Generic, TypeVar
+from typing import Generic, NamedTuple, TypeVar
 
 from adapters.base import Page, PageEntry
 from adapters.errors import UpstreamError
@@ -54,8 +54,8 @@ class SourceStream(Generic[T]):
     stream is read only once the timed streams of the page have run dry."""
 
 
-@dataclass(frozen=True, slots=True)
-class MergedEdge(Generic[T]):
+class MergedEdge(NamedTuple, Generic[T]):
+    # A tuple: one is built per record of every page, and a frozen dataclass's init costs more.
     record: T
     source: str
     positions: Positions
@@ -83,6 +83,9 @@ class _Buffer(Generic[T]):
     failed: bool = False
     untimed: bool = False
     loaded: bool = False
+    head: PageEntry[T] | None = None
+    """The first entry when the filter was last asked about it, and its merge key: both hold until it is taken."""
+    head_key: tuple[bool, float, int] = (False, 0.0, 0)
 
     @property
     def exhausted(self) -> bool:
@@ -106,6 +109,10 @@ async def _load(buffer: _Buffer[T], limit: int) -> UpstreamError | None:
 def _order_key(sort_time: datetime | None, index: int) -> tuple[bool, float, int]:
     # max() picks the newest timed record; earlier sources win ties.
     return (sort_time is not None, sort_time.timestamp() if sort_time else 0.0, -index)
+
+
+def _merge_key(buffer: _Buffer[T]) -> tuple[bool, float, int]:
+    return buffer.head_key
 
 
 def _head_time(buffer: _Buffer[T], sort_time: Callable[[T], datetime | None]) -> datetime | None:
@@ -147,9 +154,23 @@ async def merge_page(
     edges: list[MergedEdge[T]] = []
     blocked = False
     while len(edges) < first and not blocked:
+        skipped = False
         for buffer in live:
+            entries = buffer.entries
+            # The common case, a new head the filter takes or a head already looked at, costs
+            # no call: this runs once per record of the page.
+            if entries and (entries[0] is buffer.head or matches(entries[0].record)):
+                if entries[0] is not buffer.head:
+                    buffer.head = entries[0]
+                    buffer.head_key = _order_key(_head_time(buffer, sort_time), buffer.index)
+                continue
+            skipped = True
             blocked |= await _skip_unmatched(buffer, positions, matches, first, errors)
-        live = [b for b in live if not b.failed]
+            if buffer.entries:
+                buffer.head = buffer.entries[0]
+                buffer.head_key = _order_key(_head_time(buffer, sort_time), buffer.index)
+        if skipped:
+            live = [b for b in live if not b.failed]
         candidates = [b for b in live if b.entries]
         if not blocked and not candidates and deferred:
             # Every timed record of this page is out: now the untimed streams' turn.
@@ -160,11 +181,9 @@ async def merge_page(
             continue
         if blocked or not candidates:
             break
-        best = max(candidates, key=lambda b: _order_key(_head_time(b, sort_time), b.index))
+        best = candidates[0] if len(candidates) == 1 else max(candidates, key=_merge_key)
         entry = best.entries.popleft()
-        positions[best.name] = entry.position
-        if best.exhausted:
-            positions[best.name] = EXHAUSTED
+        positions[best.name] = EXHAUSTED if not best.entries and not best.has_more else entry.position
         edges.append(MergedEdge(entry.record, best.name, dict(positions)))
 
     for buffer in live:

@@ -287,10 +287,17 @@ class Reads:
             async def fetch(after: str | None, limit: int) -> Page[JobRecord]:
                 if nested and after is None:
                     # A first page under each parent of a page: the loader groups them per source.
-                    return await self._loaders.first_jobs_page(adapter.source, query, limit)
-                return await self._listed(
-                    adapter.source, ("jobs", name, query, after, limit), lambda: adapter.list_jobs(query, after, limit)
-                )
+                    page = await self._loaders.first_jobs_page(adapter.source, query, limit)
+                    self._loaders.share_final_jobs(entry.record for entry in page.entries)
+                    return page
+
+                async def read() -> Page[JobRecord]:
+                    # Shared once per upstream read, not per request that the freshness window serves.
+                    page = await adapter.list_jobs(query, after, limit)
+                    self._loaders.share_final_jobs(entry.record for entry in page.entries)
+                    return page
+
+                return await self._listed(adapter.source, ("jobs", name, query, after, limit), read)
 
             return SourceStream(name, fetch, untimed=adapter.capabilities.list_order == "none")
 
@@ -321,11 +328,10 @@ class Reads:
             return queries[job.source].matches(job) and (also is None or also(job))
 
         page, cursor, info = await self._page("jobs", streams, fp_parts, req, self._list_time, matches, path)
-        edges = []
-        for e in page.edges:
-            self._loaders.prime_job(e.record)
-            edges.append(Edge(functools.partial(cursor, e.positions), e.record))
-        return Connection(edges, info, page.total)
+        self._loaders.prime_jobs([e.record for e in page.edges])
+        return Connection(
+            [Edge(functools.partial(cursor, e.positions), e.record) for e in page.edges], info, page.total
+        )
 
     async def jobs_of_type(
         self, job_type: JobTypeRecord, req: PageRequest, path: Sequence[str | int]

@@ -33,6 +33,7 @@ from typing import Any, NamedTuple, TypeVar, cast
 from graphql import (
     ExecutionResult,
     FieldNode,
+    GraphQLEnumType,
     GraphQLField,
     GraphQLLeafType,
     GraphQLNonNull,
@@ -75,9 +76,15 @@ class _Plan(NamedTuple):
 
 
 class _Tree(NamedTuple):
-    """A selection of plain fields only, down to its leaves: rendered without graphql-core."""
+    """A selection of plain fields only, down to its leaves: rendered without graphql-core.
 
-    fields: tuple[tuple[str, _Plain, _Tree | None], ...]
+    Per field: response name, read, nullable, leaf coercion, object type and its subtree
+    (flat, as ``_render`` unpacks them once per field and item)."""
+
+    fields: tuple[
+        tuple[str, Callable[[Any], Any], bool, Callable[[Any], Any] | None, GraphQLObjectType | None, _Tree | None],
+        ...,
+    ]
 
 
 class SharedResults:
@@ -140,7 +147,10 @@ def _plain(field: GraphQLField | None, details: FieldDetailsList) -> _Plain | No
 
     if is_leaf_type(named):
         leaf: GraphQLLeafType = named
-        return _Plain(read, field_type, nullable, leaf.coerce_output_value, None)
+        coerce = leaf.coerce_output_value
+        return _Plain(
+            read, field_type, nullable, _memoized(coerce) if isinstance(leaf, GraphQLEnumType) else coerce, None
+        )
     if isinstance(named, GraphQLObjectType):
         return _Plain(read, field_type, nullable, None, named)
     return None  # lists and abstract types: graphql-core's
@@ -269,12 +279,12 @@ class GatewayExecutor(StrawberryGraphQLCoreExecutionContext):
         if self._shortcut:
             grouped_field_set, defer_usages, _ = self.collect_subfields(object_type, details)
             plan = self._plan(object_type, grouped_field_set)
-            fields: list[tuple[str, _Plain, _Tree | None]] = []
+            fields = []
             for response_name, sub_details, plain in plan.fields:
                 sub = None if plain is None or plain.object_type is None else self._tree(plain.object_type, sub_details)
                 if plain is None or (plain.object_type is not None and sub is None):
                     break
-                fields.append((response_name, plain, sub))
+                fields.append((response_name, plain.read, plain.nullable, plain.coerce, plain.object_type, sub))
             else:
                 tree = None if defer_usages else _Tree(tuple(fields))
         self._trees[key] = (details, tree)
@@ -338,6 +348,28 @@ class GatewayExecutor(StrawberryGraphQLCoreExecutionContext):
         return _in_order(grouped_field_set, results, cast(dict[str, Any], rest))
 
 
+def _memoized(coerce: Callable[[Any], Any]) -> Callable[[Any], Any]:
+    """An enum's output coercion, remembered per value: Strawberry's scans the enum's values each time."""
+    known: dict[tuple[type, Any], Any] = {}
+
+    def coerce_known(value: Any) -> Any:
+        key = (type(value), value)  # by type too: a str enum's member equals its plain string
+        try:
+            return known[key]
+        except KeyError:
+            coerced = coerce(value)
+            if len(known) < _ENUM_MEMO_MAX:
+                known[key] = coerced
+            return coerced
+        except TypeError:  # unhashable: not a member, coerce reports it
+            return coerce(value)
+
+    return coerce_known
+
+
+_ENUM_MEMO_MAX = 256
+
+
 def _read(plain: _Plain, source: Any) -> Any:
     """The field's value, coerced if a leaf; ``_NOT_READ`` where graphql-core must tell (errors, nulls)."""
     try:
@@ -357,16 +389,33 @@ def _read(plain: _Plain, source: Any) -> Any:
 
 
 def _render(tree: _Tree, source: Any) -> Any:
-    """``source`` as the result of ``tree``'s selection; ``_NOT_READ`` if any field needs graphql-core."""
+    """``source`` as the result of ``tree``'s selection; ``_NOT_READ`` if any field needs graphql-core.
+
+    ``_read``'s rules, inlined: this runs for every field of every item of a page."""
     out: dict[str, Any] = {}
-    for response_name, plain, sub in tree.fields:
-        value = _read(plain, source)
-        if value is _NOT_READ:
-            return value
-        if sub is not None and value is not None:
-            value = _render(sub, value)
+    for response_name, read, nullable, coerce, object_type, sub in tree.fields:
+        try:
+            value = read(source)
+            if value is None or value is Undefined:
+                if not nullable:
+                    return _NOT_READ
+                out[response_name] = None
+                continue
             if value is _NOT_READ:
                 return value
+            if coerce is not None:
+                value = coerce(value)
+                if value is None or value is Undefined:
+                    return _NOT_READ
+            else:
+                type_of = cast(GraphQLObjectType, object_type).is_type_of
+                if type_of is not None and type_of(value, None) is not True:  # type: ignore[arg-type]
+                    return _NOT_READ
+                value = _render(cast(_Tree, sub), value)
+                if value is _NOT_READ:
+                    return value
+        except Exception:
+            return _NOT_READ  # graphql-core reads it again and reports the error its own way
         out[response_name] = value
     return out
 
