@@ -103,6 +103,18 @@ class SharedResults:
         raise NotImplementedError
 
 
+class _Answered:
+    """A subscription event's per-event executor when the result is known: it answers with it."""
+
+    __slots__ = ("result",)
+
+    def __init__(self, result: ExecutionResult) -> None:
+        self.result = result
+
+    def execute_operation(self, serially: bool | None = None) -> ExecutionResult:
+        return self.result
+
+
 def answered_by(attribute: str) -> Callable[[_Resolver], _Resolver]:
     """Mark a resolver whose object may hold its answer already, in ``attribute``.
 
@@ -174,6 +186,12 @@ class GatewayExecutor(StrawberryGraphQLCoreExecutionContext):
     def build_per_event_executor(self, payload: Any) -> GatewayExecutor:
         if self._event_key is None:
             self._event_key = _event_key(self)
+        if isinstance(payload, SharedResults) and self._event_key is not None:
+            shared = payload.results_by_operation().get(self._event_key)
+            if shared is not None:
+                # Answered already: no copy of this executor to build (graphql-core only asks it to
+                # execute_operation; ``_Answered`` does that much).
+                return cast(GatewayExecutor, _Answered(shared))
         executor = cast(GatewayExecutor, super().build_per_event_executor(payload))
         # graphql-core collects an event's fields anew, so memos keyed by their identity would
         # only grow, event after event, for as long as the subscription lasts.
@@ -188,9 +206,6 @@ class GatewayExecutor(StrawberryGraphQLCoreExecutionContext):
         if self.operation.operation is not OperationType.SUBSCRIPTION or not isinstance(root, SharedResults):
             return super().execute_operation(serially)
         key = self._event_key
-        shared = None if key is None else root.results_by_operation().get(key)
-        if shared is not None:
-            return shared
         result = super().execute_operation(serially)
         if self.is_awaitable(result):
             return self._shared_later(root, key, result)

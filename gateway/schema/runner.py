@@ -13,6 +13,7 @@ Strawberry's.
 from __future__ import annotations
 
 import inspect
+from types import TracebackType
 from typing import Any
 
 from strawberry.extensions import SchemaExtension
@@ -30,21 +31,46 @@ class _StreamResult(StreamResultContextManager):
         self.hooks = hooks
 
 
+class _SyncStreamResult(StreamResultContextManager):
+    """The same, where every hook is synchronous: a plain exit stack does (cheaper than an async one)."""
+
+    def __init__(self, hooks: list[WrappedHook], result: Any) -> None:
+        self.result = result
+        self.hooks = hooks
+
+    async def __aenter__(self) -> None:
+        self.__enter__()
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc_val: BaseException | None,
+        exc_tb: TracebackType | None,
+    ) -> None:
+        self.__exit__(exc_type, exc_val, exc_tb)
+
+
 class LeanExtensionsRunner(SchemaExtensionsRunner):
     def __init__(self, execution_context: ExecutionContext, extensions: list[SchemaExtension] | None = None) -> None:
         super().__init__(execution_context, extensions)
         self._stream_hooks: list[WrappedHook] | None = None
+        self._stream_sync = False
+        self._with_results: list[SchemaExtension] | None = None
 
     def on_stream_result(self, result: Any) -> StreamResultContextManager:
         if self._stream_hooks is None:
             self._stream_hooks = StreamResultContextManager(self.extensions, result).hooks
+            self._stream_sync = not any(hook.is_async for hook in self._stream_hooks)
+        if self._stream_sync:
+            return _SyncStreamResult(self._stream_hooks, result)
         return _StreamResult(self._stream_hooks, result)
 
     async def get_extensions_results(self, ctx: ExecutionContext) -> dict[str, Any]:
+        if self._with_results is None:
+            # The base class's get_results has no results: asking it is all the cost there is.
+            self._with_results = [e for e in self.extensions if type(e).get_results is not SchemaExtension.get_results]
         data: dict[str, Any] = {}
-        for extension in self.extensions:
-            if type(extension).get_results is SchemaExtension.get_results:
-                continue  # the base class's: no results
+        for extension in self._with_results:
             results = extension.get_results()
             data.update(await results if inspect.isawaitable(results) else results)
         data.update(ctx.extensions_results)
