@@ -55,6 +55,7 @@ from websockets.asyncio.client import ClientConnection, connect
 from adapters.model import Source
 from adapters.registry import REGISTRY
 from gateway.app import create_app
+from gateway.cli import settle_heap
 from gateway.config import config_from_mapping
 from gateway.context import Context
 from gateway.events import PollingPolicy
@@ -117,6 +118,9 @@ def build_app(sims: SimulatorSet, sim_url: str) -> Any:
     tables = {"gateway": {"cursor_secret": "bench"}, "sources": sims.gateway_tables(sim_url)}
     app = create_app(config_from_mapping(tables, {}))
     app.state.services.live.use_policy(POLICY)
+    # What ``job-gateway serve`` does once started: without it every full collection under load
+    # would walk start-up's objects (and here the in-process simulators' too) again.
+    settle_heap()
     return app
 
 

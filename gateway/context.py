@@ -6,7 +6,10 @@ connection over WebSocket) and sets ``request`` or ``websocket`` on it.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import contextlib
+from collections.abc import Iterator, Sequence
+from contextvars import ContextVar
+from dataclasses import dataclass, field
 from typing import Any, TypeAlias
 
 import strawberry
@@ -23,6 +26,36 @@ from gateway.reads import Reads
 from gateway.services import Services
 
 
+@dataclass
+class OperationState:
+    """What one operation gathers while it runs: its partial-result errors and the age of its list pages.
+
+    Over a WebSocket one ``Context`` serves every operation of the connection: kept on the
+    context, one query's upstream errors and data ages would show in the next one's answer.
+    Each operation runs in a task of its own, so a context variable set when it starts
+    (``operation_scope``) tells them apart.
+    """
+
+    partial_errors: list[GraphQLError] = field(default_factory=list)
+    data_age: dict[Source, float] = field(default_factory=dict)
+    """Per source, the age in seconds of the oldest list page this operation was served from the freshness window."""
+
+
+_OPERATION: ContextVar[OperationState | None] = ContextVar("job_gateway_operation", default=None)
+
+
+@contextlib.contextmanager
+def operation_scope() -> Iterator[OperationState]:
+    """A fresh ``OperationState`` for what runs inside (the operation's resolvers, in its task)."""
+    state = OperationState()
+    token = _OPERATION.set(state)
+    try:
+        yield state
+    finally:
+        with contextlib.suppress(ValueError):  # left in another context: nothing of ours to restore there
+            _OPERATION.reset(token)
+
+
 class Context(BaseContext):
     def __init__(self, services: Services) -> None:
         super().__init__()
@@ -31,12 +64,11 @@ class Context(BaseContext):
         self.connection_params: dict[str, Any] | None = None
         self.upstreams = services.upstreams
         self.loaders = Loaders(services.upstreams, services.cache)
-        self.data_age: dict[Source, float] = {}
-        """Per source, the age in seconds of the oldest list page this request was served from the freshness window."""
+        self._outside = OperationState()
+        """Where an operation's state goes when no ``operation_scope`` is open (a schema without it)."""
         self.reads = Reads(
             services.upstreams, services.codec, services.limits, self.loaders, self.report, services.fresh, self.aged
         )
-        self.partial_errors: list[GraphQLError] = []
 
     @property
     def request_id(self) -> str:
@@ -58,6 +90,20 @@ class Context(BaseContext):
         params = self.connection_params if isinstance(self.connection_params, dict) else {}
         value = params.get("Authorization") or params.get("authorization") or params.get("token") or ""
         return value if isinstance(value, str) else ""
+
+    @property
+    def operation(self) -> OperationState:
+        """The running operation's state (see ``OperationState``)."""
+        state = _OPERATION.get()
+        return self._outside if state is None else state
+
+    @property
+    def partial_errors(self) -> list[GraphQLError]:
+        return self.operation.partial_errors
+
+    @property
+    def data_age(self) -> dict[Source, float]:
+        return self.operation.data_age
 
     def aged(self, source: Source, age: float) -> None:
         self.data_age[source] = max(age, self.data_age.get(source, 0.0))

@@ -16,7 +16,7 @@ from gateway.schema.cost import CostLimiter
 from gateway.schema.data_age import DataAge
 from gateway.schema.enums import declare_sources
 from gateway.schema.executor import GatewayExecutor
-from gateway.schema.extensions import limit_extensions
+from gateway.schema.extensions import OperationScope, limit_extensions
 from gateway.schema.health import FreshUpstreams
 from gateway.schema.mutation import build_mutation
 from gateway.schema.nodes import IngestRun, Job, JobType
@@ -76,6 +76,8 @@ def build_schema(
     if tracer_provider is not None:
         # First, so its span encloses what the others do (limits, error shaping, metrics).
         extensions.insert(0, operation_tracing(tracer_provider))
+    # Before even the span: what the operation gathers (its partial errors) is still there when it ends.
+    extensions.insert(0, OperationScope)
     return GatewaySchema(
         query=Query,
         mutation=build_mutation(registry),

@@ -26,7 +26,7 @@ from strawberry.types.execution import ExecutionResult as StrawberryExecutionRes
 
 from adapters.errors import UpstreamError
 from gateway import activity
-from gateway.context import Context
+from gateway.context import Context, operation_scope
 from gateway.errors import GatewayError, upstream_extensions
 from gateway.schema.deadline import RequestDeadline
 
@@ -36,6 +36,17 @@ INTERNAL_MESSAGE = "Internal server error"
 
 _SUGGESTION = re.compile(r"\s*Did you mean .*\?$", re.DOTALL)
 """graphql-core's "Did you mean 'status'?" tail of validation messages: it names fields, types, enum values."""
+
+
+class OperationScope(SchemaExtension):
+    """Gives each operation its own partial errors and data ages (``gateway.context.OperationState``).
+
+    First of the schema's extensions: every other one's ``on_operation`` runs inside it and sees them.
+    """
+
+    def on_operation(self) -> Iterator[None]:
+        with operation_scope():
+            yield
 
 
 class ErrorPolicy(MaskErrors):
@@ -50,13 +61,21 @@ class ErrorPolicy(MaskErrors):
 
     def __init__(self) -> None:
         super().__init__(should_mask_error=lambda _: False, error_message=INTERNAL_MESSAGE)
+        self._partial_sent = 0
+        """How many of the operation's partial errors already went out with a streamed result."""
+
+    def _unsent_partial_errors(self) -> list[GraphQLError]:
+        context = self.execution_context.context
+        partial = context.partial_errors if isinstance(context, Context) else []
+        unsent = partial[self._partial_sent :]
+        self._partial_sent = len(partial)
+        return unsent
 
     def on_operation(self) -> Iterator[None]:
         yield
         result = self.execution_context.result
-        context = self.execution_context.context
-        partial = context.partial_errors if isinstance(context, Context) else []
         if isinstance(result, GraphQLExecutionResult | StrawberryExecutionResult):
+            partial = self._unsent_partial_errors()
             if partial:
                 result.errors = [*(result.errors or []), *partial]
             if result.errors:
@@ -66,9 +85,14 @@ class ErrorPolicy(MaskErrors):
         if not isinstance(result, GraphQLExecutionResult | StrawberryExecutionResult):
             yield from super().on_stream_result(result)  # incremental delivery's parts
             return
-        # A subscription event: MaskErrors tells the same through a runtime protocol check,
-        # which costs more than the rest of this hook, once per event and subscriber.
+        # A query over a WebSocket, or a subscription event: the result goes out before the
+        # operation ends, so its partial errors must join it here (each once). MaskErrors tells
+        # the result's kind through a runtime protocol check, which would cost more than the
+        # rest of this hook, once per event and subscriber.
         self._stream_result_processed = True
+        partial = self._unsent_partial_errors()
+        if partial:
+            result.errors = [*(result.errors or []), *partial]
         if result.errors:
             result.errors = self._process_errors(result.errors)
         yield None

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Iterator
+from typing import Any
 
 import pytest
 from websockets.exceptions import ConnectionClosed
 
 from tests.integration.gateway.live_support import (
     CANCEL,
+    WsClient,
     all_released,
     eventually,
     gql,
@@ -206,3 +208,23 @@ async def test_bad_arguments_are_errors_not_hangs(stack: Stack) -> None:
             if message["type"] == "next":  # an error raised by the resolver: the operation then completes
                 assert await client.receive() == {"id": op_id, "type": "complete"}
     await all_released(stack)
+
+
+async def test_operations_on_one_connection_keep_their_errors_and_data_ages_apart(stack: Stack) -> None:
+    """One context serves the connection: what a query gathers (partial errors, data ages) stays its own."""
+    partial = '{ jobs(first: 3, filter: {finishedAfter: "2020-01-01T00:00:00Z"}) { edges { node { id } } } }'
+
+    async def run(client: WsClient, op_id: str, query: str) -> dict[str, Any]:
+        await client.subscribe(op_id, {}, query=query)
+        message = await client.receive()
+        assert message["type"] == "next" and message["id"] == op_id, message
+        assert (await client.receive())["type"] == "complete"
+        payload: dict[str, Any] = message["payload"]
+        return payload
+
+    async with ws_client(stack) as client:
+        first = await run(client, "a", partial)
+        assert any("PHYLODB" in e["message"] for e in first["errors"]), first  # phyloDB has no finish times
+        await run(client, "b", partial)  # within the freshness window: served from it
+        plain = await run(client, "c", "{ __typename }")
+    assert plain == {"data": {"__typename": "Query"}}, "no error nor data age of the earlier queries"
