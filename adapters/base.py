@@ -113,6 +113,11 @@ class JobQuery:
     search: str | None = None
     """Case-insensitive substring of the native id or the job type name (checked on what is read)."""
 
+    @property
+    def filters_nothing(self) -> bool:
+        """No constraint at all: every job matches (and nothing needs checking)."""
+        return self == _NO_FILTER
+
     def matches(self, job: JobRecord) -> bool:
         """Whether ``job`` passes every filter; the gateway re-checks what upstreams cannot."""
         if self.statuses is not None and job.status not in self.statuses:
@@ -136,6 +141,9 @@ class JobQuery:
     def set_filters(self, names: frozenset[str]) -> list[str]:
         """Which of the filters ``names`` (field names) this query sets, sorted."""
         return sorted(name for name in names if getattr(self, name) is not None)
+
+
+_NO_FILTER = JobQuery()
 
 
 @dataclass(frozen=True, slots=True)

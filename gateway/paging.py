@@ -85,7 +85,7 @@ class _Buffer(Generic[T]):
     loaded: bool = False
     head: PageEntry[T] | None = None
     """The first entry when the filter was last asked about it, and its merge key: both hold until it is taken."""
-    head_key: tuple[bool, float, int] = (False, 0.0, 0)
+    head_key: tuple[bool, float, int] | None = None
 
     @property
     def exhausted(self) -> bool:
@@ -112,7 +112,7 @@ def _order_key(sort_time: datetime | None, index: int) -> tuple[bool, float, int
 
 
 def _merge_key(buffer: _Buffer[T]) -> tuple[bool, float, int]:
-    return buffer.head_key
+    return buffer.head_key or (False, 0.0, 0)
 
 
 def _head_time(buffer: _Buffer[T], sort_time: Callable[[T], datetime | None]) -> datetime | None:
@@ -162,13 +162,13 @@ async def merge_page(
             if entries and (entries[0] is buffer.head or matches(entries[0].record)):
                 if entries[0] is not buffer.head:
                     buffer.head = entries[0]
-                    buffer.head_key = _order_key(_head_time(buffer, sort_time), buffer.index)
+                    buffer.head_key = None
                 continue
             skipped = True
             blocked |= await _skip_unmatched(buffer, positions, matches, first, errors)
             if buffer.entries:
                 buffer.head = buffer.entries[0]
-                buffer.head_key = _order_key(_head_time(buffer, sort_time), buffer.index)
+                buffer.head_key = None
         if skipped:
             live = [b for b in live if not b.failed]
         candidates = [b for b in live if b.entries]
@@ -181,7 +181,13 @@ async def merge_page(
             continue
         if blocked or not candidates:
             break
-        best = candidates[0] if len(candidates) == 1 else max(candidates, key=_merge_key)
+        if len(candidates) == 1:
+            best = candidates[0]
+        else:
+            for buffer in candidates:
+                if buffer.head_key is None:
+                    buffer.head_key = _order_key(_head_time(buffer, sort_time), buffer.index)
+            best = max(candidates, key=_merge_key)
         entry = best.entries.popleft()
         positions[best.name] = EXHAUSTED if not best.entries and not best.has_more else entry.position
         edges.append(MergedEdge(entry.record, best.name, dict(positions)))
