@@ -12,7 +12,6 @@ from fastapi import FastAPI, Request, Response, WebSocket
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import JSONResponse
 from opentelemetry.sdk.trace import TracerProvider
-from starlette.routing import WebSocketRoute
 from strawberry.subscriptions import (
     GRAPHQL_SSE_PROTOCOL,
     GRAPHQL_TRANSPORT_WS_PROTOCOL,
@@ -34,6 +33,7 @@ from gateway.schema.build import SchemaLimits, build_schema
 from gateway.services import build_services
 from gateway.services import start as start_services
 from gateway.shutdown import LIFESPAN_RESERVE_S, Shutdown
+from gateway.socket_edge import GraphQLSocket
 from gateway.state import StateUnavailable
 from gateway.upstreams import Upstreams
 from gateway.webhooks import webhook_router
@@ -126,11 +126,11 @@ def create_app(
     async def graphql_websocket(websocket: WebSocket) -> None:
         await graphql.run(request=websocket, context=await context_getter(), root_value=None)
 
-    # The same endpoint as the router's, without FastAPI's per-connection dependency machinery (exit
-    # stacks and frames held as long as the socket is open): a held subscription costs less memory.
-    app.router.routes.insert(0, WebSocketRoute("/graphql", graphql_websocket))
     app.include_router(graphiql_router)
     app.include_router(dashboard_router)
+    # Innermost of ours: the router's own endpoint, without the layers each held socket would keep
+    # suspended below it (see gateway.socket_edge).
+    app.add_middleware(GraphQLSocket, path="/graphql", endpoint=graphql_websocket)
     # Added before CORS, so it runs inside it: a 413 still carries the CORS headers a browser needs to read it.
     app.add_middleware(
         RequestSizeLimit,
