@@ -25,6 +25,7 @@ from gateway.config import GatewayConfig
 from gateway.context import Context
 from gateway.dashboard import router as dashboard_router
 from gateway.graphiql import router as graphiql_router
+from gateway.heap import HeapTrimmer
 from gateway.http_view import GatewayGraphQLRouter, error_response
 from gateway.limits import RequestSizeLimit
 from gateway.logs import RequestLog
@@ -121,6 +122,7 @@ def create_app(
     client_auth = ClientAuth(tuple(t.get_secret_value() for t in settings.client_tokens))
     graphql.client_auth = client_auth
     graphql.shutdown = shutdown
+    graphql.heap = HeapTrimmer()
     app.include_router(graphql)
 
     async def graphql_websocket(websocket: WebSocket) -> None:

@@ -31,6 +31,7 @@ from adapters import jsoncodec
 from gateway.auth import ClientAuth
 from gateway.context import Context
 from gateway.graphiql import render_page
+from gateway.heap import HeapTrimmer
 from gateway.schema.extensions import MAX_VARIABLE_VALUES
 from gateway.shutdown import Shutdown
 
@@ -148,11 +149,16 @@ class _Closable:
 
     async def handle(self) -> None:
         connections = self.view.shutdown.connections if self.view.shutdown is not None else set()
+        heap: HeapTrimmer | None = self.view.heap
         connections.add(self)
+        if heap is not None:
+            heap.opened()
         try:
             await super().handle()  # type: ignore[misc]  # the Strawberry handler next in the MRO
         finally:
             connections.discard(self)
+            if heap is not None:
+                heap.closed()
 
     async def go_away(self, code: int, reason: str) -> None:
         await self.websocket.close(code=code, reason=reason)
@@ -191,6 +197,7 @@ class GatewayLegacyWSHandler(_Closable, BaseGraphQLWSHandler[Context, None]):
 class GatewayGraphQLRouter(GraphQLRouter[Context, None]):
     client_auth: ClientAuth = ClientAuth(())
     shutdown: Shutdown | None = None
+    heap: HeapTrimmer | None = None
     graphql_transport_ws_handler_class = GatewayTransportWSHandler
     graphql_ws_handler_class = GatewayLegacyWSHandler
 

@@ -89,6 +89,7 @@ LAYERS: tuple[tuple[str, tuple[str, ...]], ...] = (
             "gateway.serving",
             "gateway.logs",
             "gateway.tracing",
+            "gateway.heap",
             "gateway.socket_edge",
         ),
     ),
