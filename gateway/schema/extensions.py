@@ -11,17 +11,7 @@ from typing import Any, cast
 
 from graphql import ExecutionResult as GraphQLExecutionResult
 from graphql import GraphQLError, parse
-from graphql.validation import NoSchemaIntrospectionCustomRule
-from strawberry.extensions import (
-    AddValidationRules,
-    MaskErrors,
-    MaxAliasesLimiter,
-    MaxTokensLimiter,
-    ParserCache,
-    QueryDepthLimiter,
-    SchemaExtension,
-    ValidationCache,
-)
+from strawberry.extensions import MaskErrors, ParserCache, SchemaExtension, ValidationCache
 from strawberry.types.execution import ExecutionResult as StrawberryExecutionResult
 
 from adapters.errors import UpstreamError
@@ -29,6 +19,7 @@ from gateway import activity
 from gateway.context import Context, operation_scope
 from gateway.errors import GatewayError, upstream_extensions
 from gateway.schema.deadline import RequestDeadline
+from gateway.schema.limit_rules import limit_rules
 
 log = logging.getLogger("job_gateway.graphql")
 
@@ -158,14 +149,10 @@ def limit_extensions(
     the validated document, and the variables of the request at hand.
     """
     limiters: list[SchemaExtension] = [
+        limit_rules(max_depth=max_depth, max_aliases=max_aliases, max_tokens=max_tokens, introspection=introspection),
         GuardedParserCache(maxsize=1000),
         ValidationCache(maxsize=1000),
-        MaxTokensLimiter(max_token_count=max_tokens),
-        QueryDepthLimiter(max_depth=max_depth),
-        MaxAliasesLimiter(max_alias_count=max_aliases),
     ]
-    if not introspection:
-        limiters.append(AddValidationRules([NoSchemaIntrospectionCustomRule]))
     if cost is not None:
         limiters.append(cost)
     # Strawberry accepts extension instances as well as classes; its annotation lags.
