@@ -43,7 +43,7 @@ from gateway.schema.nodes import Job, JobStatusEvent
 log = logging.getLogger("job_gateway.subscriptions")
 
 
-async def _known_by_ids(info: Info, live: Live, ids: list[strawberry.ID]) -> tuple[set[JobRef], list[JobRecord]]:
+async def _known_by_ids(info: Info, live: Live, ids: list[strawberry.ID]) -> tuple[frozenset[JobRef], list[JobRecord]]:
     """The jobs named by ``ids`` and their current state (an error for an unknown one).
 
     A job some subscription already watches starts from the watcher's state: no
@@ -79,7 +79,7 @@ async def _known_by_ids(info: Info, live: Live, ids: list[strawberry.ID]) -> tup
         if record is None:
             raise GatewayError(f"no such {ref.source.value} job: {ref.key.native_id}")
         known.append(record)
-    return refs, known
+    return frozenset(refs), known
 
 
 async def _known_by_filter(info: Info, flt: JobFilter | None, limit: int) -> list[JobRecord]:
@@ -166,11 +166,13 @@ class Subscription:
         if live.active_subscriptions >= limits.subscriptions_per_process:
             raise GatewayError("this gateway is at its subscription limit; try again later", code="RESOURCE_EXHAUSTED")
 
+        # ``refs`` is a frozenset: the bus and the watcher keep ``frozenset(refs)``, which is then this
+        # very set, not a copy each for as long as the subscription is held.
         if ids is not None:
             refs, known = await _known_by_ids(info, live, ids)
         else:
             known = await _known_by_filter(info, filter, limits.filter_watch_limit)
-            refs = {JobRef.of(j) for j in known}
+            refs = frozenset(JobRef.of(j) for j in known)
         matches = _filter_predicate(filter)
         # Jobs this subscription follows. With ids, the filter only chooses which of their
         # events are sent (every event still counts towards completion). Without ids, a job
