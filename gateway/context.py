@@ -7,6 +7,7 @@ connection over WebSocket) and sets ``request`` or ``websocket`` on it.
 from __future__ import annotations
 
 import contextlib
+import functools
 from collections.abc import Iterator, Sequence
 from contextvars import ContextVar
 from dataclasses import dataclass, field
@@ -63,10 +64,21 @@ class Context(BaseContext):
         self._request_id: str | None = None
         self.connection_params: dict[str, Any] | None = None
         self.upstreams = services.upstreams
-        self.loaders = Loaders(services.upstreams, services.cache)
-        self._outside = OperationState()
+        self._outside: OperationState | None = None
         """Where an operation's state goes when no ``operation_scope`` is open (a schema without it)."""
-        self.reads = Reads(
+
+    # Built on first use: a WebSocket connection holds its context as long as it is open, and a
+    # subscription by ids loads with loaders of its own, so most held connections never need these.
+    @functools.cached_property
+    def loaders(self) -> Loaders:
+        """This operation's dataloaders (this connection's, over WebSocket)."""
+        return Loaders(self.services.upstreams, self.services.cache)
+
+    @functools.cached_property
+    def reads(self) -> Reads:
+        """Paged, merged reads over the upstreams, through ``loaders``."""
+        services = self.services
+        return Reads(
             services.upstreams, services.codec, services.limits, self.loaders, self.report, services.fresh, self.aged
         )
 
@@ -95,7 +107,11 @@ class Context(BaseContext):
     def operation(self) -> OperationState:
         """The running operation's state (see ``OperationState``)."""
         state = _OPERATION.get()
-        return self._outside if state is None else state
+        if state is not None:
+            return state
+        if self._outside is None:
+            self._outside = OperationState()
+        return self._outside
 
     @property
     def partial_errors(self) -> list[GraphQLError]:

@@ -11,6 +11,7 @@ get a GraphQL-shaped ``{"errors": [...]}`` body in either case.
 
 from __future__ import annotations
 
+import asyncio
 import json
 from typing import Any
 
@@ -170,6 +171,18 @@ class GatewayTransportWSHandler(_Closable, BaseGraphQLTransportWSHandler[Context
     @property
     def open_operations(self) -> int:
         return len(self.operations)
+
+    async def handle_connection_init(self, message: Any) -> None:
+        await super().handle_connection_init(message)
+        # Strawberry cancels its init timeout here but keeps the task, and with it the CancelledError
+        # and that error's frames, for as long as the connection is open (about 1 KiB a connection).
+        task = self.connection_init_timeout_task
+        if task is not None:
+            task.add_done_callback(self._forget_init_timeout)
+
+    def _forget_init_timeout(self, task: asyncio.Task[None]) -> None:
+        if self.connection_init_timeout_task is task:
+            self.connection_init_timeout_task = None
 
     async def handle_message(self, message: Any) -> None:
         problem = ws_message_problem(message, ("subscribe",))
