@@ -26,11 +26,18 @@ class LimitRules(SchemaExtension):
     def __init__(self, max_tokens: int, rules: Sequence[type[ASTValidationRule]]) -> None:
         self.max_tokens = max_tokens
         self.rules = tuple(rules)
+        self._joined: tuple[tuple[type[ASTValidationRule], ...], tuple[type[ASTValidationRule], ...]] | None = None
+        """The last base rules seen and those plus ours: every operation starts from graphql-core's
+        standard rules, so one tuple serves them all instead of a copy kept by each held subscription."""
 
     def on_parse(self) -> Iterator[None]:
         ctx = self.execution_context
         ctx.parse_options["max_tokens"] = self.max_tokens
-        ctx.validation_rules = ctx.validation_rules + self.rules
+        base = tuple(ctx.validation_rules)
+        joined = self._joined
+        if joined is None or joined[0] != base:
+            joined = self._joined = (base, base + self.rules)
+        ctx.validation_rules = joined[1]
         yield
 
 

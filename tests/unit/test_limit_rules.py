@@ -50,3 +50,22 @@ async def test_a_plain_query_passes(schema: strawberry.Schema) -> None:
 
 def test_no_operation_hook() -> None:
     assert LimitRules.on_operation is SchemaExtension.on_operation
+
+
+def test_operations_share_one_rules_tuple() -> None:
+    from types import SimpleNamespace
+
+    from graphql import specified_rules
+    from graphql.validation import NoSchemaIntrospectionCustomRule
+
+    limits = LimitRules(100, [NoSchemaIntrospectionCustomRule])
+    seen = []
+    for _ in range(2):
+        ctx = SimpleNamespace(parse_options={}, validation_rules=specified_rules)
+        limits.execution_context = ctx  # type: ignore[assignment]
+        for _ in limits.on_parse():
+            pass
+        assert ctx.parse_options == {"max_tokens": 100}
+        assert ctx.validation_rules == (*specified_rules, NoSchemaIntrospectionCustomRule)
+        seen.append(ctx.validation_rules)
+    assert seen[0] is seen[1]
