@@ -190,6 +190,10 @@ class GatewayTransportWSHandler(_Closable, BaseGraphQLTransportWSHandler[Context
             await self.handle_invalid_message(problem)
             return
         await super().handle_message(message)
+        # Strawberry's read loop keeps the last message as a local until the next one arrives: for a
+        # held subscription, the whole subscribe message. Its operation has taken what it needs
+        # (id, query, variables), so the envelope and its payload object can go.
+        message.clear()
 
 
 class GatewayLegacyWSHandler(_Closable, BaseGraphQLWSHandler[Context, None]):
