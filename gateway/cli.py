@@ -205,6 +205,7 @@ def worker_app() -> FastAPI:
 def _serve_workers(args: argparse.Namespace, serve_parser: argparse.ArgumentParser) -> int:
     """N processes on one socket (uvicorn's supervisor); they share events, polling and state through the store."""
     from gateway.config import load_config, with_state_default
+    from gateway.ws_protocol import LeanWebSocketProtocol
 
     config = with_state_default(load_config(args.config), DEFAULT_STATE_URL)
     url = config.gateway.state_url or DEFAULT_STATE_URL
@@ -228,6 +229,7 @@ def _serve_workers(args: argparse.Namespace, serve_parser: argparse.ArgumentPars
         log_config=None,
         access_log=False,
         ws_max_size=config.gateway.max_body_bytes,
+        ws=LeanWebSocketProtocol,
         ws_per_message_deflate=WS_DEFLATE,
         timeout_graceful_shutdown=int(config.gateway.shutdown_timeout_s),
     )
@@ -239,6 +241,7 @@ async def _serve(args: argparse.Namespace) -> int:
     from gateway.config import config_from_mapping, load_config, with_state_default
     from gateway.serving import Companion, GracefulServer
     from gateway.serving import serve as serve_gracefully
+    from gateway.ws_protocol import LeanWebSocketProtocol
 
     servers: list[Companion] = []
     if not args.simulate:
@@ -276,6 +279,7 @@ async def _serve(args: argparse.Namespace) -> int:
         host=args.host,
         port=args.port,
         log_level=args.log_level,
+        ws=LeanWebSocketProtocol,
         ws_max_size=ws_max,
         ws_per_message_deflate=WS_DEFLATE,
         log_config=None,

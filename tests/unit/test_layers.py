@@ -91,6 +91,7 @@ LAYERS: tuple[tuple[str, tuple[str, ...]], ...] = (
             "gateway.tracing",
             "gateway.heap",
             "gateway.socket_edge",
+            "gateway.ws_protocol",
         ),
     ),
 )
