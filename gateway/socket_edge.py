@@ -17,11 +17,21 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 
-from starlette._utils import get_route_path
 from starlette.types import ASGIApp, Receive, Scope, Send
 from starlette.websockets import WebSocket
 
 Endpoint = Callable[[WebSocket], Awaitable[None]]
+
+
+def route_path(scope: Scope) -> str:
+    """The path below the app's ``root_path``, as Starlette's routing matches it (its helper is private)."""
+    path: str = scope["path"]
+    root_path: str = scope.get("root_path", "")
+    if not root_path or not path.startswith(root_path):
+        return path
+    if path == root_path:
+        return ""
+    return path[len(root_path) :] if path[len(root_path)] == "/" else path
 
 
 class GraphQLSocket:
@@ -34,7 +44,7 @@ class GraphQLSocket:
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         # The same match as a Starlette WebSocketRoute: the exact path, below any root_path.
-        if scope["type"] == "websocket" and get_route_path(scope) == self.path:
+        if scope["type"] == "websocket" and route_path(scope) == self.path:
             await self.endpoint(WebSocket(scope, receive, send))
             return
         await self.app(scope, receive, send)
