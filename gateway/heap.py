@@ -16,6 +16,7 @@ import asyncio
 import ctypes
 import ctypes.util
 import functools
+import gc
 from collections.abc import Callable
 
 TRIM_AFTER_DROP = 64
@@ -38,7 +39,12 @@ def _malloc_trim() -> Callable[[int], int] | None:
 
 
 def trim() -> bool:
-    """Return the C heap's free pages to the system; whether this C library can."""
+    """Collect, then return the C heap's free pages to the system; whether this C library can.
+
+    A full collection first: once started, the gateway collects its old objects rarely
+    (``cli.GC_THRESHOLDS``), and what a closed wave left in reference cycles would wait for that.
+    """
+    gc.collect()
     call = _malloc_trim()
     if call is None:
         return False

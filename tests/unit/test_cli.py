@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import tomllib
 from pathlib import Path
 from typing import Any
@@ -117,3 +118,14 @@ def test_serve_refuses_several_workers_where_they_cannot_share_saying_why(
     with pytest.raises(SystemExit):
         main(["serve", "--config", str(config), "--workers", "0"])
     assert "at least 1" in capsys.readouterr().err
+
+
+def test_settle_heap_freezes_start_up_and_collects_less_often() -> None:
+    before = gc.get_threshold()
+    try:
+        cli.settle_heap()
+        assert gc.get_threshold() == cli.GC_THRESHOLDS
+        assert gc.get_freeze_count() > 0
+    finally:
+        gc.unfreeze()
+        gc.set_threshold(*before)
