@@ -413,6 +413,7 @@ def table(results: list[Result]) -> str:
 SCENARIOS: tuple[tuple[str, int], ...] = (
     ("ws", 100),
     ("ws", 1000),
+    ("schema", 10),
     ("schema", 100),
     ("schema", 1000),
     ("schema", 5000),
