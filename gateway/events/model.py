@@ -8,7 +8,7 @@ resuming by id safe.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 
 from adapters.model import JobRecord, JobStatus, NativeKey, Source
@@ -49,9 +49,6 @@ class StatusEvent:
     previous_status: JobStatus | None
     status: JobStatus
     at: datetime
-    renderings: dict[object, object] = field(default_factory=dict, compare=False, repr=False)
-    """What the layers above built from this event once for all its subscribers (its GraphQL
-    payload, keyed by its type): an event reaches thousands of them unchanged."""
 
     @property
     def is_final(self) -> bool:

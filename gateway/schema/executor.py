@@ -87,6 +87,10 @@ class _Tree(NamedTuple):
     ]
 
 
+SHARED_RESULTS_PER_PAYLOAD = 8
+"""Distinct operations whose result one payload keeps (a dashboard's clients mostly send one)."""
+
+
 class SharedResults:
     """A subscription payload every subscriber receives as the same object.
 
@@ -220,7 +224,11 @@ class GatewayExecutor(StrawberryGraphQLCoreExecutionContext):
     def _share(self, root: SharedResults, key: Hashable | None, result: Any) -> None:
         shareable = key is not None and not self._executed_below_root
         if shareable and isinstance(result, ExecutionResult) and not result.errors:
-            root.results_by_operation()[key] = result
+            results = root.results_by_operation()
+            # An event stays in the replay buffer: a result kept for every distinct operation its
+            # subscribers sent would let a client with many differently spelled subscriptions grow it.
+            if len(results) < SHARED_RESULTS_PER_PAYLOAD:
+                results[key] = result
 
     def _plan(self, parent_type: GraphQLObjectType, grouped_field_set: GroupedFieldSet) -> _Plan:
         # graphql-core reuses one grouped field set for every item of a list (it memoizes

@@ -10,6 +10,7 @@ Relay ``Connection`` with a ``totalCount``, built from the services' record page
 from __future__ import annotations
 
 import dataclasses
+from collections import OrderedDict
 from collections.abc import Callable, Hashable, Mapping
 from datetime import UTC, datetime
 from typing import Annotated, Any, TypeVar, cast
@@ -379,17 +380,32 @@ class JobStatusEvent(SharedResults):
 
     @classmethod
     def from_event(cls, event: StatusEvent) -> JobStatusEvent:
-        """The payload of ``event``: one object for all its subscribers, who then share its results."""
-        payload = event.renderings.get(cls)
-        if payload is None:
-            payload = event.renderings[cls] = cls(
-                id=str(event.id),
-                job=Job.from_record(event.job),
-                previous_status=event.previous_status,
-                status=event.status,
-                at=event.at,
-            )
-        return cast(JobStatusEvent, payload)
+        """The payload of ``event``: one object for all its subscribers, who then share its results.
+
+        Kept for the most recent events only (``RECENT_PAYLOADS``): the bus keeps events far longer
+        (replay window, per-job history) than their fan-out lasts.
+        """
+        recent = _RECENT_PAYLOADS.get(id(event))
+        if recent is not None and recent[0] is event:
+            _RECENT_PAYLOADS.move_to_end(id(event))
+            return recent[1]
+        payload = cls(
+            id=str(event.id),
+            job=Job.from_record(event.job),
+            previous_status=event.previous_status,
+            status=event.status,
+            at=event.at,
+        )
+        # The event is kept with its payload: its id cannot be reused while the entry lives.
+        _RECENT_PAYLOADS[id(event)] = (event, payload)
+        if len(_RECENT_PAYLOADS) > RECENT_PAYLOADS:
+            _RECENT_PAYLOADS.popitem(last=False)
+        return payload
+
+
+RECENT_PAYLOADS = 256
+"""Events whose payload (and the results shared through it) is kept: those of the current fan-outs."""
+_RECENT_PAYLOADS: OrderedDict[int, tuple[StatusEvent, JobStatusEvent]] = OrderedDict()
 
 
 def _job_type_raw(root: JobType) -> JSON:

@@ -12,7 +12,13 @@ import strawberry
 from graphql import ExecutionResult
 from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 
-from gateway.schema.executor import NOT_PREFETCHED, GatewayExecutor, SharedResults, answered_by
+from gateway.schema.executor import (
+    NOT_PREFETCHED,
+    SHARED_RESULTS_PER_PAYLOAD,
+    GatewayExecutor,
+    SharedResults,
+    answered_by,
+)
 
 
 @strawberry.enum
@@ -286,3 +292,11 @@ async def test_an_events_result_is_not_shared_where_a_resolver_answers() -> None
     assert first[0].data == second[0].data == {"events": {"id": "0", "item": {"name": "n1", "later": "later n1"}}}
     assert first[0].data is not second[0].data
     assert EVENTS[0].results == {}
+
+
+async def test_a_payload_keeps_results_for_a_few_operations_only() -> None:
+    EVENTS[:] = [Event(id="0", item=_item(1), results={})]
+    for n in range(SHARED_RESULTS_PER_PAYLOAD + 3):
+        received = await _received(f"subscription {{ events {{ id a{n}: id item {{ name }} }} }}")
+        assert received[0].data == {"events": {"id": "0", f"a{n}": "0", "item": {"name": "n1"}}}
+    assert len(EVENTS[0].results) == SHARED_RESULTS_PER_PAYLOAD
