@@ -19,6 +19,10 @@ unchanged, and so does a leaf whose fast reading fails or is null where the
 schema says non-null (for a list: the whole list), so errors, their paths and
 null propagation are graphql-core's own.
 
+Objects of an ``immutable_node`` type (jobs, job types) are rendered once per
+selection: the freshness window serves the same records, hence the same nodes, to
+every request within it, and a page served again costs a lookup per node.
+
 A subscription event is executed once per distinct operation rather than once
 per subscriber, where its selection is plain: the answer then depends on the
 event and the operation only (see ``SharedResults``).
@@ -26,6 +30,7 @@ event and the operation only (see ``SharedResults``).
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Callable, Hashable, Iterable
 from operator import attrgetter
 from typing import Any, NamedTuple, TypeVar, cast
@@ -51,11 +56,14 @@ from graphql.pyutils import AwaitableOrValue, Path, Undefined, gather_with_cance
 from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 from strawberry.types.field import StrawberryField
 
+from gateway.schema.memo import IdentityMemo
+
 _NOT_READ: Any = object()
 NOT_PREFETCHED: Any = _NOT_READ
 """What an ``answered_by`` attribute holds when the resolver must answer."""
 
 _Resolver = TypeVar("_Resolver", bound=Callable[..., Any])
+_Type = TypeVar("_Type", bound=type)
 _ANSWERED_BY: dict[Callable[..., Any], str] = {}
 
 
@@ -85,6 +93,21 @@ class _Tree(NamedTuple):
         tuple[str, Callable[[Any], Any], bool, Callable[[Any], Any] | None, GraphQLObjectType | None, _Tree | None],
         ...,
     ]
+    shape: int | None = None
+    """For an ``immutable_node`` type: the selection's number among all operations' (see ``_RENDERED``)."""
+
+
+_IMMUTABLE: set[type] = set()
+
+_SHAPES: dict[Hashable, int] = {}
+"""Selections on immutable node types, numbered: the same fields (by type, alias and name) in
+any operation of any request get the same number (see ``_shape``)."""
+_SHAPES_MAX = 256
+_SHAPE_NUMBERS = itertools.count()
+
+_RENDERED: IdentityMemo[object, dict[int, dict[str, Any]]] = IdentityMemo(1024)
+"""Per immutable node, what it rendered as, per selection shape: a page served again lists the same nodes."""
+_RENDERED_PER_NODE = 4
 
 
 SHARED_RESULTS_PER_PAYLOAD = 8
@@ -117,6 +140,16 @@ class _Answered:
 
     def execute_operation(self, serially: bool | None = None) -> ExecutionResult:
         return self.result
+
+
+def immutable_node(cls: _Type) -> _Type:
+    """Mark a Strawberry type whose objects never change once built, and whose plain fields read only them.
+
+    The executor then keeps what it rendered of such an object per selection, and renders it
+    again only for another selection or another object.
+    """
+    _IMMUTABLE.add(cls)
+    return cls
 
 
 def answered_by(attribute: str) -> Callable[[_Resolver], _Resolver]:
@@ -303,13 +336,16 @@ class GatewayExecutor(StrawberryGraphQLCoreExecutionContext):
             grouped_field_set, defer_usages, _ = self.collect_subfields(object_type, details)
             plan = self._plan(object_type, grouped_field_set)
             fields = []
+            names = []
             for response_name, sub_details, plain in plan.fields:
                 sub = None if plain is None or plain.object_type is None else self._tree(plain.object_type, sub_details)
                 if plain is None or (plain.object_type is not None and sub is None):
                     break
                 fields.append((response_name, plain.read, plain.nullable, plain.coerce, plain.object_type, sub))
+                names.append((response_name, sub_details[0].node.name.value, None if sub is None else sub.shape))
             else:
-                tree = None if defer_usages else _Tree(tuple(fields))
+                if not defer_usages:
+                    tree = _Tree(tuple(fields), _shape(object_type, tuple(names)))
         self._trees[key] = (details, tree)
         return tree
 
@@ -411,6 +447,22 @@ def _read(plain: _Plain, source: Any) -> Any:
     return _NOT_READ if coerced is None or coerced is Undefined else coerced
 
 
+def _shape(object_type: GraphQLObjectType, names: tuple[Hashable, ...]) -> int | None:
+    """The number of this selection on ``object_type``, if its objects are immutable nodes."""
+    definition = object_type.extensions.get("strawberry-definition")
+    if definition is None or definition.origin not in _IMMUTABLE:
+        return None
+    key = (object_type, names)
+    shape = _SHAPES.get(key)
+    if shape is None:
+        if len(_SHAPES) >= _SHAPES_MAX:
+            # Many distinct selections: start over. Numbers are never given twice, so a tree
+            # still holding an old one cannot meet another selection's renders.
+            _SHAPES.clear()
+        shape = _SHAPES[key] = next(_SHAPE_NUMBERS)
+    return shape
+
+
 def _render(tree: _Tree, source: Any) -> Any:
     """``source`` as the result of ``tree``'s selection; ``_NOT_READ`` if any field needs graphql-core.
 
@@ -431,10 +483,7 @@ def _render(tree: _Tree, source: Any) -> Any:
                 if value is None or value is Undefined:
                     return _NOT_READ
             else:
-                type_of = cast(GraphQLObjectType, object_type).is_type_of
-                if type_of is not None and type_of(value, None) is not True:  # type: ignore[arg-type]
-                    return _NOT_READ
-                value = _render(cast(_Tree, sub), value)
+                value = _render_object(cast(_Tree, sub), cast(GraphQLObjectType, object_type), value)
                 if value is _NOT_READ:
                     return value
         except Exception:
@@ -443,9 +492,31 @@ def _render(tree: _Tree, source: Any) -> Any:
     return out
 
 
+def _render_object(tree: _Tree, object_type: GraphQLObjectType, value: Any) -> Any:
+    """``_render`` of an object after its type check; remembered for immutable nodes."""
+    shape = tree.shape
+    renders = None
+    if shape is not None:
+        renders = _RENDERED.get(value)
+        if renders is not None:
+            # Found only for the very object it was rendered from: its type was checked then.
+            found = renders.get(shape)
+            if found is not None:
+                return found
+    type_of = object_type.is_type_of
+    if type_of is not None and type_of(value, None) is not True:  # type: ignore[arg-type]
+        return _NOT_READ  # an awaitable, an object of another type, ...
+    rendered = _render(tree, value)
+    if shape is not None and rendered is not _NOT_READ:
+        if renders is None:
+            _RENDERED.put(value, {shape: rendered})
+        elif len(renders) < _RENDERED_PER_NODE:
+            renders[shape] = rendered
+    return rendered
+
+
 def _render_list(tree: _Tree, item_type: GraphQLObjectType, nullable: bool, items: list[Any]) -> list[Any] | None:
     """Every item rendered through ``tree``; None when one of them needs graphql-core (the whole list does then)."""
-    type_of = item_type.is_type_of
     rendered: list[Any] = []
     for item in items:
         if item is None:
@@ -453,9 +524,7 @@ def _render_list(tree: _Tree, item_type: GraphQLObjectType, nullable: bool, item
                 return None
             rendered.append(None)
             continue
-        if type_of is not None and type_of(item, None) is not True:  # type: ignore[arg-type]
-            return None  # an awaitable, an object of another type, ...
-        value = _render(tree, item)
+        value = _render_object(tree, item_type, item)
         if value is _NOT_READ:
             return None
         rendered.append(value)

@@ -36,7 +36,8 @@ from gateway.events import JobRef, StatusEvent
 from gateway.ids import encode_id
 from gateway.reads import Connection, PageRequest
 from gateway.schema.enums import JobStatus
-from gateway.schema.executor import NOT_PREFETCHED, SharedResults, answered_by
+from gateway.schema.executor import NOT_PREFETCHED, SharedResults, answered_by, immutable_node
+from gateway.schema.memo import IdentityMemo
 from gateway.schema.selection import selects_edge_cursors
 
 NodeType = TypeVar("NodeType")
@@ -65,9 +66,9 @@ class CountedConnection(relay.Connection[NodeType]):
         """The connection of ``page``; edge cursors are sealed only when ``selection`` (the field's info) asks."""
         info = page.page_info
         if selects_edge_cursors(selection):
-            edges = [relay.Edge(cursor=e.cursor, node=node(e.record)) for e in page.edges]
+            edges = [_edge(e.cursor, node(e.record)) for e in page.edges]
         else:
-            edges = [relay.Edge(cursor="", node=node(e.record)) for e in page.edges]
+            edges = [_bare_edge(node(e.record)) for e in page.edges]
         return cls(
             edges=edges,
             page_info=relay.PageInfo(
@@ -78,6 +79,25 @@ class CountedConnection(relay.Connection[NodeType]):
             ),
             total_count=page.total_count,
         )
+
+
+def _edge(cursor: str, node: object) -> relay.Edge[Any]:
+    # What relay.Edge's generated __init__ sets, set at once: one is built per item of a page.
+    edge: relay.Edge[Any] = object.__new__(relay.Edge)
+    edge.__dict__ = {"cursor": cursor, "node": node}
+    return edge
+
+
+_BARE_EDGES: IdentityMemo[object, relay.Edge[Any]] = IdentityMemo(1024)
+"""Per node, its edge without a cursor (most pages select none): one object, whatever page lists the node."""
+
+
+def _bare_edge(node: object) -> relay.Edge[Any]:
+    edge = _BARE_EDGES.get(node)
+    if edge is None:
+        edge = _edge("", node)
+        _BARE_EDGES.put(node, edge)
+    return edge
 
 
 async def job_node(context: Context, source: Source, key: NativeKey) -> Job | None:
@@ -92,7 +112,7 @@ def _known_job_type(context: Context, r: JobRecord) -> object:
     if r.job_type_id is None or r.source not in context.upstreams:
         return None
     cached = context.loaders.cached_job_type(r.source, NativeKey(r.scope, r.job_type_id))
-    return NOT_PREFETCHED if cached is None else JobType.from_record(cached)
+    return NOT_PREFETCHED if cached is None else JobType.of(cached)
 
 
 async def job_type_node(context: Context, source: Source, key: NativeKey) -> JobType | None:
@@ -174,6 +194,12 @@ def _raw(root: Job) -> JSON:
     return json_copy(root.record.raw)
 
 
+_JOB_NODES: IdentityMemo[JobRecord, Job] = IdentityMemo(1024)
+"""Per job record, its node: a page served again from the freshness window lists the same records."""
+_JOB_TYPE_NODES: IdentityMemo[JobTypeRecord, JobType] = IdentityMemo(256)
+
+
+@immutable_node
 @strawberry.type(description="A job on any upstream, normalized.")
 class Job(Node):
     source: Source
@@ -237,18 +263,20 @@ class Job(Node):
         types: dict[tuple[Source, str, str | None], object] = {}
 
         def node(r: JobRecord) -> Job:
-            job = cls.from_record(r)
             key = (r.source, r.scope, r.job_type_id)
             known = types.get(key, types)
             if known is types:
                 known = types[key] = _known_job_type(context, r)
-            job.known_job_type = known
+            job = _JOB_NODES.get(r)
+            if job is None or job.known_job_type is not known:
+                job = cls.from_record(r, known)
+                _JOB_NODES.put(r, job)
             return job
 
         return node
 
     @classmethod
-    def from_record(cls, r: JobRecord) -> Job:
+    def from_record(cls, r: JobRecord, known_job_type: object = NOT_PREFETCHED) -> Job:
         # What the dataclass's __init__ would set, set at once: one of these is built per job of
         # every page, and the generated __init__ with its twenty keywords costs three times as much
         # (a test holds the two to the same attributes).
@@ -273,7 +301,7 @@ class Job(Node):
             "can_rerun": r.can_rerun,
             "can_start": r.can_start,
             "record": r,
-            "known_job_type": NOT_PREFETCHED,
+            "known_job_type": known_job_type,
         }
         return job
 
@@ -412,6 +440,7 @@ def _job_type_raw(root: JobType) -> JSON:
     return json_copy(root.record.raw)
 
 
+@immutable_node
 @strawberry.type(description="A kind of job: Scale job types, Leia job types, phyloDB analyses, ...")
 class JobType(Node):
     source: Source
@@ -428,6 +457,15 @@ class JobType(Node):
     updated_at: datetime | None
     raw: JSON = strawberry.field(resolver=_job_type_raw)
     record: strawberry.Private[JobTypeRecord]
+
+    @classmethod
+    def of(cls, r: JobTypeRecord) -> JobType:
+        """``from_record``, or the node built for the same record before (a page's jobs share a few types)."""
+        node = _JOB_TYPE_NODES.get(r)
+        if node is None:
+            node = cls.from_record(r)
+            _JOB_TYPE_NODES.put(r, node)
+        return node
 
     @classmethod
     def from_record(cls, r: JobTypeRecord) -> JobType:

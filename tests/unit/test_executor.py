@@ -18,6 +18,7 @@ from gateway.schema.executor import (
     GatewayExecutor,
     SharedResults,
     answered_by,
+    immutable_node,
 )
 
 
@@ -300,3 +301,81 @@ async def test_a_payload_keeps_results_for_a_few_operations_only() -> None:
         received = await _received(f"subscription {{ events {{ id a{n}: id item {{ name }} }} }}")
         assert received[0].data == {"events": {"id": "0", f"a{n}": "0", "item": {"name": "n1"}}}
     assert len(EVENTS[0].results) == SHARED_RESULTS_PER_PAYLOAD
+
+
+@immutable_node
+@strawberry.type
+class Shelf:
+    label: str
+    when: datetime | None
+    tag: Tag | None
+    must: str  # None on one shelf: its render fails, and graphql-core reports it each time
+
+    @strawberry.field
+    def loud(self) -> str:
+        return self.label.upper()
+
+
+SHELVES: list[Shelf] = []
+
+
+@strawberry.type
+class ShelfQuery:
+    @strawberry.field
+    def shelves(self) -> list[Shelf]:
+        return SHELVES
+
+    @strawberry.field
+    def items(self) -> list[Item]:
+        return ITEMS
+
+
+ITEMS = [_item(n) for n in range(3)]
+SHELVED = strawberry.Schema(query=ShelfQuery, execution_context_class=GatewayExecutor)
+SHELVED_STANDARD = strawberry.Schema(query=ShelfQuery)
+
+
+def _shelf(n: int, label: str | None = None) -> Shelf:
+    when = datetime(2026, 11, 24, 12, n, tzinfo=UTC) if n % 2 else None
+    return Shelf(label=label or f"s{n}", when=when, tag=Tag(name=f"t{n}", weight=n) if n else None, must="m")
+
+
+async def _both(query: str, variables: dict[str, object] | None = None) -> ExecutionResult:
+    ours = await SHELVED.execute(query, variable_values=variables)
+    standard = await SHELVED_STANDARD.execute(query, variable_values=variables)
+    assert ours.data == standard.data
+    assert [e.formatted for e in ours.errors or []] == [e.formatted for e in standard.errors or []]
+    return ours
+
+
+async def test_an_immutable_node_is_rendered_once_per_selection() -> None:
+    SHELVES[:] = [_shelf(n) for n in range(4)]
+    query = "{ shelves { label when tag { name weight } } }"
+    first, again = await _both(query), await _both(query)
+    assert first.data is not None and again.data is not None
+    assert all(a is b for a, b in zip(first.data["shelves"], again.data["shelves"], strict=True))
+    # Other selections of the same nodes: their own renders, whatever was kept for the first.
+    aliased = await _both("{ shelves { when label: when tag { name } } }")
+    assert aliased.data is not None and aliased.data["shelves"][1]["label"] == "2026-11-24T12:01:00+00:00"
+    for skip in (True, False, True):
+        await _both("query($s: Boolean!) { shelves { label @skip(if: $s) when } }", {"s": skip})
+    await _both("{ shelves { label loud } }")  # a resolver: graphql-core's, as ever
+
+
+async def test_another_node_is_rendered_anew_and_a_failing_render_is_not_kept() -> None:
+    SHELVES[:] = [_shelf(n) for n in range(3)]
+    await _both("{ shelves { label } }")
+    SHELVES[1] = _shelf(1, label="relabelled")
+    SHELVES[2] = Shelf(label="broken", when=None, tag=None, must=None)  # type: ignore[arg-type]
+    for _ in range(2):
+        result = await _both("{ shelves { label must } }")
+        assert result.errors and result.data is None
+    result = await _both("{ shelves { label } }")
+    assert result.data == {"shelves": [{"label": "s0"}, {"label": "relabelled"}, {"label": "broken"}]}
+
+
+async def test_objects_of_other_types_are_rendered_each_time() -> None:
+    query = "{ items { id name } }"
+    first, again = await _both(query), await _both(query)
+    assert first.data is not None and again.data is not None
+    assert first.data == again.data and first.data["items"][0] is not again.data["items"][0]
