@@ -23,11 +23,14 @@ class RecordCache:
         return self._types if kind == "job_type" else self._final
 
     def get(self, kind: str, key: Hashable) -> Any | None:
-        value = self._table(kind).get((kind, key))
-        if value is None:
+        # One lookup: TTLCache.get asks ``in`` and then ``[]``, each checking the entry's expiry
+        # (a page of jobs asks here once per job type it shows).
+        try:
+            value = self._table(kind)[(kind, key)]
+        except KeyError:
             self.misses += 1
-        else:
-            self.hits += 1
+            return None
+        self.hits += 1
         return value
 
     def put(self, kind: str, key: Hashable, value: Any) -> None:

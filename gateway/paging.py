@@ -154,6 +154,15 @@ async def merge_page(
     edges: list[MergedEdge[T]] = []
     blocked = False
     while len(edges) < first and not blocked:
+        if len(live) == 1 and not deferred:
+            # One stream left: its own order is the page's, and its head needs no comparing.
+            buffer = live[0]
+            entries = buffer.entries
+            if entries and (entries[0] is buffer.head or matches(entries[0].record)):
+                entry = entries.popleft()
+                positions[buffer.name] = EXHAUSTED if not entries and not buffer.has_more else entry.position
+                edges.append(MergedEdge(entry.record, buffer.name, dict(positions)))
+                continue
         skipped = False
         for buffer in live:
             entries = buffer.entries

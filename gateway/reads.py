@@ -9,7 +9,6 @@ failing source (``report``) so the others' data still comes back. It returns
 from __future__ import annotations
 
 import asyncio
-import functools
 from collections.abc import Awaitable, Callable, Hashable, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
@@ -33,7 +32,7 @@ from gateway.cursor import CursorCodec, CursorState, InvalidCursor, fingerprint
 from gateway.errors import FilterNotSupported, GatewayError
 from gateway.freshness import FreshLists
 from gateway.loaders import Loaders
-from gateway.paging import MergedPage, Positions, SourceStream, merge_page
+from gateway.paging import MergedEdge, MergedPage, Positions, SourceStream, merge_page
 from gateway.upstreams import Upstreams
 
 T = TypeVar("T")
@@ -67,34 +66,26 @@ class PageInfo:
 NO_PAGE = PageInfo(has_next_page=False, has_previous_page=False, start_cursor=None, end_cursor=None)
 
 
-class Edge(Generic[T]):
-    """One record of a page and its cursor, sealed only if someone reads it.
-
-    Sealing a cursor (AES-GCM over the positions) costs more than the rest of an
-    edge; most clients read ``pageInfo.endCursor`` and no edge's cursor.
-    """
-
-    __slots__ = ("_cursor", "_seal", "record")
-
-    def __init__(self, seal: Callable[[], str], record: T) -> None:
-        self._seal: Callable[[], str] | None = seal
-        self._cursor = ""
-        self.record = record
-
-    @property
-    def cursor(self) -> str:
-        if self._seal is not None:
-            self._cursor, self._seal = self._seal(), None
-        return self._cursor
+def _no_cursor(positions: Positions) -> str:
+    raise LookupError("an empty connection has no edge to seal a cursor for")
 
 
 @dataclass(frozen=True, slots=True)
 class Connection(Generic[T]):
-    """One page of a merged list: records with their cursors, Relay's page info, the total if known."""
+    """One page of a merged list: records with their positions, Relay's page info, the total if known.
 
-    edges: list[Edge[T]]
+    An edge's cursor is sealed only if someone asks (``cursor``): sealing (AES-GCM over the
+    positions) costs more than the rest of an edge, and most clients read ``pageInfo.endCursor``
+    and no edge's cursor.
+    """
+
+    edges: list[MergedEdge[T]]
     page_info: PageInfo
     total_count: int | None = None
+    seal: Callable[[Positions], str] = _no_cursor
+
+    def cursor(self, edge: MergedEdge[T]) -> str:
+        return self.seal(edge.positions)
 
 
 class Reads:
@@ -231,9 +222,7 @@ class Reads:
         fp = ("logs", job.source.value, job.scope, job.native_id)
         streams = [SourceStream(job.source.value, fetch)]
         page, cursor, info = await self._page("logs", streams, fp, req, _no_log_time, _any, path)
-        return Connection(
-            [Edge(functools.partial(cursor, e.positions), e.record) for e in page.edges], info, page.total
-        )
+        return Connection(page.edges, info, page.total, cursor)
 
     async def catalog(
         self, source: Source, kind: str, req: PageRequest, path: Sequence[str | int]
@@ -251,9 +240,7 @@ class Reads:
         streams = [SourceStream(source.value, fetch)]
         fp = ("catalog", source.value, kind)
         page, cursor, info = await self._page("catalog", streams, fp, req, _no_catalog_time, _any, path)
-        return Connection(
-            [Edge(functools.partial(cursor, e.positions), e.record) for e in page.edges], info, page.total
-        )
+        return Connection(page.edges, info, page.total, cursor)
 
     async def scopes(self, sources: frozenset[Source] | None, path: Sequence[str | int]) -> list[ScopeRecord]:
         """Every configured scope of the selected sources, named where the source can tell (``ScopeNamer``);
@@ -332,9 +319,7 @@ class Reads:
         check: Callable[[JobRecord], bool] = _any if unfiltered else matches
         page, cursor, info = await self._page("jobs", streams, fp_parts, req, self._list_time, check, path)
         self._loaders.prime_jobs([e.record for e in page.edges])
-        return Connection(
-            [Edge(functools.partial(cursor, e.positions), e.record) for e in page.edges], info, page.total
-        )
+        return Connection(page.edges, info, page.total, cursor)
 
     async def jobs_of_type(
         self, job_type: JobTypeRecord, req: PageRequest, path: Sequence[str | int]
@@ -374,9 +359,7 @@ class Reads:
 
         streams = [stream(a) for a in self._upstreams.select(sources)]
         page, cursor, info = await self._page("jobTypes", streams, fp_parts, req, _no_time, query.matches, path)
-        return Connection(
-            [Edge(functools.partial(cursor, e.positions), e.record) for e in page.edges], info, page.total
-        )
+        return Connection(page.edges, info, page.total, cursor)
 
     # --- ingest runs ---------------------------------------------------------------------
 
@@ -403,9 +386,7 @@ class Reads:
         page, cursor, info = await self._page(
             "ingestRuns", streams, fp_parts, req, self._list_time, query.matches, path
         )
-        return Connection(
-            [Edge(functools.partial(cursor, e.positions), e.record) for e in page.edges], info, page.total
-        )
+        return Connection(page.edges, info, page.total, cursor)
 
 
 Q = TypeVar("Q", JobQuery, IngestRunQuery)

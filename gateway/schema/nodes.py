@@ -66,7 +66,7 @@ class CountedConnection(relay.Connection[NodeType]):
         """The connection of ``page``; edge cursors are sealed only when ``selection`` (the field's info) asks."""
         info = page.page_info
         if selects_edge_cursors(selection):
-            edges = [_edge(e.cursor, node(e.record)) for e in page.edges]
+            edges = [_edge(page.cursor(e), node(e.record)) for e in page.edges]
         else:
             edges = [_bare_edge(node(e.record)) for e in page.edges]
         return cls(
