@@ -80,7 +80,9 @@ class JobStatus(enum.Enum):
 
     @property
     def is_final(self) -> bool:
-        return self in FINAL_STATUSES
+        # By identity: ``in FINAL_STATUSES`` would hash the member through Enum's Python-level
+        # __hash__, and this is asked for every event and subscriber.
+        return self is JobStatus.SUCCEEDED or self is JobStatus.FAILED or self is JobStatus.CANCELED
 
 
 FINAL_STATUSES = frozenset({JobStatus.SUCCEEDED, JobStatus.FAILED, JobStatus.CANCELED})

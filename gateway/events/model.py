@@ -8,7 +8,7 @@ resuming by id safe.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 
 from adapters.model import JobRecord, JobStatus, NativeKey, Source
@@ -20,6 +20,15 @@ class JobRef:
 
     source: Source
     key: NativeKey
+    _hash: int = field(init=False, repr=False, compare=False)
+    """The hash, computed once: a ref is looked up in the bus's sets and dicts for every event
+    and subscriber, and the generated __hash__ hashes the key's fields anew each time."""
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "_hash", hash((self.source, self.key)))
+
+    def __hash__(self) -> int:
+        return self._hash
 
     @classmethod
     def of(cls, job: JobRecord) -> JobRef:

@@ -400,10 +400,13 @@ class Watcher:
         return [batch for source, batch in batches.items() if source in due_sources]
 
     async def _poll(self, batch: _Batch) -> None:
+        # The next polls are timed from this one's sending: the answer tells the state as of about
+        # then, and timing them from its arrival would stretch every interval by the call's own time.
+        sent = self._clock()
         try:
             answers = await self._fetch(batch)
             if answers is not None:
-                await self._apply(batch, answers)
+                await self._apply(batch, answers, sent)
         except Exception:
             log.exception("publishing polled statuses of %s failed", batch.source.value)
         finally:
@@ -433,8 +436,8 @@ class Watcher:
         state.retry_at = self._clock() + delay
         log.warning("status poll of %d %s job(s) failed, retrying in %.1fs: %r", count, source.value, delay, error)
 
-    async def _apply(self, batch: _Batch, answers: Mapping[NativeKey, JobRecord | UpstreamError]) -> None:
-        now = self._clock()
+    async def _apply(self, batch: _Batch, answers: Mapping[NativeKey, JobRecord | UpstreamError], sent: float) -> None:
+        now = sent
         for entry, version in zip(batch.entries, batch.versions, strict=True):
             if self._watched.get(entry.ref) is not entry or entry.version != version:
                 continue  # released meanwhile, or a notify overtook this answer

@@ -33,7 +33,8 @@ def loads(cls: type[T], data: bytes) -> T:
 
 def _plain(value: object) -> object:
     if dataclasses.is_dataclass(value) and not isinstance(value, type):
-        return {f.name: _plain(getattr(value, f.name)) for f in dataclasses.fields(value)}
+        # What __init__ takes: a field it does not (a cached hash, say) is derived again on loading.
+        return {f.name: _plain(getattr(value, f.name)) for f in dataclasses.fields(value) if f.init}
     if isinstance(value, Source):
         return value.value
     if isinstance(value, enum.Enum):
@@ -77,7 +78,7 @@ def _build(hint: Any, value: Any) -> Any:
                 **{
                     f.name: _build(hints[f.name], value.get(f.name))
                     for f in dataclasses.fields(hint)
-                    if f.name in value
+                    if f.init and f.name in value
                 }
             )
         if issubclass(hint, Source):

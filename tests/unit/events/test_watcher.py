@@ -257,6 +257,28 @@ async def test_a_change_resets_the_back_off() -> None:
     assert await rig.events() == [("1", Q, R)]
 
 
+async def test_the_next_poll_is_timed_from_the_last_ones_sending_not_its_answer() -> None:
+    rig = Rig()
+    rig.scale.set("1", Q)
+    rig.watcher.watch({rig.scale.ref("1")})
+    await rig.watcher.tick()  # the baseline: the next poll is due 1.0 later
+    rig.scale.gate = asyncio.Event()
+    rig.clock.advance(1.0)
+    slow = asyncio.create_task(rig.watcher.tick())
+    for _ in range(10):  # the tick starts its poll task, which sends
+        await asyncio.sleep(0)
+    assert len(rig.scale.calls) == 2
+    rig.clock.advance(0.5)  # the answer takes 0.5 s
+    rig.scale.gate.set()
+    await slow
+    calls = len(rig.scale.calls)  # unchanged: the interval doubles to 2.0
+
+    await rig.tick_after(1.25)  # 1.75 after that poll was sent
+    assert len(rig.scale.calls) == calls
+    await rig.tick_after(0.25)  # 2.0 after it was sent, 1.5 after its answer
+    assert len(rig.scale.calls) == calls + 1
+
+
 async def test_a_failing_source_does_not_hold_back_another_and_retries_with_back_off() -> None:
     rig = Rig(Source.SCALE, Source.LEIA)
     scale, leia = rig.upstreams[Source.SCALE], rig.upstreams[Source.LEIA]
