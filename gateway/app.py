@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import logging
 import os
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable
 from contextlib import asynccontextmanager
 from datetime import timedelta
+from typing import cast
 
 from fastapi import FastAPI, Request, Response, WebSocket
 from fastapi.middleware.cors import CORSMiddleware
@@ -34,7 +35,7 @@ from gateway.schema.build import SchemaLimits, build_schema
 from gateway.services import build_services
 from gateway.services import start as start_services
 from gateway.shutdown import LIFESPAN_RESERVE_S, Shutdown
-from gateway.socket_edge import GraphQLSocket
+from gateway.socket_edge import GatewayApp
 from gateway.state import StateUnavailable
 from gateway.upstreams import Upstreams
 from gateway.webhooks import webhook_router
@@ -98,7 +99,7 @@ def create_app(
         # Async on purpose: dataloaders need the running loop (see STACK.md).
         return Context(services)
 
-    app = FastAPI(title="Job Gateway", lifespan=lifespan, docs_url=None, redoc_url=None, openapi_url=None)
+    app = GatewayApp(title="Job Gateway", lifespan=lifespan, docs_url=None, redoc_url=None, openapi_url=None)
     app.state.services = services
     app.state.schema = schema
     app.state.shutdown = shutdown
@@ -125,14 +126,16 @@ def create_app(
     graphql.heap = HeapTrimmer()
     app.include_router(graphql)
 
-    async def graphql_websocket(websocket: WebSocket) -> None:
-        await graphql.run(request=websocket, context=await context_getter(), root_value=None)
+    def graphql_websocket(websocket: WebSocket) -> Awaitable[None]:
+        # Hands back the handler's awaitable (see gateway.socket_edge); called from a coroutine, so
+        # the loop the context's dataloaders need is running.
+        return cast(Awaitable[None], graphql.run(request=websocket, context=Context(services), root_value=None))
 
     app.include_router(graphiql_router)
     app.include_router(dashboard_router)
-    # Innermost of ours: the router's own endpoint, without the layers each held socket would keep
-    # suspended below it (see gateway.socket_edge).
-    app.add_middleware(GraphQLSocket, path="/graphql", endpoint=graphql_websocket)
+    # The router's own endpoint, through our middleware only: not the layers each held socket would
+    # keep suspended around it (see gateway.socket_edge).
+    app.serve_socket("/graphql", graphql_websocket)
     # Added before CORS, so it runs inside it: a 413 still carries the CORS headers a browser needs to read it.
     app.add_middleware(
         RequestSizeLimit,

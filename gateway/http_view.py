@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+from collections.abc import Coroutine
 from typing import Any
 
 from cross_web import HTTPException
@@ -327,9 +328,14 @@ class GatewayGraphQLRouter(GraphQLRouter[Context, None]):
             processed.pop("data", None)
         return processed
 
-    async def run(self, request: Any, context: Any = UNSET, root_value: Any = UNSET) -> Any:
+    def run(self, request: Any, context: Any = UNSET, root_value: Any = UNSET) -> Coroutine[Any, Any, Any]:
         if not isinstance(request, Request):
-            return await super().run(request, context, root_value)
+            # A WebSocket: Strawberry's own, handed back rather than awaited in a frame of this
+            # method, which a held subscription would keep for as long as it lasts.
+            return super().run(request, context, root_value)
+        return self._run_http(request, context, root_value)
+
+    async def _run_http(self, request: Request, context: Any, root_value: Any) -> Any:
         new_media = wants_graphql_response(request)
         is_page = request.method == "GET" and self.should_render_graphql_ide(self.request_adapter_class(request))
         if not is_page and not self.client_auth.check_header(request.headers.get("authorization")):

@@ -18,6 +18,8 @@ request error of the gateway does.
 
 from __future__ import annotations
 
+from collections.abc import Awaitable
+
 from starlette.requests import Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -30,10 +32,13 @@ class RequestSizeLimit:
         self.max_body_bytes = max_body_bytes
         self.max_query_string_bytes = max_query_string_bytes
 
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+    def __call__(self, scope: Scope, receive: Receive, send: Send) -> Awaitable[None]:
         if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
+            # Handed on, not awaited here: a held WebSocket would keep this layer's frame otherwise.
+            return self.app(scope, receive, send)
+        return self._limited(scope, receive, send)
+
+    async def _limited(self, scope: Scope, receive: Receive, send: Send) -> None:
         if len(scope.get("query_string", b"")) > self.max_query_string_bytes:
             message = f"query string longer than {self.max_query_string_bytes} bytes: send the query in a POST body"
             await self._refuse(scope, receive, send, 414, message, "URI_TOO_LONG")

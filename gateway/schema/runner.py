@@ -1,19 +1,23 @@
-"""The schema-extension runner: Strawberry's, with the per-result work of a stream done once per operation.
+"""The schema-extension runner: Strawberry's, with the per-operation and per-result machinery made lean.
 
-For every result of a stream (each subscription event, for each subscriber),
-Strawberry's runner looks every extension's ``on_stream_result`` hook up again,
-wrapping each in a new context manager factory, and asks every extension for
-``get_results`` and awaits each answer, though one extension of a dozen has any:
-for an event reaching thousands of subscribers, more than the event's own
-execution costs. Here the hooks are looked up at the first result and the
-extensions without results are not asked; what runs, and in which order, is
-Strawberry's.
+For every operation and every result of a stream (each subscription event, for each
+subscriber), Strawberry's runner looks every extension's hooks up again, wraps each
+in a new context manager factory and enters them through an exit stack; a held
+subscription keeps its operation's stack, factories and managers for as long as it
+lasts (about 5 KiB each, ``benchmarks.held``). It also asks every extension for
+``get_results`` and awaits each answer, though one extension of a dozen has any.
+
+Here hooks that are plain generator functions (all of ours but one ``on_execute``)
+are driven directly (``_DirectHooks``): the functions are found once per list of
+extension types, and a running lifecycle stage holds only its generators. What runs,
+in which order, and what each hook sees of an exception is Strawberry's
+(``tests/unit/test_extension_runner.py`` compares); any other kind of hook makes
+the whole stage Strawberry's own. Extensions without results are not asked for them.
 """
 
 from __future__ import annotations
 
 import inspect
-import types
 from collections.abc import Callable, Generator
 from types import TracebackType
 from typing import Any
@@ -23,22 +27,86 @@ from strawberry.extensions.context import StreamResultContextManager, WrappedHoo
 from strawberry.extensions.runner import SchemaExtensionsRunner
 from strawberry.types import ExecutionContext
 
+_Hook = Callable[..., Generator[None, None, None]]
+_Found = tuple[tuple[int, _Hook], ...]
 
-class _StreamResult(StreamResultContextManager):
-    """Strawberry's context manager around one streamed result, on hooks found before."""
-
-    def __init__(self, hooks: list[WrappedHook], result: Any) -> None:
-        # Not super().__init__: that would look the hooks up again.
-        self.result = result
-        self.hooks = hooks
+_HOOKS: dict[tuple[str, tuple[type, ...]], _Found | None] = {}
+"""Per hook name and list of extension types: which extensions have it, as generator functions."""
+_HOOKS_MAX = 256
 
 
-class _SyncStreamResult(StreamResultContextManager):
-    """The same, where every hook is synchronous: a plain exit stack does (cheaper than an async one)."""
+def _generator_hooks(name: str, extensions: list[SchemaExtension]) -> _Found | None:
+    """The extensions (by index) with their own ``name`` hook, in order; None if one is not a generator function."""
+    key = (name, tuple(type(extension) for extension in extensions))
+    try:
+        return _HOOKS[key]
+    except KeyError:
+        pass
+    default = getattr(SchemaExtension, name)
+    own = [
+        (index, getattr(type(e), name)) for index, e in enumerate(extensions) if getattr(type(e), name) is not default
+    ]
+    result = tuple(own) if all(inspect.isgeneratorfunction(hook) for _, hook in own) else None
+    if len(_HOOKS) < _HOOKS_MAX:
+        _HOOKS[key] = result
+    return result
 
-    def __init__(self, hooks: list[WrappedHook], result: Any) -> None:
-        self.result = result
-        self.hooks = hooks
+
+class _DirectHooks:
+    """One lifecycle stage (or one streamed result), its generator hooks driven by hand.
+
+    Entered: each hook runs up to its ``yield``, in order. Left: each resumes, innermost
+    first, with the exception the one inside it let out (none if it swallowed it) thrown in.
+    As under Strawberry's exit stack, the stage never suppresses the exception it was left
+    with; an exception a hook raised instead replaces it. Should a hook fail on the way in,
+    those entered before it are left with that failure.
+    """
+
+    __slots__ = ("_args", "_extensions", "_hooks", "_started")
+
+    def __init__(self, hooks: _Found, extensions: list[SchemaExtension], args: tuple[Any, ...] = ()) -> None:
+        self._hooks = hooks
+        self._extensions = extensions
+        self._args = args
+        self._started: list[Generator[None, None, None]] = []
+
+    def __enter__(self) -> None:
+        for index, hook in self._hooks:
+            running = hook(self._extensions[index], *self._args)
+            try:
+                next(running)
+            except StopIteration:
+                error: BaseException = RuntimeError("generator didn't yield")
+                self.__exit__(RuntimeError, error, None)
+                raise error from None
+            except BaseException as failure:
+                self.__exit__(type(failure), failure, failure.__traceback__)
+                raise
+            self._started.append(running)
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc_val: BaseException | None,
+        exc_tb: TracebackType | None,
+    ) -> None:
+        pending = exc_val
+        while self._started:
+            running = self._started.pop()
+            try:
+                if pending is None:
+                    next(running)
+                else:
+                    running.throw(pending)
+            except StopIteration:
+                pending = None  # finished: past an exception too, which it then swallowed
+                continue
+            except BaseException as raised:
+                pending = raised
+                continue
+            pending = RuntimeError("generator didn't stop")
+        if pending is not None and pending is not exc_val:
+            raise pending
 
     async def __aenter__(self) -> None:
         self.__enter__()
@@ -52,79 +120,43 @@ class _SyncStreamResult(StreamResultContextManager):
         self.__exit__(exc_type, exc_val, exc_tb)
 
 
-_Maker = Callable[[Any], Generator[None, None, None]]
+class _StreamResult(StreamResultContextManager):
+    """Strawberry's context manager around one streamed result, on hooks found before."""
 
-
-class _DirectStreamResult:
-    """Around one streamed result, where every hook is a plain generator (as ours are): each is
-    driven by hand, without a context manager object per hook and result and an exit stack
-    over them. On an exception, each hook sees it (or what the one inside it turned it into)
-    as under Strawberry's exit stack (``tests/unit/test_stream_result_hooks.py`` compares)."""
-
-    __slots__ = ("_makers", "_result", "_started")
-
-    def __init__(self, makers: list[_Maker], result: Any) -> None:
-        self._makers = makers
-        self._result = result
-        self._started: list[Generator[None, None, None]] = []
-
-    async def __aenter__(self) -> None:
-        for make in self._makers:
-            hook = make(self._result)
-            try:
-                next(hook)
-            except StopIteration:
-                raise RuntimeError("generator didn't yield") from None
-            except BaseException as error:
-                await self.__aexit__(type(error), error, error.__traceback__)
-                raise
-            self._started.append(hook)
-
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc_val: BaseException | None,
-        exc_tb: TracebackType | None,
-    ) -> bool:
-        pending = exc_val
-        while self._started:
-            hook = self._started.pop()
-            try:
-                if pending is None:
-                    next(hook)
-                else:
-                    hook.throw(pending)
-            except StopIteration:
-                pending = None  # finished: past an exception too, which it then suppressed
-                continue
-            except BaseException as raised:
-                pending = raised
-                continue
-            pending = RuntimeError("generator didn't stop")
-        if pending is None or pending is exc_val:
-            # As Strawberry's: a hook that swallowed the error spares the hooks outside it, but
-            # the error still leaves (its exit stack's answer is not passed on).
-            return False
-        raise pending
+    def __init__(self, hooks: list[WrappedHook], result: Any) -> None:
+        # Not super().__init__: that would look the hooks up again.
+        self.result = result
+        self.hooks = hooks
 
 
 class LeanExtensionsRunner(SchemaExtensionsRunner):
     def __init__(self, execution_context: ExecutionContext, extensions: list[SchemaExtension] | None = None) -> None:
         super().__init__(execution_context, extensions)
         self._stream_hooks: list[WrappedHook] | None = None
-        self._stream_sync = False
-        self._stream_makers: list[_Maker] | None = None
         self._with_results: list[SchemaExtension] | None = None
 
+    def _direct(self, name: str, *args: Any) -> _DirectHooks | None:
+        hooks = _generator_hooks(name, self.extensions)
+        return None if hooks is None else _DirectHooks(hooks, self.extensions, args)
+
+    def operation(self) -> Any:
+        return self._direct("on_operation") or super().operation()
+
+    def validation(self) -> Any:
+        return self._direct("on_validate") or super().validation()
+
+    def parsing(self) -> Any:
+        return self._direct("on_parse") or super().parsing()
+
+    def executing(self) -> Any:
+        return self._direct("on_execute") or super().executing()
+
     def on_stream_result(self, result: Any) -> Any:
+        direct = self._direct("on_stream_result", result)
+        if direct is not None:
+            return direct
         if self._stream_hooks is None:
             self._stream_hooks = StreamResultContextManager(self.extensions, result).hooks
-            self._stream_sync = not any(hook.is_async for hook in self._stream_hooks)
-            self._stream_makers = _generator_makers(self.extensions)
-        if self._stream_makers is not None:
-            return _DirectStreamResult(self._stream_makers, result)
-        if self._stream_sync:
-            return _SyncStreamResult(self._stream_hooks, result)
         return _StreamResult(self._stream_hooks, result)
 
     async def get_extensions_results(self, ctx: ExecutionContext) -> dict[str, Any]:
@@ -137,17 +169,3 @@ class LeanExtensionsRunner(SchemaExtensionsRunner):
             data.update(await results if inspect.isawaitable(results) else results)
         data.update(ctx.extensions_results)
         return data
-
-
-def _generator_makers(extensions: list[SchemaExtension]) -> list[_Maker] | None:
-    """Each extension's own ``on_stream_result`` generator function, bound, in Strawberry's order;
-    None if any of them is something else (a coroutine, a plain function): Strawberry's way then."""
-    makers: list[_Maker] = []
-    for extension in extensions:
-        hook = type(extension).on_stream_result
-        if hook is SchemaExtension.on_stream_result:
-            continue
-        if not inspect.isgeneratorfunction(hook):
-            return None
-        makers.append(types.MethodType(hook, extension))
-    return makers

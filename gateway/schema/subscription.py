@@ -178,22 +178,25 @@ class Subscription:
         # events are sent (every event still counts towards completion). Without ids, a job
         # followed from the start, or since it first matched, stays followed to its final
         # state, even once its status no longer matches (a RUNNING filter still hears "done").
-        followed = set(refs)
+        # None with ids: the jobs are the ids (a held subscription keeps no copy of them here).
+        followed: set[JobRef] | None = set(refs) if ids is None else None
         later: dict[JobRef, LiveWatch] = {}
         """Jobs followed since they started matching (not the ones known at the start)."""
         discovery: asyncio.Task[None] | None = None
-
-        def wanted(job: JobRecord) -> bool:
-            return JobRef.of(job) in followed or matches(job)
 
         # On a shared bus, first deliver what other replicas published until now: an event from
         # before this subscription must not reach it as news (nor be missing from its replay).
         await live.bus.catch_up()
         # No await from here to the end of the scan below: an event published before
         # ``subscribe`` shows in the watcher's state, one published after it in the stream.
-        if ids is not None:
+        if followed is None:
             subscription = live.bus.subscribe(refs, None, since_id)
         else:
+            tracked = followed
+
+            def wanted(job: JobRecord) -> bool:
+                return JobRef.of(job) in tracked or matches(job)
+
             subscription = live.bus.subscribe(None, wanted, since_id)
         live.track(subscription)  # ended (completed normally) when the gateway shuts down
         try:
@@ -206,14 +209,15 @@ class Subscription:
         try:
             snapshot = live.position()
             finals = [job for job in map(_freshest(live), known) if job.status.is_final]
-            pending = set(refs) if ids is not None else set()
-            reported: set[JobRef] = set()
+            # Frozen, replaced on the rare change: most subscriptions hold the ids' own set and the empty one.
+            pending: frozenset[JobRef] = refs if ids is not None else _NO_REFS
+            reported: frozenset[JobRef] = _NO_REFS
             for job in finals:
                 ref = JobRef.of(job)
                 if since_id is not None and not subscription.gap and await _replays_final(live, ref, since_id):
                     continue  # the replay carries this final state, in order
-                reported.add(ref)
-                pending.discard(ref)
+                reported |= {ref}
+                pending -= {ref}
                 if matches(job):
                     yield JobStatusEvent(
                         id=str(subscription.last_id),
@@ -224,7 +228,7 @@ class Subscription:
                     )
             if ids is not None and not pending:
                 return
-            if ids is None:
+            if followed is not None:
                 discovery = asyncio.create_task(_rediscover(info, live, filter, followed, later))
             async for event in subscription:
                 if event.ref in reported and event.id <= snapshot:
@@ -232,7 +236,7 @@ class Subscription:
                 # A job that started matching (one submitted through the gateway, say):
                 # follow it to its final state, within the same bound as an ids subscription.
                 if (
-                    ids is None
+                    followed is not None
                     and event.ref not in followed
                     and not event.is_final
                     and len(followed) < limits.jobs_per_subscription
@@ -244,9 +248,10 @@ class Subscription:
                 if event.is_final and event.ref in later:
                     # Followed since it started matching: done with it, room for the next one.
                     later.pop(event.ref).release()
-                    followed.discard(event.ref)
+                    if followed is not None:
+                        followed.discard(event.ref)
                 if ids is not None and event.is_final:
-                    pending.discard(event.ref)
+                    pending -= {event.ref}
                     if not pending:
                         return
         except SubscriptionOverflow as exc:
@@ -263,6 +268,10 @@ class Subscription:
             for watch in [*watches, *later.values()]:
                 watch.release()
             live.active_subscriptions -= 1
+
+
+_NO_REFS: frozenset[JobRef] = frozenset()
+"""One empty set for every subscription that holds none (Python makes a new one per ``frozenset()``)."""
 
 
 def _event_id(since: str) -> int:

@@ -10,6 +10,7 @@ from datetime import UTC, datetime
 import pytest
 import strawberry
 from graphql import ExecutionResult
+from strawberry.schema.config import StrawberryConfig
 from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 
 from gateway.schema.executor import (
@@ -379,3 +380,39 @@ async def test_objects_of_other_types_are_rendered_each_time() -> None:
     first, again = await _both(query), await _both(query)
     assert first.data is not None and again.data is not None
     assert first.data == again.data and first.data["items"][0] is not again.data["items"][0]
+
+
+@strawberry.type
+class Lazy:
+    name: str
+
+    @strawberry.field
+    async def slow(self) -> str:
+        await asyncio.sleep(0)
+        return f"slow {self.name}"
+
+
+@strawberry.type
+class LazyQuery:
+    @strawberry.field
+    def lazies(self) -> list[Lazy]:
+        return [Lazy(name=str(n)) for n in range(3)]
+
+
+async def _delivered(schema: strawberry.Schema, query: str) -> list[object]:
+    result = await schema.execute(query)
+    parts: list[object] = [getattr(result, "initial_result", result).formatted]
+    later = getattr(result, "subsequent_results", None)
+    if later is not None:
+        parts += [part.formatted async for part in later]
+    return parts
+
+
+async def test_deferred_delivery_is_graphql_cores() -> None:
+    config = StrawberryConfig(enable_experimental_incremental_execution=True)
+    ours = strawberry.Schema(query=LazyQuery, config=config, execution_context_class=GatewayExecutor)
+    standard = strawberry.Schema(query=LazyQuery, config=config)
+    query = "{ lazies { name ... @defer { slow } } }"
+    delivered = await _delivered(ours, query)
+    assert delivered == await _delivered(standard, query)
+    assert len(delivered) > 1 and "slow 2" in repr(delivered)
