@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import contextlib
 import functools
-from collections.abc import Iterator, Sequence
-from contextvars import ContextVar
+from collections.abc import Sequence
+from contextvars import ContextVar, Token
 from dataclasses import dataclass, field
 from typing import Any, TypeAlias
 
@@ -34,7 +34,7 @@ class OperationState:
     Over a WebSocket one ``Context`` serves every operation of the connection: kept on the
     context, one query's upstream errors and data ages would show in the next one's answer.
     Each operation runs in a task of its own, so a context variable set when it starts
-    (``operation_scope``) tells them apart.
+    (``open_operation``) tells them apart.
     """
 
     partial_errors: list[GraphQLError] = field(default_factory=list)
@@ -45,16 +45,15 @@ class OperationState:
 _OPERATION: ContextVar[OperationState | None] = ContextVar("job_gateway_operation", default=None)
 
 
-@contextlib.contextmanager
-def operation_scope() -> Iterator[OperationState]:
-    """A fresh ``OperationState`` for what runs inside (the operation's resolvers, in its task)."""
-    state = OperationState()
-    token = _OPERATION.set(state)
-    try:
-        yield state
-    finally:
-        with contextlib.suppress(ValueError):  # left in another context: nothing of ours to restore there
-            _OPERATION.reset(token)
+def open_operation() -> Token[OperationState | None]:
+    """A fresh ``OperationState`` for what runs from now on in this context (the operation's resolvers,
+    in its task), until ``close_operation`` with the token this returns."""
+    return _OPERATION.set(OperationState())
+
+
+def close_operation(token: Token[OperationState | None]) -> None:
+    with contextlib.suppress(ValueError):  # left in another context: nothing of ours to restore there
+        _OPERATION.reset(token)
 
 
 class Context(BaseContext):
@@ -65,7 +64,7 @@ class Context(BaseContext):
         self.connection_params: dict[str, Any] | None = None
         self.upstreams = services.upstreams
         self._outside: OperationState | None = None
-        """Where an operation's state goes when no ``operation_scope`` is open (a schema without it)."""
+        """Where an operation's state goes when no operation is open (a schema without ``OperationScope``)."""
 
     # Built on first use: a WebSocket connection holds its context as long as it is open, and a
     # subscription by ids loads with loaders of its own, so most held connections never need these.

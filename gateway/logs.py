@@ -128,17 +128,22 @@ class RequestLog:
         header = next((v.decode("latin-1") for k, v in scope["headers"] if k == b"x-request-id"), "")
         running, token = activity.begin(activity.request_id_from(header))
         status: list[int] = []
+        forward = send  # a WebSocket: no status line, no headers of ours (nor a closure a held one keeps)
 
-        async def sending(message: Message) -> None:
-            if message["type"] == "http.response.start":
-                status.append(message["status"])
-                message.setdefault("headers", [])
-                message["headers"] = [*message["headers"], (b"x-request-id", running.request_id.encode())]
-            await send(message)
+        if scope["type"] == "http":
+
+            async def sending(message: Message) -> None:
+                if message["type"] == "http.response.start":
+                    status.append(message["status"])
+                    message.setdefault("headers", [])
+                    message["headers"] = [*message["headers"], (b"x-request-id", running.request_id.encode())]
+                await send(message)
+
+            forward = sending
 
         started = time.perf_counter()
         try:
-            await self.app(scope, receive, sending)
+            await self.app(scope, receive, forward)
         finally:
             activity.end(token)
             self._write(scope, running, status[0] if status else None, time.perf_counter() - started)

@@ -16,7 +16,7 @@ from strawberry.types.execution import ExecutionResult as StrawberryExecutionRes
 
 from adapters.errors import UpstreamError
 from gateway import activity
-from gateway.context import Context, operation_scope
+from gateway.context import Context, close_operation, open_operation
 from gateway.errors import GatewayError, upstream_extensions
 from gateway.schema.deadline import RequestDeadline
 from gateway.schema.limit_rules import limit_rules
@@ -29,6 +29,11 @@ _SUGGESTION = re.compile(r"\s*Did you mean .*\?$", re.DOTALL)
 """graphql-core's "Did you mean 'status'?" tail of validation messages: it names fields, types, enum values."""
 
 
+def _never(error: GraphQLError) -> bool:
+    """MaskErrors' own test: ErrorPolicy masks what it must itself (one function, not a lambda per operation)."""
+    return False
+
+
 class OperationScope(SchemaExtension):
     """Gives each operation its own partial errors and data ages (``gateway.context.OperationState``).
 
@@ -36,8 +41,13 @@ class OperationScope(SchemaExtension):
     """
 
     def on_operation(self) -> Iterator[None]:
-        with operation_scope():
+        # Set and reset here, not through a context manager: a held subscription would keep that
+        # manager and its generator as well as this one.
+        token = open_operation()
+        try:
             yield
+        finally:
+            close_operation(token)
 
 
 class ErrorPolicy(MaskErrors):
@@ -51,7 +61,7 @@ class ErrorPolicy(MaskErrors):
     """With introspection off, suggestions would hand out the schema one typo at a time (OWASP)."""
 
     def __init__(self) -> None:
-        super().__init__(should_mask_error=lambda _: False, error_message=INTERNAL_MESSAGE)
+        super().__init__(should_mask_error=_never, error_message=INTERNAL_MESSAGE)
         self._partial_sent = 0
         """How many of the operation's partial errors already went out with a streamed result."""
 

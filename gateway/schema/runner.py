@@ -35,6 +35,22 @@ _HOOKS: dict[tuple[str, tuple[type, ...]], _Found | None] = {}
 _HOOKS_MAX = 256
 
 
+_LATER_HOOKS = ("on_operation", "on_execute", "on_stream_result", "get_results", "resolve")
+
+
+_ACTS_LATER: dict[type, bool] = {}
+
+
+def _acts_after_validation(extension: type[SchemaExtension]) -> bool:
+    """Whether ``extension`` has a hook of its own past validation (its ``on_operation`` is running then)."""
+    acts = _ACTS_LATER.get(extension)
+    if acts is None:
+        acts = any(getattr(extension, name) is not getattr(SchemaExtension, name) for name in _LATER_HOOKS)
+        if len(_ACTS_LATER) < _HOOKS_MAX:
+            _ACTS_LATER[extension] = acts
+    return acts
+
+
 def _generator_hooks(name: str, extensions: list[SchemaExtension]) -> _Found | None:
     """The extensions (by index) with their own ``name`` hook, in order; None if one is not a generator function."""
     key = (name, tuple(type(extension) for extension in extensions))
@@ -149,6 +165,9 @@ class LeanExtensionsRunner(SchemaExtensionsRunner):
         return self._direct("on_parse") or super().parsing()
 
     def executing(self) -> Any:
+        # Parsing and validation are over: extensions with nothing to do from here on go (a held
+        # subscription would keep them, and their state, for as long as it lasts).
+        self.extensions[:] = [e for e in self.extensions if _acts_after_validation(type(e))]
         return self._direct("on_execute") or super().executing()
 
     def on_stream_result(self, result: Any) -> Any:

@@ -282,9 +282,13 @@ def _event_id(since: str) -> int:
     return int(since)
 
 
+def _any_job(job: JobRecord) -> bool:
+    return True
+
+
 def _filter_predicate(flt: JobFilter | None) -> Callable[[JobRecord], bool]:
     if flt is None:
-        return lambda job: True
+        return _any_job  # one function, not a closure per subscription
     sources, queries, _ = job_plan(flt)
 
     def matches(job: JobRecord) -> bool:

@@ -115,3 +115,23 @@ async def test_a_stage_with_a_hook_of_another_kind_is_strawberrys() -> None:
     async with manager:
         pass
     assert seen == ["r1"]
+
+
+async def test_extensions_done_after_validation_are_let_go_when_execution_starts() -> None:
+    class ParsingOnly(SchemaExtension):
+        def on_parse(self) -> Iterator[None]:
+            yield None
+
+    class Results(SchemaExtension):
+        def get_results(self) -> dict[str, Any]:
+            return {"seen": True}
+
+    log: list[str] = []
+    parsing, results, operation = ParsingOnly(), Results(), Recording("op", log)
+    runner = LeanExtensionsRunner(cast(ExecutionContext, None), [parsing, Silent(), results, operation])
+    async with runner.operation():
+        with runner.parsing():
+            pass
+        async with runner.executing():
+            assert runner.extensions == [results, operation]
+    assert log == ["op before operation", "op after"]
