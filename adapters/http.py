@@ -20,7 +20,8 @@ Every call honours the request's deadline (``adapters.resilience.deadline``):
 an attempt gets at most what is left of it (and never more than ``timeout_s``),
 a retry, a ``Retry-After`` or a rate-limit wait that cannot end before it is not
 started, and a caller sharing an identical read already in flight stops waiting
-at its own deadline. An attempt cut short by the caller's deadline is not held
+at its own deadline; should that read be cut by the deadline of the caller that
+started it, a waiter with time left calls again, on its own. An attempt cut short by the caller's deadline is not held
 against the upstream: only an attempt given the full ``timeout_s`` counts as a
 failure for the circuit breaker.
 """
@@ -123,6 +124,11 @@ class UpstreamHealth:
     def healthy(self) -> bool:
         """The one notion of health: circuit closed, no failure since the last good answer, nothing refused."""
         return self.circuit is CircuitState.CLOSED and self.consecutive_failures == 0 and self.refusal is None
+
+
+class _DeadlineCut(UpstreamError):
+    """A call cut short, or not made, for the deadline it ran on: a shared call runs on the deadline
+    of the caller that started it, which may come before another waiter's."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -345,17 +351,29 @@ class UpstreamClient:
                 task.add_done_callback(lambda done: self._settle(key, done))
             else:
                 self.coalesced += 1
-            left = time_left()
-            if left is None:
-                return await asyncio.shield(task)
-            # The shared call keeps running for the others; this caller stops at its own deadline.
             try:
-                return await asyncio.wait_for(asyncio.shield(task), max(0.0, left))
-            except TimeoutError:
-                raise self._deadline_error("in time (waiting for a shared call)") from None
+                return await self._joined(task)
+            except _DeadlineCut:
+                left = time_left()
+                if left is not None and left <= self._ok_latency:
+                    raise
+                # The shared call ran on the deadline of the caller that started it, earlier than this
+                # one's: called again, once, on this caller's own (and not shared: a call on a deadline
+                # others may not have).
+                return await self._send(_Call(method, path, operation, params, None, None, accept_statuses), True)
         retryable = method.upper() in _IDEMPOTENT_METHODS if idempotent is None else idempotent
         call = _Call(method, path, operation, params, json_body, headers, accept_statuses)
         return await self._send(call, retryable)
+
+    async def _joined(self, task: asyncio.Future[httpx.Response]) -> httpx.Response:
+        """The shared call's answer; this caller stops waiting at its own deadline (the call goes on for the others)."""
+        left = time_left()
+        if left is None:
+            return await asyncio.shield(task)
+        try:
+            return await asyncio.wait_for(asyncio.shield(task), max(0.0, left))
+        except TimeoutError:
+            raise self._deadline_error("in time (waiting for a shared call)", cut=False) from None
 
     def _settle(self, key: tuple[str, str, tuple[int, ...]], task: asyncio.Task[httpx.Response]) -> None:
         if self._inflight.get(key) is task:
@@ -523,8 +541,10 @@ class UpstreamClient:
         )
         raise err
 
-    def _deadline_error(self, where: str) -> UpstreamError:
-        return UpstreamError(
+    def _deadline_error(self, where: str, *, cut: bool = True) -> UpstreamError:
+        """``cut``: the call itself was cut short (or not made) for the deadline it runs on."""
+        kind = _DeadlineCut if cut else UpstreamError
+        return kind(
             ErrorKind.TIMEOUT, self.source, f"{self.source.value} did not answer {where}: the request's deadline passed"
         )
 

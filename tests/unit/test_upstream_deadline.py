@@ -132,3 +132,27 @@ async def test_a_waiter_on_a_shared_read_leaves_at_its_own_deadline() -> None:
     assert await first == {"ok": True}
     assert route.call_count == 1 and c.coalesced == 1
     await c.aclose()
+
+
+@respx.mock
+async def test_a_waiter_with_more_time_than_the_shared_calls_starter_calls_again_on_its_own_deadline() -> None:
+    async def slow(request: httpx.Request) -> httpx.Response:
+        await asyncio.sleep(0.2)
+        return httpx.Response(200, json={"ok": True})
+
+    route = respx.get(f"{BASE}/x").mock(side_effect=slow)
+    c = client()
+
+    async def hurried() -> object:
+        with deadline(0.05):
+            return await c.get_json("/x", operation="x")
+
+    first = asyncio.create_task(hurried())  # starts the shared call, on its own short deadline
+    await asyncio.sleep(0.01)
+    with deadline(2.0):
+        assert await c.get_json("/x", operation="x") == {"ok": True}
+    with pytest.raises(UpstreamError) as info:
+        await first
+    assert info.value.kind is ErrorKind.TIMEOUT
+    assert c.coalesced == 1 and route.call_count == 1  # the cut call got no answer; the second one did
+    await c.aclose()
