@@ -114,13 +114,19 @@ async def test_a_past_deadline_makes_no_call() -> None:
     await c.aclose()
 
 
-@respx.mock
-async def test_a_waiter_on_a_shared_read_leaves_at_its_own_deadline() -> None:
+def answering_after(seconds: float) -> respx.Route:
+    """``GET /x``, answered ``{"ok": true}`` after ``seconds``."""
+
     async def slow(request: httpx.Request) -> httpx.Response:
-        await asyncio.sleep(0.4)
+        await asyncio.sleep(seconds)
         return httpx.Response(200, json={"ok": True})
 
-    route = respx.get(f"{BASE}/x").mock(side_effect=slow)
+    return respx.get(f"{BASE}/x").mock(side_effect=slow)
+
+
+@respx.mock
+async def test_a_waiter_on_a_shared_read_leaves_at_its_own_deadline() -> None:
+    route = answering_after(0.4)
     c = client()
     first = asyncio.create_task(c.get_json("/x", operation="x"))  # no deadline: waits it out
     await asyncio.sleep(0.01)
@@ -136,11 +142,7 @@ async def test_a_waiter_on_a_shared_read_leaves_at_its_own_deadline() -> None:
 
 @respx.mock
 async def test_a_waiter_with_more_time_than_the_shared_calls_starter_calls_again_on_its_own_deadline() -> None:
-    async def slow(request: httpx.Request) -> httpx.Response:
-        await asyncio.sleep(0.2)
-        return httpx.Response(200, json={"ok": True})
-
-    route = respx.get(f"{BASE}/x").mock(side_effect=slow)
+    route = answering_after(0.2)
     c = client()
 
     async def hurried() -> object:
